@@ -1,0 +1,319 @@
+/* platform/platform.c — the POSIX (Linux) implementation of the OS seam.
+ *
+ * The only file of Hearth's own code that calls clock_gettime, getrandom, open,
+ * fsync and friends. Each function keeps errno-based failures inside and returns
+ * an hh_err, so callers never look at errno. */
+#define _GNU_SOURCE
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t hh_platform_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t hh_platform_monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static hh_err local_now(struct tm *out)
+{
+    time_t now = time(NULL);
+
+    return localtime_r(&now, out) ? HH_OK : HH_EIO;
+}
+
+hh_err hh_platform_today(char out[11])
+{
+    struct tm tm;
+    hh_err ret = local_now(&tm);
+
+    if (ret != HH_OK)
+        return ret;
+    if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+        return HH_ERANGE;
+    return HH_OK;
+}
+
+int hh_platform_current_year(void)
+{
+    struct tm tm;
+
+    if (local_now(&tm) != HH_OK)
+        return 1970;
+    return tm.tm_year + 1900;
+}
+
+hh_err hh_platform_random(void *buf, size_t len)
+{
+    unsigned char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return HH_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return HH_OK;
+}
+
+const char *hh_platform_getenv(const char *name)
+{
+    const char *v = getenv(name);
+
+    return (v && *v) ? v : NULL;
+}
+
+int hh_platform_isatty(int fd)
+{
+    return isatty(fd);
+}
+
+int hh_platform_exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+hh_err hh_platform_mkdirs(const char *path, mode_t mode)
+{
+    char buf[HH_PATH_MAX];
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof buf)
+        return HH_ERANGE;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, mode) != 0 && errno != EEXIST)
+                return HH_EIO;
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    return HH_OK;
+}
+
+hh_err hh_platform_mkdirs_for(const char *path, mode_t mode)
+{
+    char buf[HH_PATH_MAX];
+    size_t len = strlen(path);
+    char *slash;
+
+    if (len >= sizeof buf)
+        return HH_ERANGE;
+    memcpy(buf, path, len + 1);
+    slash = strrchr(buf, '/');
+    if (!slash || slash == buf)
+        return HH_OK;
+    *slash = '\0';
+    return hh_platform_mkdirs(buf, mode);
+}
+
+hh_err hh_platform_read_file(const char *path, size_t max_bytes,
+                             char **out, size_t *out_len)
+{
+    hh_err ret = HH_EIO;
+    int fd = -1;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+
+    *out = NULL;
+    *out_len = 0;
+    if (strcmp(path, "-") == 0) {
+        fd = STDIN_FILENO;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            ret = errno == ENOENT ? HH_ENOTFOUND : HH_EIO;
+            goto cleanup;
+        }
+    }
+    for (;;) {
+        ssize_t n;
+        /* Room for one more byte and the NUL; the buffer stops growing at
+         * max_bytes + 2 so that one byte too many is seen and refused. */
+        if (cap - len < 2) {
+            size_t new_cap = cap ? cap * 2 : 16384;
+            char *grown;
+            if (new_cap > max_bytes + 2)
+                new_cap = max_bytes + 2;
+            grown = realloc(buf, new_cap);
+            if (!grown) {
+                ret = HH_ENOMEM;
+                goto cleanup;
+            }
+            buf = grown;
+            cap = new_cap;
+        }
+        n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > max_bytes) {
+            ret = HH_ERANGE;
+            goto cleanup;
+        }
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    buf = NULL;
+    ret = HH_OK;
+cleanup:
+    if (fd >= 0 && fd != STDIN_FILENO)
+        close(fd);
+    free(buf);
+    return ret;
+}
+
+static hh_err write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return HH_EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return HH_OK;
+}
+
+static hh_err fsync_parent_dir(const char *path)
+{
+    char dir[HH_PATH_MAX];
+    size_t len = strlen(path);
+    char *slash;
+    int fd;
+    hh_err ret = HH_OK;
+
+    if (len >= sizeof dir)
+        return HH_ERANGE;
+    memcpy(dir, path, len + 1);
+    slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return HH_EIO;
+    if (fsync(fd) != 0)
+        ret = HH_EIO;
+    close(fd);
+    return ret;
+}
+
+hh_err hh_platform_write_file_durable(const char *path, const void *data,
+                                      size_t len, mode_t mode)
+{
+    hh_err ret = HH_EIO;
+    char tmp[HH_PATH_MAX];
+    int fd = -1;
+
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= sizeof tmp)
+        return HH_ERANGE;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        goto cleanup;
+    ret = write_all(fd, data, len);
+    if (ret != HH_OK)
+        goto cleanup;
+    if (fsync(fd) != 0) {
+        ret = HH_EIO;
+        goto cleanup;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        ret = HH_EIO;
+        goto cleanup;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        ret = HH_EIO;
+        goto cleanup;
+    }
+    ret = fsync_parent_dir(path);
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    if (ret != HH_OK)
+        unlink(tmp);
+    return ret;
+}
+
+hh_err hh_platform_file_size(const char *path, uint64_t *out)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? HH_ENOTFOUND : HH_EIO;
+    *out = (uint64_t)st.st_size;
+    return HH_OK;
+}
+
+hh_err hh_platform_default_db_path(char *out, size_t cap)
+{
+    const char *v;
+    int n;
+
+    if ((v = hh_platform_getenv("HEARTH_DB")) != NULL)
+        n = snprintf(out, cap, "%s", v);
+    else if ((v = hh_platform_getenv("XDG_DATA_HOME")) != NULL)
+        n = snprintf(out, cap, "%s/hearth/device.db", v);
+    else if ((v = hh_platform_getenv("HOME")) != NULL)
+        n = snprintf(out, cap, "%s/.local/share/hearth/device.db", v);
+    else
+        return HH_ENOTFOUND;
+    if (n < 0 || (size_t)n >= cap)
+        return HH_ERANGE;
+    return HH_OK;
+}
+
+uint64_t hh_platform_peak_rss_bytes(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (uint64_t)ru.ru_maxrss * 1024u;
+}

@@ -1,0 +1,73 @@
+/* platform/platform.h — the operating-system seam.
+ *
+ * Everything Hearth asks of the OS goes through here: clocks, randomness, files
+ * and durable writes, paths, the environment, terminals. Code in model/ never
+ * includes this file's implementation directly and does no I/O at all; agent/,
+ * sync/ and collector/ call these functions instead of libc's, so a test build
+ * can inject faults in one place. (SQLite reaches the disk through its own VFS.) */
+#ifndef HH_PLATFORM_H
+#define HH_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Longest path Hearth will build or accept, bytes including the NUL. */
+#define HH_PATH_MAX 1024
+
+/* Milliseconds since the Unix epoch by the wall clock (may jump either way). */
+uint64_t hh_platform_wall_ms(void);
+
+/* Nanoseconds from an arbitrary origin that never goes backwards. */
+uint64_t hh_platform_monotonic_ns(void);
+
+/* Today's local date as "YYYY-MM-DD" into out (at least 11 bytes). */
+hh_err hh_platform_today(char out[11]);
+
+/* The current local year (for bounds such as a birth year). */
+int hh_platform_current_year(void);
+
+/* Fill buf with len bytes from the kernel's CSPRNG. */
+hh_err hh_platform_random(void *buf, size_t len);
+
+/* The environment variable `name`, or NULL if unset or empty. Borrowed. */
+const char *hh_platform_getenv(const char *name);
+
+/* Non-zero when fd is a terminal. */
+int hh_platform_isatty(int fd);
+
+/* Non-zero when a file or directory exists at path. */
+int hh_platform_exists(const char *path);
+
+/* Create directory `path` and its missing parents with `mode`. */
+hh_err hh_platform_mkdirs(const char *path, mode_t mode);
+
+/* Create the parent directories of the file `path`. */
+hh_err hh_platform_mkdirs_for(const char *path, mode_t mode);
+
+/* Read the whole file at path (or standard input when path is "-") into a new
+ * NUL-terminated buffer. More than max_bytes is HH_ERANGE. On HH_OK the caller
+ * owns *out and frees it with free(). */
+hh_err hh_platform_read_file(const char *path, size_t max_bytes,
+                             char **out, size_t *out_len);
+
+/* Replace the file at path with data, durably: write a temporary file beside it,
+ * fsync it, rename it over path, fsync the directory. After HH_OK the new content
+ * survives power loss; after an error the old content is intact. */
+hh_err hh_platform_write_file_durable(const char *path, const void *data,
+                                      size_t len, mode_t mode);
+
+/* The size in bytes of the file at path. */
+hh_err hh_platform_file_size(const char *path, uint64_t *out);
+
+/* The device database path when --db is not given: $HEARTH_DB, else
+ * $XDG_DATA_HOME/hearth/device.db, else $HOME/.local/share/hearth/device.db.
+ * HH_ERANGE if it does not fit in cap; HH_ENOTFOUND if no variable is set. */
+hh_err hh_platform_default_db_path(char *out, size_t cap);
+
+/* Resident set size high-water mark of this process, in bytes. */
+uint64_t hh_platform_peak_rss_bytes(void);
+
+#endif
