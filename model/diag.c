@@ -29,7 +29,9 @@ void hh_diag_prefix(hh_diag *d, const char *prefix)
     /* "household." + "" is "household"; "household." + "[2]" is "household[2]". */
     if (plen > 0 && prefix[plen - 1] == '.' && (d->field[0] == '\0' || d->field[0] == '['))
         plen--;
-    snprintf(joined, sizeof joined, "%.*s%s", (int)plen, prefix, d->field);
+    /* A path too long for the field is cut; the message still says what. */
+    if (snprintf(joined, sizeof joined, "%.*s%s", (int)plen, prefix, d->field) < 0)
+        return;
     memcpy(d->field, joined, sizeof joined);
 }
 

@@ -146,9 +146,7 @@ bad:
     return hh_diag_fail(d, HH_EINVAL, "id", "must be a lowercase UUID (8-4-4-4-12 hex)");
 }
 
-/* Length of the UTF-8 sequence at s, or 0 if it is not well formed (overlong,
- * surrogate, above U+10FFFF, or cut short). */
-static size_t utf8_sequence(const unsigned char *s)
+size_t hh_utf8_sequence(const unsigned char *s)
 {
     unsigned c = s[0];
     size_t n;
@@ -181,7 +179,7 @@ hh_err hh_validate_text(const char *field, const char *text, size_t max_bytes,
         return hh_diag_fail(d, HH_ERANGE, field, "is %zu bytes, more than the %zu allowed",
                             len, max_bytes);
     while (*p) {
-        size_t n = utf8_sequence(p);
+        size_t n = hh_utf8_sequence(p);
         if (n == 0)
             return hh_diag_fail(d, HH_EINVAL, field, "is not valid UTF-8");
         if (n == 1 && (*p < 0x20 || *p == 0x7F) && !(multiline && (*p == '\n' || *p == '\t')))

@@ -47,6 +47,10 @@ hh_err hh_validate_uuid(const char *uuid, hh_diag *d);
 hh_err hh_validate_text(const char *field, const char *text, size_t max_bytes,
                         int multiline, hh_diag *d);
 
+/* Length of the UTF-8 sequence at s (NUL-terminated), or 0 if it is not well
+ * formed: overlong, a surrogate, above U+10FFFF, or cut short. */
+size_t hh_utf8_sequence(const unsigned char *s);
+
 /* 0 <= yuan <= HH_MONEY_MAX_YUAN. */
 hh_err hh_validate_money(const char *field, int64_t yuan, hh_diag *d);
 

@@ -1,0 +1,408 @@
+/* agent/cli.c — command dispatch, option parsing and messages for `hearth`. */
+#include "cli.h"
+
+#include "model/buf.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_exit_status(hh_err err)
+{
+    switch (err) {
+    case HH_OK:
+        return HH_EXIT_OK;
+    case HH_EUSAGE:
+        return HH_EXIT_USAGE;
+    case HH_EINVAL: case HH_EPARSE: case HH_ERANGE: case HH_ECONFLICT: case HH_EEXIST:
+        return HH_EXIT_DATA;
+    case HH_ENOTFOUND:
+        return HH_EXIT_NOTFOUND;
+    case HH_EDB: case HH_ESCHEMA: case HH_ECORRUPT:
+        return HH_EXIT_STORE;
+    default:
+        return HH_EXIT_FAILURE;
+    }
+}
+
+int cli_fail(hh_err err, const hh_diag *d, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("hearth: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (d && d->message[0]) {
+        if (d->field[0])
+            fprintf(stderr, ": %s: %s", d->field, d->message);
+        else
+            fprintf(stderr, ": %s", d->message);
+    } else if (err != HH_OK) {
+        fprintf(stderr, ": %s", hh_strerror(err));
+    }
+    fputc('\n', stderr);
+    return cli_exit_status(err);
+}
+
+int cli_usage(const cli *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("hearth: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: hearth %s%s%s [options]  (see: hearth %s --help)\n",
+            c->cmd->name, c->cmd->args[0] ? " " : "", c->cmd->args, c->cmd->name);
+    return HH_EXIT_USAGE;
+}
+
+static int opt_index(const cli_cmd *cmd, const char *name, size_t len)
+{
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+        if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+const char *cli_get(const cli *c, const char *name)
+{
+    int i = opt_index(c->cmd, name, strlen(name));
+
+    return i >= 0 ? c->values[i] : NULL;
+}
+
+int cli_has(const cli *c, const char *name)
+{
+    return cli_get(c, name) != NULL;
+}
+
+static void print_help(const cli_cmd *cmd)
+{
+    printf("usage: hearth [--db PATH] %s%s%s [options]\n\n%s\n", cmd->name,
+           cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    if (cmd->opts && cmd->opts[0].name) {
+        printf("\noptions:\n");
+        for (int i = 0; cmd->opts[i].name; i++) {
+            char left[48];
+            snprintf(left, sizeof left, "--%s%s%s", cmd->opts[i].name,
+                     cmd->opts[i].arg ? " " : "", cmd->opts[i].arg ? cmd->opts[i].arg : "");
+            printf("  %-28s %s\n", left, cmd->opts[i].help);
+        }
+    }
+    printf("  %-28s %s\n", "--db PATH", "device database (default: $HEARTH_DB, else "
+           "$XDG_DATA_HOME/hearth/device.db, else ~/.local/share/hearth/device.db)");
+    printf("  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out,
+            "usage: hearth [--db PATH] COMMAND [options]\n\n"
+            "Hearth field agent: records household visits offline and computes each\n"
+            "household's provisional warning tier (red / orange / yellow / green).\n\n"
+            "commands:\n");
+    for (const cli_cmd *const *cmd = hh_cli_commands; *cmd; cmd++)
+        fprintf(out, "  %-18s %s\n", (*cmd)->name, (*cmd)->summary);
+    fprintf(out, "\nRun `hearth COMMAND --help` for a command's options. `hearth --version`\n"
+                 "prints the versions of Hearth and its libraries.\n");
+}
+
+/* Find the command named by argv[0] (and argv[1] for two-word commands). */
+static const cli_cmd *find_command(int argc, char **argv, int *words)
+{
+    for (const cli_cmd *const *p = hh_cli_commands; *p; p++) {
+        const cli_cmd *cmd = *p;
+        const char *space = strchr(cmd->name, ' ');
+        if (!space) {
+            if (strcmp(cmd->name, argv[0]) == 0) {
+                *words = 1;
+                return cmd;
+            }
+        } else if (argc > 1 && strlen(argv[0]) == (size_t)(space - cmd->name) &&
+                   strncmp(cmd->name, argv[0], (size_t)(space - cmd->name)) == 0 &&
+                   strcmp(space + 1, argv[1]) == 0) {
+            *words = 2;
+            return cmd;
+        }
+    }
+    return NULL;
+}
+
+/* Is argv[0] the first word of some two-word command? */
+static int is_group(const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const cli_cmd *const *cmd = hh_cli_commands; *cmd; cmd++)
+        if (strncmp((*cmd)->name, word, n) == 0 && (*cmd)->name[n] == ' ')
+            return 1;
+    return 0;
+}
+
+static int set_db(cli *c, const char *path)
+{
+    if (strlen(path) >= sizeof c->db_path) {
+        fprintf(stderr, "hearth: --db path is longer than %d bytes\n", HH_PATH_MAX - 1);
+        return HH_EXIT_USAGE;
+    }
+    memcpy(c->db_path, path, strlen(path) + 1);
+    return HH_EXIT_OK;
+}
+
+/* Parse argv (after the command words) into c. */
+static int parse_args(cli *c, int argc, char **argv)
+{
+    int only_args = 0;
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_args && strcmp(a, "--") == 0) {
+            only_args = 1;
+        } else if (!only_args && a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            int k;
+            if (len == 2 && strncmp(name, "db", 2) == 0) {
+                const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v)
+                    return cli_usage(c, "--db needs a path");
+                int rc = set_db(c, v);
+                if (rc)
+                    return rc;
+                continue;
+            }
+            k = opt_index(c->cmd, name, len);
+            if (k < 0)
+                return cli_usage(c, "unknown option --%.*s", (int)len, name);
+            if (c->values[k])
+                return cli_usage(c, "--%s is given twice", c->cmd->opts[k].name);
+            if (c->cmd->opts[k].arg) {
+                if (eq)
+                    c->values[k] = eq + 1;
+                else if (i + 1 < argc)
+                    c->values[k] = argv[++i];
+                else
+                    return cli_usage(c, "--%s needs a value (%s)", c->cmd->opts[k].name,
+                                     c->cmd->opts[k].arg);
+            } else {
+                if (eq)
+                    return cli_usage(c, "--%s takes no value", c->cmd->opts[k].name);
+                c->values[k] = "";
+            }
+        } else if (!only_args && a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
+            return cli_usage(c, "unknown option %s", a);
+        } else {
+            if (c->nargs >= c->cmd->max_args)
+                return cli_usage(c, "unexpected argument '%s'", a);
+            c->args[c->nargs++] = a;
+        }
+    }
+    if (c->nargs < c->cmd->min_args)
+        return cli_usage(c, "missing %s", c->cmd->args);
+    return HH_EXIT_OK;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int hh_cli_main(int argc, char **argv)
+{
+    cli c;
+    hh_diag d;
+    hh_err err;
+    int words = 0, rc;
+
+    memset(&c, 0, sizeof c);
+    hh_diag_clear(&d);
+    argc--;
+    argv++;
+    /* Global options before the command. */
+    while (argc > 0 && argv[0][0] == '-') {
+        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+            print_overview(stdout);
+            return HH_EXIT_OK;
+        }
+        if (strcmp(argv[0], "--version") == 0) {
+            printf("%s\n", hh_version_string());
+            return HH_EXIT_OK;
+        }
+        if (strcmp(argv[0], "--db") == 0 && argc > 1) {
+            if ((rc = set_db(&c, argv[1])) != 0)
+                return rc;
+            argc -= 2;
+            argv += 2;
+        } else if (strncmp(argv[0], "--db=", 5) == 0) {
+            if ((rc = set_db(&c, argv[0] + 5)) != 0)
+                return rc;
+            argc--;
+            argv++;
+        } else {
+            fprintf(stderr, "hearth: unknown option %s (try: hearth --help)\n", argv[0]);
+            return HH_EXIT_USAGE;
+        }
+    }
+    if (argc == 0) {
+        print_overview(stderr);
+        return HH_EXIT_USAGE;
+    }
+    c.cmd = find_command(argc, argv, &words);
+    if (!c.cmd) {
+        if (is_group(argv[0]))
+            fprintf(stderr, "hearth: '%s' needs a subcommand (try: hearth --help)\n", argv[0]);
+        else
+            fprintf(stderr, "hearth: unknown command '%s' (try: hearth --help)\n", argv[0]);
+        return HH_EXIT_USAGE;
+    }
+    if (wants_help(argc - words, argv + words)) {
+        print_help(c.cmd);
+        return HH_EXIT_OK;
+    }
+    if ((rc = parse_args(&c, argc - words, argv + words)) != HH_EXIT_OK)
+        return rc;
+    if (!c.db_path[0]) {
+        err = hh_platform_default_db_path(c.db_path, sizeof c.db_path);
+        if (err != HH_OK)
+            return cli_fail(HH_EUSAGE, NULL, "no database path: give --db PATH or set HEARTH_DB");
+    }
+    if (c.cmd->uses_store) {
+        err = hh_store_open(c.db_path, &c.store, &d);
+        if (err != HH_OK)
+            return cli_fail(err, &d, "cannot open the device database");
+    }
+    rc = c.cmd->run(&c);
+    hh_store_close(c.store);
+    if (fflush(stdout) != 0 && rc == HH_EXIT_OK)
+        return cli_fail(HH_EIO, NULL, "cannot write the output");
+    return rc;
+}
+
+hh_err cli_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
+                          void *arg, hh_diag *d)
+{
+    hh_err ret = hh_store_begin(s);
+
+    if (ret != HH_OK)
+        return hh_diag_fail(d, ret, "database", "cannot start a transaction (is it locked?)");
+    ret = fn(s, arg, d);
+    if (ret == HH_OK)
+        ret = hh_store_commit(s);
+    else
+        hh_store_rollback(s);
+    return ret;
+}
+
+/* ---- value parsers ------------------------------------------------------------ */
+
+hh_err cli_parse_int(const char *option, const char *text, int64_t min, int64_t max,
+                     int64_t *out, hh_diag *d)
+{
+    const char *p = text;
+    int neg = 0;
+    int64_t v = 0;
+
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (*p == '\0')
+        goto bad;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+            goto bad;
+        v = v * 10 + (*p - '0');
+    }
+    if (neg)
+        v = -v;
+    if (v < min || v > max)
+        goto bad;
+    *out = v;
+    return HH_OK;
+bad:
+    return hh_diag_fail(d, HH_EINVAL, option, "must be a whole number in %lld..%lld",
+                        (long long)min, (long long)max);
+}
+
+hh_err cli_parse_money(const char *option, const char *text, int64_t *out, hh_diag *d)
+{
+    if (text[0] == '-')
+        return hh_diag_fail(d, HH_EINVAL, option, "cannot be negative");
+    if (cli_parse_int(option, text, 0, HH_MONEY_MAX_YUAN, out, NULL) != HH_OK)
+        return hh_diag_fail(d, HH_EINVAL, option, "must be whole yuan, 0..%d",
+                            HH_MONEY_MAX_YUAN);
+    return HH_OK;
+}
+
+hh_err cli_parse_bool(const char *option, const char *text, int *out, hh_diag *d)
+{
+    if (strcmp(text, "yes") == 0 || strcmp(text, "true") == 0) {
+        *out = 1;
+        return HH_OK;
+    }
+    if (strcmp(text, "no") == 0 || strcmp(text, "false") == 0) {
+        *out = 0;
+        return HH_OK;
+    }
+    return hh_diag_fail(d, HH_EINVAL, option, "must be yes or no");
+}
+
+hh_err cli_parse_enum(const char *option, const char *text, const hh_enum_names *e,
+                      int *out, hh_diag *d)
+{
+    char list[200];
+
+    *out = hh_enum_parse(e, text);
+    if (*out)
+        return HH_OK;
+    hh_enum_list(e, list, sizeof list);
+    return hh_diag_fail(d, HH_EINVAL, option, "must be one of: %s", list);
+}
+
+hh_err cli_parse_set(const char *option, const char *text, const hh_enum_names *e,
+                     uint32_t *out, hh_diag *d)
+{
+    char copy[256], *save = NULL;
+    int v;
+    hh_err ret;
+
+    *out = 0;
+    if (strlen(text) >= sizeof copy)
+        return hh_diag_fail(d, HH_ERANGE, option, "is too long");
+    memcpy(copy, text, strlen(text) + 1);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if ((ret = cli_parse_enum(option, tok, e, &v, d)) != HH_OK)
+            return ret;
+        *out |= 1u << v;
+    }
+    return HH_OK;
+}
+
+hh_err cli_copy(const char *option, const char *text, char *dst, size_t cap, hh_diag *d)
+{
+    size_t n = strlen(text);
+
+    if (n >= cap)
+        return hh_diag_fail(d, HH_ERANGE, option, "is %zu bytes, more than the %zu allowed",
+                            n, cap - 1);
+    memcpy(dst, text, n + 1);
+    return HH_OK;
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+    hh_buf b;
+
+    hh_buf_init(&b, 6 * strlen(s) + 16);   /* "\u00XX" is the longest escape */
+    if (hh_buf_json_string(&b, s) == HH_OK)
+        fputs(hh_buf_str(&b), out);
+    hh_buf_free(&b);
+}

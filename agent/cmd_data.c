@@ -1,0 +1,597 @@
+/* agent/cmd_data.c — `hearth import`, `export`, `tiers`, `outbox`, `status`.
+ *
+ * Import is all or nothing: the whole file is parsed and validated first and
+ * every bad line reported by number; only a clean file is written, in one
+ * transaction, and a failure while writing (say, an ID number that belongs to a
+ * household already on the device) rolls all of it back. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "model/exchange.h"
+#include "model/validate.h"
+
+#define IMPORT_BYTES_MAX   (64u * 1024 * 1024)
+#define IMPORT_ERRORS_SHOWN 100
+#define EXPORT_BYTES_MAX   (512u * 1024 * 1024)
+
+/* ---- import --------------------------------------------------------------------- */
+
+typedef struct line_iter {
+    const char *text;
+    size_t len, pos;
+    long line_no;
+} line_iter;
+
+/* The next non-blank line (without its newline); 0 at the end. */
+static int next_line(line_iter *it, const char **line, size_t *len)
+{
+    while (it->pos < it->len) {
+        const char *start = it->text + it->pos;
+        const char *nl = memchr(start, '\n', it->len - it->pos);
+        size_t n = nl ? (size_t)(nl - start) : it->len - it->pos;
+        it->pos += n + (nl ? 1 : 0);
+        it->line_no++;
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        if (strspn(start, " \t") >= n)
+            continue;
+        *line = start;
+        *len = n;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct import_counts {
+    long households_created, households_updated, households_unchanged;
+    long visits_added, visits_present;
+} import_counts;
+
+typedef struct import_job {
+    const char *text;
+    size_t len;
+    hh_exchange_record *rec;
+    import_counts counts;
+    long failed_line;
+    long total_lines;
+    int progress;
+} import_job;
+
+static hh_err import_line(hh_store *s, hh_exchange_record *rec, import_counts *n, hh_diag *d)
+{
+    hh_household *existing = NULL;
+    const char *household_id = NULL;
+    hh_err ret = HH_OK;
+    int changed = 0, added = 0;
+
+    if (!(existing = malloc(sizeof *existing)))
+        return HH_ENOMEM;
+    if (rec->has_household) {
+        hh_household *h = &rec->household;
+        int known = hh_store_household_get(s, h->id[0] ? h->id : h->registry_no, existing) == HH_OK;
+        if ((ret = hh_store_household_put(s, h, rec->members_given, &changed, d)) != HH_OK) {
+            hh_diag_prefix(d, "household.");
+            goto cleanup;
+        }
+        if (!known)
+            n->households_created++;
+        else if (changed)
+            n->households_updated++;
+        else
+            n->households_unchanged++;
+        household_id = h->id;
+    }
+    if (rec->has_visit) {
+        if (!household_id) {
+            const char *ref = rec->ref_household_id[0] ? rec->ref_household_id : rec->ref_registry_no;
+            if ((ret = hh_store_household_get(s, ref, existing)) != HH_OK) {
+                ret = hh_diag_fail(d, ret, "visit", "names household '%s', which is neither on "
+                                   "the device nor earlier in the file", ref);
+                goto cleanup;
+            }
+            household_id = existing->id;
+        }
+        memcpy(rec->visit.household_id, household_id, HH_UUID_LEN + 1);
+        if ((ret = hh_store_visit_add(s, &rec->visit, &added, d)) != HH_OK) {
+            hh_diag_prefix(d, "visit.");
+            goto cleanup;
+        }
+        if (added)
+            n->visits_added++;
+        else
+            n->visits_present++;
+    }
+cleanup:
+    free(existing);
+    return ret;
+}
+
+static hh_err import_all(hh_store *s, void *arg, hh_diag *d)
+{
+    import_job *job = arg;
+    line_iter it = { job->text, job->len, 0, 0 };
+    const char *line;
+    size_t len;
+    long done = 0;
+    hh_err ret;
+
+    while (next_line(&it, &line, &len)) {
+        /* Already validated in the first pass; parsed again to save memory. */
+        if ((ret = hh_exchange_parse(line, len, hh_platform_current_year(), job->rec, d)) != HH_OK ||
+            (ret = import_line(s, job->rec, &job->counts, d)) != HH_OK) {
+            job->failed_line = it.line_no;
+            return ret;
+        }
+        if (job->progress && ++done % 500 == 0)
+            fprintf(stderr, "\rimporting: %ld of %ld lines", done, job->total_lines);
+    }
+    if (job->progress && done >= 500)
+        fprintf(stderr, "\rimporting: %ld of %ld lines\n", done, job->total_lines);
+    return HH_OK;
+}
+
+static int run_import(cli *c)
+{
+    const char *path = c->args[0];
+    import_job job = { 0 };
+    char *text = NULL;
+    size_t len = 0;
+    line_iter it;
+    const char *line;
+    size_t line_len;
+    long bad = 0;
+    hh_diag d;
+    hh_err ret;
+    int rc = HH_EXIT_OK;
+
+    hh_diag_clear(&d);
+    ret = hh_platform_read_file(path, IMPORT_BYTES_MAX, &text, &len);
+    if (ret != HH_OK) {
+        if (ret == HH_ERANGE)
+            return cli_fail(ret, NULL, "import: %s is larger than %u MiB; split it", path,
+                            IMPORT_BYTES_MAX >> 20);
+        return cli_fail(ret, NULL, "import: cannot read %s", path);
+    }
+    if (!(job.rec = malloc(sizeof *job.rec))) {
+        free(text);
+        return cli_fail(HH_ENOMEM, NULL, "import");
+    }
+    /* Excel and Notepad write a UTF-8 byte order mark; it is not data. */
+    job.text = text;
+    job.len = len;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        job.text += 3;
+        job.len -= 3;
+    }
+    if (memchr(job.text, '\0', job.len)) {
+        rc = cli_fail(HH_EPARSE, NULL, "import: %s contains NUL bytes: not a JSON Lines file", path);
+        goto cleanup;
+    }
+
+    /* Pass 1: every line, every error. */
+    it = (line_iter){ job.text, job.len, 0, 0 };
+    while (next_line(&it, &line, &line_len)) {
+        job.total_lines++;
+        hh_diag_clear(&d);
+        if (hh_exchange_parse(line, line_len, hh_platform_current_year(), job.rec, &d) == HH_OK)
+            continue;
+        if (++bad <= IMPORT_ERRORS_SHOWN)
+            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n", path, it.line_no,
+                    d.field, d.field[0] ? ": " : "", d.message);
+    }
+    if (bad > 0) {
+        if (bad > IMPORT_ERRORS_SHOWN)
+            fprintf(stderr, "hearth: import: … and %ld more bad lines\n", bad - IMPORT_ERRORS_SHOWN);
+        fprintf(stderr, "hearth: import: nothing imported: %ld of %ld lines are bad\n", bad,
+                job.total_lines);
+        rc = HH_EXIT_DATA;
+        goto cleanup;
+    }
+    if (job.total_lines == 0) {
+        rc = cli_fail(HH_EINVAL, NULL, "import: %s has no lines", path);
+        goto cleanup;
+    }
+
+    /* Pass 2: write it all in one transaction. */
+    job.progress = hh_platform_isatty(2);
+    hh_diag_clear(&d);
+    ret = cli_in_transaction(c->store, import_all, &job, &d);
+    if (ret != HH_OK) {
+        if (job.failed_line)
+            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n", path, job.failed_line,
+                    d.field, d.field[0] ? ": " : "", d.message);
+        rc = cli_fail(ret, job.failed_line ? NULL : &d, "import: nothing imported");
+        goto cleanup;
+    }
+    printf("imported %ld lines from %s: households %ld created, %ld updated, %ld unchanged; "
+           "visits %ld recorded, %ld already present\n",
+           job.total_lines, path, job.counts.households_created, job.counts.households_updated,
+           job.counts.households_unchanged, job.counts.visits_added, job.counts.visits_present);
+cleanup:
+    free(job.rec);
+    free(text);
+    return rc;
+}
+
+/* ---- export ---------------------------------------------------------------------- */
+
+typedef struct export_ctx {
+    hh_store *store;
+    int csv;
+    hh_buf out;
+    const hh_household *current;
+    int first_visit;
+    hh_tier_row tier;
+    int has_tier;
+    hh_err err;
+} export_ctx;
+
+/* Append one CSV cell. Text that a spreadsheet would run as a formula (leading
+ * = + - @) is prefixed with an apostrophe. */
+static hh_err csv_cell(hh_buf *b, const char *text, int first)
+{
+    hh_err ret = first ? HH_OK : hh_buf_puts(b, ",");
+    int formula = text[0] != '\0' && strchr("=+-@", text[0]) != NULL;
+
+    if (ret != HH_OK)
+        return ret;
+    if (!formula && !strpbrk(text, ",\"\r\n"))
+        return hh_buf_puts(b, text);
+    if ((ret = hh_buf_puts(b, formula ? "\"'" : "\"")) != HH_OK)
+        return ret;
+    for (const char *p = text; *p; p++)
+        if ((ret = hh_buf_append(b, p, 1)) != HH_OK ||
+            (*p == '"' && (ret = hh_buf_append(b, "\"", 1)) != HH_OK))
+            return ret;
+    return hh_buf_puts(b, "\"");
+}
+
+static const char *const csv_columns[] = {
+    "id", "registry_no", "village_code", "category", "relocated", "resettlement_site",
+    "members", "tier", "reasons", "visit.id", "visit.visited_on", "visit.officer",
+    "visit.household_size", "visit.income_yuan.wages", "visit.income_yuan.operating",
+    "visit.income_yuan.property", "visit.income_yuan.transfer",
+    "visit.expenditure_yuan.medical", "visit.expenditure_yuan.education",
+    "visit.expenditure_yuan.disaster", "visit.shocks", "visit.guarantees.food",
+    "visit.guarantees.clothing", "visit.guarantees.education", "visit.guarantees.medical",
+    "visit.guarantees.housing", "visit.guarantees.water", "visit.gps.lat", "visit.gps.lon",
+    "visit.notes", "visit.supersedes", NULL };
+
+static hh_err csv_row(export_ctx *x, const hh_visit *v)
+{
+    const hh_household *h = x->current;
+    char cell[64], list[256];
+    hh_buf *b = &x->out;
+    hh_err ret;
+
+#define CELL(text, first) do { if ((ret = csv_cell(b, (text), (first))) != HH_OK) return ret; } while (0)
+#define NUM(fmt, value) do { snprintf(cell, sizeof cell, fmt, value); CELL(cell, 0); } while (0)
+    CELL(h->id, 1);
+    CELL(h->registry_no, 0);
+    CELL(h->village_code, 0);
+    CELL(hh_enum_name(&hh_category_names, (int)h->category), 0);
+    CELL(h->relocated ? "true" : "false", 0);
+    CELL(h->resettlement_site, 0);
+    NUM("%d", h->member_count);
+    CELL(x->has_tier ? hh_enum_name(&hh_tier_names, (int)x->tier.tier) : "", 0);
+    hh_reasons_format(x->has_tier ? x->tier.reasons : 0, " ", list, sizeof list);
+    CELL(list, 0);
+    if (!v) {
+        for (int i = 9; csv_columns[i]; i++)
+            CELL("", 0);
+        return hh_buf_puts(b, "\r\n");
+    }
+    CELL(v->id, 0);
+    CELL(v->visited_on, 0);
+    CELL(v->officer, 0);
+    NUM("%d", v->household_size);
+    NUM("%lld", (long long)v->income.wages_yuan);
+    NUM("%lld", (long long)v->income.operating_yuan);
+    NUM("%lld", (long long)v->income.property_yuan);
+    NUM("%lld", (long long)v->income.transfer_yuan);
+    NUM("%lld", (long long)v->expenditure.medical_yuan);
+    NUM("%lld", (long long)v->expenditure.education_yuan);
+    NUM("%lld", (long long)v->expenditure.disaster_yuan);
+    list[0] = '\0';
+    for (int s = 1; s <= hh_shock_names.count; s++)
+        if (v->shocks & (1u << s))
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     list[0] ? " " : "", hh_enum_name(&hh_shock_names, s));
+    CELL(list, 0);
+    for (int g = 1; g <= hh_guarantee_names.count; g++)
+        CELL((v->guarantees_met & (1u << g)) ? "true" : "false", 0);
+    if (v->has_gps) {
+        NUM("%.6f", v->lat_microdeg / 1e6);
+        NUM("%.6f", v->lon_microdeg / 1e6);
+    } else {
+        CELL("", 0);
+        CELL("", 0);
+    }
+    CELL(v->notes, 0);
+    CELL(v->supersedes, 0);
+#undef CELL
+#undef NUM
+    return hh_buf_puts(b, "\r\n");
+}
+
+static int export_visit(void *ctx, const hh_visit *v)
+{
+    export_ctx *x = ctx;
+
+    if (x->csv)
+        x->err = csv_row(x, v);
+    else
+        x->err = hh_exchange_write(&x->out, x->first_visit ? x->current : NULL, v, x->current);
+    x->first_visit = 0;
+    return x->err != HH_OK;
+}
+
+static int find_tier_row(void *ctx, const hh_tier_row *row)
+{
+    export_ctx *x = ctx;
+
+    if (strcmp(row->household_id, x->current->id) != 0)
+        return 0;
+    x->tier = *row;
+    x->has_tier = 1;
+    return 1;
+}
+
+static int export_household(void *ctx, const hh_household *h)
+{
+    export_ctx *x = ctx;
+    hh_err ret;
+
+    x->current = h;
+    x->first_visit = 1;
+    x->has_tier = 0;
+    if (x->csv && (ret = hh_store_each_tier(x->store, h->village_code, find_tier_row, x)) != HH_OK) {
+        x->err = ret;
+        return 1;
+    }
+    if ((ret = hh_store_each_visit(x->store, h->id, export_visit, x)) != HH_OK) {
+        x->err = ret;
+        return 1;
+    }
+    if (x->err == HH_OK && x->first_visit)   /* no visit: the household alone */
+        x->err = x->csv ? csv_row(x, NULL) : hh_exchange_write(&x->out, h, NULL, NULL);
+    return x->err != HH_OK;
+}
+
+static int run_export(cli *c)
+{
+    export_ctx x = { .store = c->store, .csv = cli_has(c, "csv") };
+    const char *out_path = cli_get(c, "out");
+    const char *village = cli_get(c, "village");
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (cli_has(c, "csv") == cli_has(c, "json"))
+        return cli_usage(c, "give exactly one of --json and --csv");
+    if (village && (ret = hh_validate_village_code(village, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--village");
+    hh_buf_init(&x.out, EXPORT_BYTES_MAX);
+    ret = HH_OK;
+    if (x.csv) {
+        /* UTF-8 byte order mark: Excel then reads Chinese text correctly. */
+        ret = hh_buf_puts(&x.out, "\xEF\xBB\xBF");
+        for (int i = 0; ret == HH_OK && csv_columns[i]; i++)
+            ret = csv_cell(&x.out, csv_columns[i], i == 0);
+        if (ret == HH_OK)
+            ret = hh_buf_puts(&x.out, "\r\n");
+    }
+    if (ret == HH_OK)
+        ret = hh_store_each_household(c->store, village, export_household, &x);
+    if (ret == HH_OK)
+        ret = x.err;
+    if (ret == HH_OK) {
+        if (out_path)
+            ret = hh_platform_write_file_durable(out_path, x.out.data ? x.out.data : "", x.out.len, 0600);
+        else if (x.out.len && fwrite(x.out.data, 1, x.out.len, stdout) != x.out.len)
+            ret = HH_EIO;
+    }
+    hh_buf_free(&x.out);
+    if (ret == HH_ERANGE)
+        return cli_fail(ret, NULL, "export: more than %u MiB; export one --village at a time",
+                        EXPORT_BYTES_MAX >> 20);
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "export failed%s%s", out_path ? ": " : "", out_path ? out_path : "");
+    if (out_path)
+        fprintf(stderr, "exported to %s\n", out_path);
+    return HH_EXIT_OK;
+}
+
+/* ---- tiers -------------------------------------------------------------------------- */
+
+typedef struct tiers_ctx {
+    int json;
+    long counts[HH_TIER_RED + 1];
+} tiers_ctx;
+
+static int print_tier(void *ctx, const hh_tier_row *row)
+{
+    tiers_ctx *t = ctx;
+    char reasons[256];
+
+    t->counts[row->tier]++;
+    if (!t->json) {
+        hh_reasons_format(row->reasons, ", ", reasons, sizeof reasons);
+        printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-9s  %s\n",
+               hh_enum_name(&hh_tier_names, (int)row->tier), row->village_code,
+               row->registry_no[0] ? row->registry_no : row->household_id,
+               row->last_visit_on, (long long)row->per_capita_yuan, row->source,
+               reasons[0] ? reasons : "-");
+        return 0;
+    }
+    printf("{\"registry_no\": ");
+    if (row->registry_no[0])
+        cli_json_string(stdout, row->registry_no);
+    else
+        fputs("null", stdout);
+    printf(", \"id\": \"%s\", \"village_code\": \"%s\", \"tier\": \"%s\", \"reasons\": [",
+           row->household_id, row->village_code, hh_enum_name(&hh_tier_names, (int)row->tier));
+    for (int i = 0, first = 1; i < HH_REASON_COUNT; i++) {
+        if (row->reasons & (1u << i)) {
+            printf("%s\"%s\"", first ? "" : ", ", hh_reason_code(1u << i));
+            first = 0;
+        }
+    }
+    printf("], \"rulebook\": ");
+    cli_json_string(stdout, row->rulebook);
+    printf(", \"source\": \"%s\", \"last_visit_on\": \"%s\", \"per_capita_yuan\": %lld}\n",
+           row->source, row->last_visit_on, (long long)row->per_capita_yuan);
+    return 0;
+}
+
+static int run_tiers(cli *c)
+{
+    tiers_ctx t = { .json = cli_has(c, "json") };
+    const char *village = cli_get(c, "village");
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (village && (ret = hh_validate_village_code(village, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--village");
+    if (!t.json)
+        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
+               "LAST VISIT", "PER CAP.", "SOURCE", "REASONS");
+    ret = hh_store_each_tier(c->store, village, print_tier, &t);
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "cannot read the tiers");
+    if (!t.json)
+        fprintf(stderr, "%ld red, %ld orange, %ld yellow, %ld green (rulebook %s)\n",
+                t.counts[HH_TIER_RED], t.counts[HH_TIER_ORANGE], t.counts[HH_TIER_YELLOW],
+                t.counts[HH_TIER_GREEN], hh_store_rulebook(c->store)->version);
+    return HH_EXIT_OK;
+}
+
+/* ---- outbox and status ----------------------------------------------------------------- */
+
+static int print_outbox_row(void *ctx, const hh_outbox_row *r)
+{
+    int json = *(int *)ctx;
+
+    if (json) {
+        printf("{\"seq\": %llu, \"hlc\": %llu, \"entity\": \"%s\", \"op\": \"%s\", "
+               "\"entity_id\": \"%s\", \"created_ms\": %llu, \"state\": \"%s\", \"bytes\": %zu, "
+               "\"reason\": ",
+               (unsigned long long)r->seq, (unsigned long long)r->hlc, r->entity, r->op,
+               r->entity_id, (unsigned long long)r->created_ms, r->state, r->payload_bytes);
+        if (r->reason[0])
+            cli_json_string(stdout, r->reason);
+        else
+            fputs("null", stdout);
+        puts("}");
+    } else {
+        printf("%8llu  %-9s  %-6s  %-36s  %5zu  %-11s  %s\n", (unsigned long long)r->seq,
+               r->entity, r->op, r->entity_id, r->payload_bytes, r->state, r->reason);
+    }
+    return 0;
+}
+
+static int run_outbox(cli *c)
+{
+    int json = cli_has(c, "json");
+    const char *state = cli_has(c, "all") ? NULL : cli_has(c, "quarantined") ? "quarantined" : "pending";
+    hh_err ret;
+
+    if (cli_has(c, "all") && cli_has(c, "quarantined"))
+        return cli_usage(c, "give at most one of --all and --quarantined");
+    if (!json)
+        printf("%8s  %-9s  %-6s  %-36s  %5s  %-11s  %s\n", "SEQ", "ENTITY", "OP", "ID", "BYTES",
+               "STATE", "REASON");
+    ret = hh_store_each_outbox(c->store, state, print_outbox_row, &json);
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the outbox");
+}
+
+static int run_status(cli *c)
+{
+    hh_store_info i;
+    hh_err ret = hh_store_info_get(c->store, &i);
+    uint64_t now = hh_platform_wall_ms();
+    uint64_t age_s = i.oldest_pending_ms && now > i.oldest_pending_ms
+                     ? (now - i.oldest_pending_ms) / 1000 : 0;
+
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "cannot read the device status");
+    if (cli_has(c, "json")) {
+        printf("{\"device_id\": \"%s\", \"device_epoch\": %u, \"database\": ", i.device_id,
+               i.device_epoch);
+        cli_json_string(stdout, c->db_path);
+        printf(", \"schema_version\": %d, \"rulebook\": ", i.schema_version);
+        cli_json_string(stdout, i.rulebook_version);
+        printf(", \"households\": %lld, \"members\": %lld, \"visits\": %lld, "
+               "\"tiers\": {\"red\": %lld, \"orange\": %lld, \"yellow\": %lld, \"green\": %lld}, "
+               "\"outbox\": {\"pending\": %lld, \"acked\": %lld, \"quarantined\": %lld, "
+               "\"oldest_pending_age_s\": %llu, \"next_seq\": %llu}}\n",
+               (long long)i.households, (long long)i.members, (long long)i.visits,
+               (long long)i.tier_counts[HH_TIER_RED], (long long)i.tier_counts[HH_TIER_ORANGE],
+               (long long)i.tier_counts[HH_TIER_YELLOW], (long long)i.tier_counts[HH_TIER_GREEN],
+               (long long)i.outbox_pending, (long long)i.outbox_acked,
+               (long long)i.outbox_quarantined, (unsigned long long)age_s,
+               (unsigned long long)i.next_seq);
+        return HH_EXIT_OK;
+    }
+    printf("device      %s (epoch %u)\n", i.device_id, i.device_epoch);
+    printf("database    %s (schema %d)\n", c->db_path, i.schema_version);
+    printf("rulebook    %s\n", i.rulebook_version);
+    printf("households  %lld (%lld members, %lld visits)\n", (long long)i.households,
+           (long long)i.members, (long long)i.visits);
+    printf("tiers       %lld red, %lld orange, %lld yellow, %lld green\n",
+           (long long)i.tier_counts[HH_TIER_RED], (long long)i.tier_counts[HH_TIER_ORANGE],
+           (long long)i.tier_counts[HH_TIER_YELLOW], (long long)i.tier_counts[HH_TIER_GREEN]);
+    printf("outbox      %lld pending", (long long)i.outbox_pending);
+    if (i.outbox_pending)
+        printf(" (oldest %llu min old)", (unsigned long long)(age_s / 60));
+    printf(", %lld acknowledged, %lld quarantined\n", (long long)i.outbox_acked,
+           (long long)i.outbox_quarantined);
+    return HH_EXIT_OK;
+}
+
+static const cli_opt export_opts[] = {
+    { "json", NULL, "JSON Lines in the exchange format (re-importable)" },
+    { "csv", NULL, "CSV in UTF-8 with a byte order mark (opens in Excel), one row per visit" },
+    { "out", "FILE", "write to FILE (atomically) instead of standard output" },
+    { "village", "CODE", "only this village" },
+    { NULL, NULL, NULL }
+};
+
+static const cli_opt tiers_opts[] = {
+    { "village", "CODE", "only this village" },
+    { "json", NULL, "one JSON object per household (DESIGN 2a)" },
+    { NULL, NULL, NULL }
+};
+
+static const cli_opt outbox_opts[] = {
+    { "quarantined", NULL, "show changes the collector refused, with the reason" },
+    { "all", NULL, "show every change, sent or not" },
+    { "json", NULL, "one JSON object per change" },
+    { NULL, NULL, NULL }
+};
+
+static const cli_opt status_opts[] = {
+    { "json", NULL, "print JSON" },
+    { NULL, NULL, NULL }
+};
+
+static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
+
+const cli_cmd hh_cmd_import = {
+    "import", "FILE", "Import households and visits from JSON Lines (FILE or - for standard "
+    "input); all or nothing.", 1, 1, no_opts, run_import, 1 };
+const cli_cmd hh_cmd_export = {
+    "export", "", "Export households and visits as JSON Lines or CSV.",
+    0, 0, export_opts, run_export, 1 };
+const cli_cmd hh_cmd_tiers = {
+    "tiers", "", "The worklist: every household's tier and reasons, red first.",
+    0, 0, tiers_opts, run_tiers, 1 };
+const cli_cmd hh_cmd_outbox = {
+    "outbox", "", "Changes waiting to be sent to the collector.",
+    0, 0, outbox_opts, run_outbox, 1 };
+const cli_cmd hh_cmd_status = {
+    "status", "", "Device identity, counts, tiers and outbox depth.",
+    0, 0, status_opts, run_status, 1 };

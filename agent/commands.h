@@ -1,0 +1,12 @@
+/* agent/commands.h — the table entries of every `hearth` command. */
+#ifndef HH_COMMANDS_H
+#define HH_COMMANDS_H
+
+#include "cli.h"
+
+extern const cli_cmd hh_cmd_init, hh_cmd_household_add, hh_cmd_household_edit,
+    hh_cmd_household_show, hh_cmd_household_list, hh_cmd_member_add, hh_cmd_member_edit,
+    hh_cmd_visit_record, hh_cmd_visit_list, hh_cmd_import, hh_cmd_export, hh_cmd_tiers,
+    hh_cmd_outbox, hh_cmd_status, hh_cmd_version;
+
+#endif

@@ -1,0 +1,1508 @@
+/* agent/store.c — the device's SQLite store (see store.h).
+ *
+ * Layout: schema and migrations; connection and statement cache; identity, HLC
+ * and outbox; households and members (field-level change detection: every
+ * changed field gets a new version and is listed, with the version it replaced,
+ * in the Change); visits; tiers; reading.
+ *
+ * Enumerations are stored by their exchange names so the database reads on its
+ * own; tiers are stored as numbers so "red first" is an ORDER BY. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/hlc.h"
+#include "model/validate.h"
+#include "platform/platform.h"
+#include "sync/codec.h"
+
+/* ---- schema ------------------------------------------------------------------ */
+
+static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
+    /* 1: the first schema. */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+    "CREATE TABLE households ("
+    "  id TEXT PRIMARY KEY,"
+    "  registry_no TEXT UNIQUE,"
+    "  village_code TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  relocated INTEGER NOT NULL,"
+    "  resettlement_site TEXT NOT NULL,"
+    "  created_hlc INTEGER NOT NULL,"
+    "  updated_hlc INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX households_village ON households(village_code, registry_no);"
+    "CREATE TABLE members ("
+    "  id TEXT PRIMARY KEY,"
+    "  household_id TEXT NOT NULL REFERENCES households(id),"
+    "  position INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  id_number TEXT NOT NULL UNIQUE,"
+    "  relation TEXT NOT NULL,"
+    "  sex TEXT NOT NULL,"
+    "  birth_year INTEGER NOT NULL,"
+    "  labour TEXT NOT NULL,"
+    "  health TEXT NOT NULL,"
+    "  disability_grade INTEGER NOT NULL,"
+    "  school TEXT NOT NULL,"
+    "  medical_insurance INTEGER NOT NULL,"
+    "  employment TEXT NOT NULL,"
+    "  employment_stable INTEGER,"          /* NULL: unknown */
+    "  updated_hlc INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX members_household ON members(household_id, position);"
+    "CREATE TABLE visits ("
+    "  id TEXT PRIMARY KEY,"
+    "  household_id TEXT NOT NULL REFERENCES households(id),"
+    "  visited_on TEXT NOT NULL,"
+    "  officer TEXT NOT NULL,"
+    "  household_size INTEGER NOT NULL,"
+    "  wages INTEGER NOT NULL, operating INTEGER NOT NULL,"
+    "  property INTEGER NOT NULL, transfer INTEGER NOT NULL,"
+    "  medical INTEGER NOT NULL, education INTEGER NOT NULL, disaster INTEGER NOT NULL,"
+    "  shocks INTEGER NOT NULL,"
+    "  guarantees_met INTEGER NOT NULL,"
+    "  lat_microdeg INTEGER, lon_microdeg INTEGER,"
+    "  notes TEXT NOT NULL,"
+    "  supersedes TEXT REFERENCES visits(id),"
+    "  hlc INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX visits_household ON visits(household_id, visited_on, hlc);"
+    "CREATE TABLE tiers ("
+    "  household_id TEXT NOT NULL REFERENCES households(id),"
+    "  source TEXT NOT NULL CHECK (source IN ('device', 'collector')),"
+    "  tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4),"
+    "  reasons TEXT NOT NULL,"
+    "  rulebook TEXT NOT NULL,"
+    "  last_visit_on TEXT,"
+    "  per_capita_yuan INTEGER,"
+    "  computed_hlc INTEGER NOT NULL,"
+    "  PRIMARY KEY (household_id, source)) STRICT;"
+    "CREATE TABLE field_versions ("
+    "  entity_id TEXT NOT NULL, field TEXT NOT NULL, hlc INTEGER NOT NULL,"
+    "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE outbox ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  hlc INTEGER NOT NULL,"
+    "  entity TEXT NOT NULL,"
+    "  op TEXT NOT NULL,"
+    "  entity_id TEXT NOT NULL,"
+    "  payload BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (state IN ('pending', 'acked', 'quarantined')),"
+    "  reason TEXT,"
+    "  acked_ms INTEGER) STRICT;"
+    "CREATE INDEX outbox_state ON outbox(state, seq);",
+};
+
+static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
+{
+    return hh_diag_fail(d, HH_EDB, "database", "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+hh_err hh_store_migrate(sqlite3 *db, const char *const *list, int count, hh_diag *d)
+{
+    int v = user_version(db);
+    char sql[48];
+
+    if (v < 0)
+        return db_fail(db, d, "cannot read the schema version");
+    if (v > count)
+        return hh_diag_fail(d, HH_ESCHEMA, "database",
+                            "schema version %d is newer than this hearth (%d): update hearth",
+                            v, count);
+    for (; v < count; v++) {
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return db_fail(db, d, "cannot start a migration");
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, list[v], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "migration to version %d failed: %s",
+                                      v + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ret;
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return db_fail(db, d, "cannot commit a migration");
+        }
+    }
+    return HH_OK;
+}
+
+/* ---- connection and statements -------------------------------------------------- */
+
+#define STMT_CACHE 48
+
+struct hh_store {
+    sqlite3 *db;
+    char path[HH_PATH_MAX];
+    char device_id[HH_UUID_LEN + 1];
+    uint32_t device_epoch;
+    hh_rulebook rules;
+    hh_hlc clock;              /* loaded at begin, saved at commit */
+    uint64_t next_seq;         /* likewise */
+    int in_tx;
+    hh_buf payload;            /* scratch for encoded Changes */
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+};
+
+/* A prepared statement for sql, reset and unbound, cached by the address of the
+ * string literal (every caller passes a literal). NULL on error. */
+static sqlite3_stmt *stmt(hh_store *s, const char *sql)
+{
+    int i;
+
+    for (i = 0; i < STMT_CACHE && s->cache[i].sql; i++) {
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].st);
+            sqlite3_clear_bindings(s->cache[i].st);
+            return s->cache[i].st;
+        }
+    }
+    if (i == STMT_CACHE)
+        return NULL;   /* a programming error: raise STMT_CACHE */
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->cache[i].st, NULL) != SQLITE_OK)
+        return NULL;
+    s->cache[i].sql = sql;
+    return s->cache[i].st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_optional_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && v[0])
+        bind_text(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Copy text column i into dst (cap bytes); a longer value means the file was
+ * not written by Hearth. */
+static hh_err col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+    if (n >= cap)
+        return HH_ECORRUPT;
+    memcpy(dst, v ? (const char *)v : "", n);
+    dst[n] = '\0';
+    return HH_OK;
+}
+
+static hh_err col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+
+    *out = v ? hh_enum_parse(e, (const char *)v) : 0;
+    return *out ? HH_OK : HH_ECORRUPT;
+}
+
+/* Run a statement that returns no rows. */
+static hh_err exec_done(hh_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    (void)s;
+    return rc == SQLITE_DONE ? HH_OK : HH_EDB;
+}
+
+static hh_err meta_get(hh_store *s, const char *key, char *out, size_t cap)
+{
+    static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, key);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        ret = HH_ECORRUPT;
+    else
+        ret = col_text(st, 0, out, cap);
+    sqlite3_reset(st);
+    return ret;
+}
+
+static hh_err meta_set(hh_store *s, const char *key, const char *value)
+{
+    static const char sql[] =
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    sqlite3_stmt *st = stmt(s, sql);
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    return exec_done(s, st);
+}
+
+static hh_err meta_get_u64(hh_store *s, const char *key, uint64_t *out)
+{
+    char text[32], *end;
+    hh_err ret = meta_get(s, key, text, sizeof text);
+
+    if (ret != HH_OK)
+        return ret;
+    *out = strtoull(text, &end, 10);
+    return (*end == '\0' && text[0]) ? HH_OK : HH_ECORRUPT;
+}
+
+static hh_err meta_set_u64(hh_store *s, const char *key, uint64_t v)
+{
+    char text[32];
+
+    snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+    return meta_set(s, key, text);
+}
+
+static hh_err new_uuid(char out[HH_UUID_LEN + 1])
+{
+    uint8_t random[10];
+    hh_err ret = hh_platform_random(random, sizeof random);
+
+    if (ret == HH_OK)
+        hh_uuid_v7(hh_platform_wall_ms(), random, out);
+    return ret;
+}
+
+static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
+{
+    hh_store *s;
+    hh_err ret;
+
+    *out = NULL;
+    if (strlen(path) >= HH_PATH_MAX)
+        return hh_diag_fail(d, HH_ERANGE, "db", "path is too long");
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return HH_ENOMEM;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    hh_buf_init(&s->payload, HH_CHANGE_BYTES_MAX);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        ret = hh_diag_fail(d, HH_EDB, "db", "cannot open %s: %s", path,
+                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* WAL + FULL: a committed visit survives power loss. */
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                            "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+        ret = hh_diag_fail(d, HH_EDB, "db", "%s is not a usable SQLite database: %s", path,
+                           sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    *out = s;
+    return HH_OK;
+fail:
+    hh_store_close(s);
+    return ret;
+}
+
+/* Read identity and rulebook into s after migration. */
+static hh_err load_identity(hh_store *s, hh_diag *d)
+{
+    char text[HH_RULEBOOK_TEXT_MAX + 1];
+    uint64_t epoch;
+    hh_err ret;
+
+    if ((ret = meta_get(s, "device_id", s->device_id, sizeof s->device_id)) != HH_OK ||
+        (ret = meta_get_u64(s, "device_epoch", &epoch)) != HH_OK ||
+        (ret = meta_get(s, "rulebook", text, sizeof text)) != HH_OK)
+        return hh_diag_fail(d, HH_ECORRUPT, "db",
+                            "%s has no device identity: it was not made by `hearth init`", s->path);
+    s->device_epoch = (uint32_t)epoch;
+    if ((ret = hh_rulebook_parse(text, strlen(text), &s->rules, d)) != HH_OK) {
+        hh_diag_prefix(d, "stored rulebook ");
+        return HH_ECORRUPT;
+    }
+    return HH_OK;
+}
+
+hh_err hh_store_create(const char *path, hh_store **out, hh_diag *d)
+{
+    hh_store *s = NULL;
+    hh_err ret;
+    char device_id[HH_UUID_LEN + 1];
+
+    *out = NULL;
+    if (hh_platform_exists(path))
+        return hh_diag_fail(d, HH_EEXIST, "db", "%s already exists", path);
+    if (hh_platform_mkdirs_for(path, 0700) != HH_OK)
+        return hh_diag_fail(d, HH_EIO, "db", "cannot create the directory for %s", path);
+    if ((ret = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s, d)) != HH_OK)
+        return ret;
+    if ((ret = hh_store_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, d)) != HH_OK)
+        goto cleanup;
+    if ((ret = new_uuid(device_id)) != HH_OK)
+        goto cleanup;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        ret = db_fail(s->db, d, "cannot start");
+        goto cleanup;
+    }
+    if ((ret = meta_set(s, "device_id", device_id)) != HH_OK ||
+        (ret = meta_set_u64(s, "device_epoch", 1)) != HH_OK ||
+        (ret = meta_set_u64(s, "next_seq", 1)) != HH_OK ||
+        (ret = meta_set_u64(s, "hlc", 0)) != HH_OK ||
+        (ret = meta_set_u64(s, "created_ms", hh_platform_wall_ms())) != HH_OK ||
+        (ret = meta_set(s, "rulebook", hh_rulebook_default_text())) != HH_OK ||
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        ret = db_fail(s->db, d, "cannot write the device identity");
+        goto cleanup;
+    }
+    if ((ret = load_identity(s, d)) != HH_OK)
+        goto cleanup;
+    *out = s;
+    s = NULL;
+cleanup:
+    hh_store_close(s);
+    return ret;
+}
+
+hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
+{
+    hh_store *s = NULL;
+    hh_err ret;
+
+    *out = NULL;
+    if (!hh_platform_exists(path))
+        return hh_diag_fail(d, HH_ENOTFOUND, "db",
+                            "no device database at %s (run `hearth init` first)", path);
+    if ((ret = connect(path, SQLITE_OPEN_READWRITE, &s, d)) != HH_OK)
+        return ret;
+    if ((ret = hh_store_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, d)) != HH_OK ||
+        (ret = load_identity(s, d)) != HH_OK)
+        goto cleanup;
+    *out = s;
+    s = NULL;
+cleanup:
+    hh_store_close(s);
+    return ret;
+}
+
+void hh_store_close(hh_store *s)
+{
+    if (!s)
+        return;
+    if (s->in_tx)
+        hh_store_rollback(s);
+    for (int i = 0; i < STMT_CACHE && s->cache[i].sql; i++)
+        sqlite3_finalize(s->cache[i].st);
+    sqlite3_close(s->db);
+    hh_buf_free(&s->payload);
+    free(s);
+}
+
+sqlite3 *hh_store_db(hh_store *s)
+{
+    return s->db;
+}
+
+const hh_rulebook *hh_store_rulebook(const hh_store *s)
+{
+    return &s->rules;
+}
+
+const char *hh_store_path(const hh_store *s)
+{
+    return s->path;
+}
+
+/* ---- transactions, clock and outbox ----------------------------------------------- */
+
+hh_err hh_store_begin(hh_store *s)
+{
+    hh_err ret;
+
+    if (s->in_tx)
+        return HH_EINVAL;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    s->in_tx = 1;
+    if ((ret = meta_get_u64(s, "hlc", &s->clock.last)) != HH_OK ||
+        (ret = meta_get_u64(s, "next_seq", &s->next_seq)) != HH_OK) {
+        hh_store_rollback(s);
+        return ret;
+    }
+    return HH_OK;
+}
+
+hh_err hh_store_commit(hh_store *s)
+{
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if (meta_set_u64(s, "hlc", s->clock.last) != HH_OK ||
+        meta_set_u64(s, "next_seq", s->next_seq) != HH_OK ||
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        hh_store_rollback(s);
+        return HH_EDB;
+    }
+    s->in_tx = 0;
+    return HH_OK;
+}
+
+void hh_store_rollback(hh_store *s)
+{
+    if (!s->in_tx)
+        return;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+static hh_err stamp(hh_store *s, uint64_t *out)
+{
+    return hh_hlc_tick(&s->clock, hh_platform_wall_ms(), out);
+}
+
+/* Fill in identity and seq, encode c, and append it to the outbox. */
+static hh_err outbox_append(hh_store *s, hh_change *c)
+{
+    static const char sql[] =
+        "INSERT INTO outbox (seq, hlc, entity, op, entity_id, payload, created_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    c->device_id = s->device_id;
+    c->device_epoch = s->device_epoch;
+    c->seq = s->next_seq;
+    if ((ret = hh_codec_change_encode(c, &s->payload)) != HH_OK)
+        return ret;
+    if (!(st = stmt(s, sql)))
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)c->seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)c->hlc);
+    bind_text(st, 3, hh_entity_name(c->entity));
+    bind_text(st, 4, hh_op_name(c->op));
+    bind_text(st, 5, c->entity_id);
+    sqlite3_bind_blob(st, 6, s->payload.data, (int)s->payload.len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)hh_platform_wall_ms());
+    if ((ret = exec_done(s, st)) != HH_OK)
+        return ret;
+    s->next_seq++;
+    return HH_OK;
+}
+
+static hh_err field_version(hh_store *s, const char *entity_id, const char *field, uint64_t *out)
+{
+    static const char sql[] = "SELECT hlc FROM field_versions WHERE entity_id = ?1 AND field = ?2";
+    sqlite3_stmt *st = stmt(s, sql);
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, entity_id);
+    bind_text(st, 2, field);
+    *out = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return HH_OK;
+}
+
+static hh_err field_version_set(hh_store *s, const char *entity_id, const char *field, uint64_t hlc)
+{
+    static const char sql[] =
+        "INSERT INTO field_versions (entity_id, field, hlc) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (entity_id, field) DO UPDATE SET hlc = excluded.hlc";
+    sqlite3_stmt *st = stmt(s, sql);
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, entity_id);
+    bind_text(st, 2, field);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+    return exec_done(s, st);
+}
+
+/* A record's fields as text, for change detection: the same shape serves
+ * households and members. */
+#define FIELD_TEXT_MAX 160
+typedef struct field_view {
+    const char *name;
+    char text[FIELD_TEXT_MAX];
+} field_view;
+
+/* Compare old and new views (n fields each; old NULL on create), list every
+ * differing field in c->changed with its current version as base, and move each
+ * to version c->hlc. */
+static hh_err diff_fields(hh_store *s, const char *entity_id, const field_view *old,
+                          const field_view *new_, int n, hh_change *c)
+{
+    hh_err ret;
+
+    c->changed_count = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t base = 0;
+        if (old && strcmp(old[i].text, new_[i].text) == 0)
+            continue;
+        if (old && (ret = field_version(s, entity_id, new_[i].name, &base)) != HH_OK)
+            return ret;
+        if ((ret = field_version_set(s, entity_id, new_[i].name, c->hlc)) != HH_OK)
+            return ret;
+        c->changed[c->changed_count].field = new_[i].name;
+        c->changed[c->changed_count].base_hlc = base;
+        c->changed_count++;
+    }
+    return HH_OK;
+}
+
+/* ---- households and members ----------------------------------------------------------- */
+
+#define HOUSEHOLD_FIELDS 5
+static void household_view(const hh_household *h, field_view v[HOUSEHOLD_FIELDS])
+{
+    static const char *const names[HOUSEHOLD_FIELDS] = {
+        "registry_no", "village_code", "category", "relocated", "resettlement_site" };
+
+    for (int i = 0; i < HOUSEHOLD_FIELDS; i++)
+        v[i].name = names[i];
+    snprintf(v[0].text, FIELD_TEXT_MAX, "%s", h->registry_no);
+    snprintf(v[1].text, FIELD_TEXT_MAX, "%s", h->village_code);
+    snprintf(v[2].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_category_names, (int)h->category));
+    snprintf(v[3].text, FIELD_TEXT_MAX, "%d", h->relocated ? 1 : 0);
+    snprintf(v[4].text, FIELD_TEXT_MAX, "%s", h->resettlement_site);
+}
+
+#define MEMBER_FIELDS 12
+static void member_view(const hh_member *m, field_view v[MEMBER_FIELDS])
+{
+    static const char *const names[MEMBER_FIELDS] = {
+        "name", "id_number", "relation", "sex", "birth_year", "labour", "health",
+        "disability_grade", "school", "medical_insurance", "employment", "employment_stable" };
+
+    for (int i = 0; i < MEMBER_FIELDS; i++)
+        v[i].name = names[i];
+    snprintf(v[0].text, FIELD_TEXT_MAX, "%s", m->name);
+    snprintf(v[1].text, FIELD_TEXT_MAX, "%s", m->id_number);
+    snprintf(v[2].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_relation_names, (int)m->relation));
+    snprintf(v[3].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_sex_names, (int)m->sex));
+    snprintf(v[4].text, FIELD_TEXT_MAX, "%d", m->birth_year);
+    snprintf(v[5].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_labour_names, (int)m->labour));
+    snprintf(v[6].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_health_names, (int)m->health));
+    snprintf(v[7].text, FIELD_TEXT_MAX, "%d", m->disability_grade);
+    snprintf(v[8].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_school_names, (int)m->school));
+    snprintf(v[9].text, FIELD_TEXT_MAX, "%d", m->medical_insurance ? 1 : 0);
+    snprintf(v[10].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_employment_names, (int)m->employment));
+    snprintf(v[11].text, FIELD_TEXT_MAX, "%d", m->employment_stable);
+}
+
+static hh_err read_member(sqlite3_stmt *st, hh_member *m)
+{
+    int e;
+
+    hh_member_init(m);
+    if (col_text(st, 0, m->id, sizeof m->id) != HH_OK ||
+        col_text(st, 1, m->name, sizeof m->name) != HH_OK ||
+        col_text(st, 2, m->id_number, sizeof m->id_number) != HH_OK)
+        return HH_ECORRUPT;
+    if (col_enum(st, 3, &hh_relation_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->relation = (hh_relation)e;
+    if (col_enum(st, 4, &hh_sex_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->sex = (hh_sex)e;
+    m->birth_year = sqlite3_column_int(st, 5);
+    if (col_enum(st, 6, &hh_labour_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->labour = (hh_labour)e;
+    if (col_enum(st, 7, &hh_health_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->health = (hh_health)e;
+    m->disability_grade = sqlite3_column_int(st, 8);
+    if (col_enum(st, 9, &hh_school_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->school = (hh_school)e;
+    m->medical_insurance = sqlite3_column_int(st, 10) != 0;
+    if (col_enum(st, 11, &hh_employment_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->employment = (hh_employment)e;
+    m->employment_stable = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1
+                           : sqlite3_column_int(st, 12) != 0;
+    return HH_OK;
+}
+
+static hh_err load_members(hh_store *s, hh_household *h)
+{
+    static const char sql[] =
+        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
+        " school, medical_insurance, employment, employment_stable"
+        " FROM members WHERE household_id = ?1 ORDER BY position, id";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, h->id);
+    h->member_count = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (h->member_count >= HH_MEMBERS_MAX) {
+            ret = HH_ECORRUPT;
+            break;
+        }
+        if ((ret = read_member(st, &h->members[h->member_count])) != HH_OK)
+            break;
+        h->member_count++;
+    }
+    if (ret == HH_OK && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+static hh_err read_household(sqlite3_stmt *st, hh_household *h)
+{
+    int e;
+
+    memset(h, 0, sizeof *h);
+    if (col_text(st, 0, h->id, sizeof h->id) != HH_OK ||
+        col_text(st, 1, h->registry_no, sizeof h->registry_no) != HH_OK ||
+        col_text(st, 2, h->village_code, sizeof h->village_code) != HH_OK ||
+        col_enum(st, 3, &hh_category_names, &e) != HH_OK ||
+        col_text(st, 5, h->resettlement_site, sizeof h->resettlement_site) != HH_OK)
+        return HH_ECORRUPT;
+    h->category = (hh_category)e;
+    h->relocated = sqlite3_column_int(st, 4) != 0;
+    return HH_OK;
+}
+
+/* Load by exact id (by_id) or registry number. */
+static hh_err household_lookup(hh_store *s, const char *key, int by_id, hh_household *out)
+{
+    static const char by_id_sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE id = ?1";
+    static const char by_reg_sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE registry_no = ?1";
+    sqlite3_stmt *st = stmt(s, by_id ? by_id_sql : by_reg_sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = read_household(st, out);
+    else
+        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    sqlite3_reset(st);
+    if (ret == HH_OK)
+        ret = load_members(s, out);
+    return ret;
+}
+
+hh_err hh_store_household_get(hh_store *s, const char *key, hh_household *out)
+{
+    hh_err ret = HH_ENOTFOUND;
+
+    if (hh_validate_uuid(key, NULL) == HH_OK)
+        ret = household_lookup(s, key, 1, out);
+    if (ret == HH_ENOTFOUND)
+        ret = household_lookup(s, key, 0, out);
+    return ret;
+}
+
+static hh_err member_write(hh_store *s, const char *household_id, int position,
+                           const hh_member *m, uint64_t hlc)
+{
+    static const char sql[] =
+        "INSERT INTO members (id, household_id, position, name, id_number, relation, sex,"
+        " birth_year, labour, health, disability_grade, school, medical_insurance, employment,"
+        " employment_stable, updated_hlc)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name,"
+        " id_number = excluded.id_number, relation = excluded.relation, sex = excluded.sex,"
+        " birth_year = excluded.birth_year, labour = excluded.labour, health = excluded.health,"
+        " disability_grade = excluded.disability_grade, school = excluded.school,"
+        " medical_insurance = excluded.medical_insurance, employment = excluded.employment,"
+        " employment_stable = excluded.employment_stable, updated_hlc = excluded.updated_hlc";
+    sqlite3_stmt *st = stmt(s, sql);
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, m->id);
+    bind_text(st, 2, household_id);
+    sqlite3_bind_int(st, 3, position);
+    bind_text(st, 4, m->name);
+    bind_text(st, 5, m->id_number);
+    bind_text(st, 6, hh_enum_name(&hh_relation_names, (int)m->relation));
+    bind_text(st, 7, hh_enum_name(&hh_sex_names, (int)m->sex));
+    sqlite3_bind_int(st, 8, m->birth_year);
+    bind_text(st, 9, hh_enum_name(&hh_labour_names, (int)m->labour));
+    bind_text(st, 10, hh_enum_name(&hh_health_names, (int)m->health));
+    sqlite3_bind_int(st, 11, m->disability_grade);
+    bind_text(st, 12, hh_enum_name(&hh_school_names, (int)m->school));
+    sqlite3_bind_int(st, 13, m->medical_insurance);
+    bind_text(st, 14, hh_enum_name(&hh_employment_names, (int)m->employment));
+    if (m->employment_stable >= 0)
+        sqlite3_bind_int(st, 15, m->employment_stable);
+    else
+        sqlite3_bind_null(st, 15);
+    sqlite3_bind_int64(st, 16, (sqlite3_int64)hlc);
+    return exec_done(s, st);
+}
+
+/* The household id owning id_number, or "" when nobody has it. */
+static hh_err id_number_owner(hh_store *s, const char *id_number, char member_id[HH_UUID_LEN + 1],
+                              char household_id[HH_UUID_LEN + 1])
+{
+    static const char sql[] = "SELECT id, household_id FROM members WHERE id_number = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret = HH_OK;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, id_number);
+    member_id[0] = household_id[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        (col_text(st, 0, member_id, HH_UUID_LEN + 1) != HH_OK ||
+         col_text(st, 1, household_id, HH_UUID_LEN + 1) != HH_OK))
+        ret = HH_ECORRUPT;
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Write member m (old: its stored version, NULL when new) at position. */
+static hh_err member_save(hh_store *s, const char *household_id, int position,
+                          hh_member *m, const hh_member *old, int *changed, hh_diag *d)
+{
+    field_view old_view[MEMBER_FIELDS], new_view[MEMBER_FIELDS];
+    char owner_member[HH_UUID_LEN + 1], owner_household[HH_UUID_LEN + 1];
+    hh_change c = { 0 };
+    hh_err ret;
+
+    if ((ret = id_number_owner(s, m->id_number, owner_member, owner_household)) != HH_OK)
+        return ret;
+    if (owner_member[0] && strcmp(owner_member, m->id) != 0)
+        return hh_diag_fail(d, HH_ECONFLICT, "id_number",
+                            "already belongs to another member%s",
+                            strcmp(owner_household, household_id) == 0 ? " of this household"
+                                                                       : " in another household");
+    if (!m->id[0] && (ret = new_uuid(m->id)) != HH_OK)
+        return ret;
+    member_view(m, new_view);
+    if (old)
+        member_view(old, old_view);
+    if ((ret = stamp(s, &c.hlc)) != HH_OK)
+        return ret;
+    if ((ret = diff_fields(s, m->id, old ? old_view : NULL, new_view, MEMBER_FIELDS, &c)) != HH_OK)
+        return ret;
+    /* The row is written even when no field changed: its position may have. */
+    if ((ret = member_write(s, household_id, position, m, c.hlc)) != HH_OK)
+        return ret;
+    if (c.changed_count == 0)
+        return HH_OK;   /* only the position moved: not a domain change */
+    c.entity = HH_ENTITY_MEMBER;
+    c.op = old ? HH_OP_UPDATE : HH_OP_CREATE;
+    c.entity_id = m->id;
+    c.member = m;
+    c.member_household_id = household_id;
+    if ((ret = outbox_append(s, &c)) != HH_OK)
+        return ret;
+    if (changed)
+        *changed = 1;
+    return HH_OK;
+}
+
+static hh_err member_delete(hh_store *s, const char *household_id, const hh_member *m)
+{
+    static const char del_member[] = "DELETE FROM members WHERE id = ?1";
+    static const char del_versions[] = "DELETE FROM field_versions WHERE entity_id = ?1";
+    sqlite3_stmt *st;
+    hh_change c = { 0 };
+    hh_err ret;
+
+    if (!(st = stmt(s, del_member)))
+        return HH_EDB;
+    bind_text(st, 1, m->id);
+    if ((ret = exec_done(s, st)) != HH_OK)
+        return ret;
+    if (!(st = stmt(s, del_versions)))
+        return HH_EDB;
+    bind_text(st, 1, m->id);
+    if ((ret = exec_done(s, st)) != HH_OK || (ret = stamp(s, &c.hlc)) != HH_OK)
+        return ret;
+    c.entity = HH_ENTITY_MEMBER;
+    c.op = HH_OP_DELETE;
+    c.entity_id = m->id;
+    c.member = m;
+    c.member_household_id = household_id;
+    return outbox_append(s, &c);
+}
+
+static hh_err recompute_tier(hh_store *s, const char *household_id);
+
+/* Make stored members of h equal to h->members (see hh_store_household_put). */
+static hh_err sync_members(hh_store *s, hh_household *h, const hh_household *old,
+                           int *changed, hh_diag *d)
+{
+    int used[HH_MEMBERS_MAX] = { 0 };
+    char field[32];
+    hh_err ret;
+
+    for (int i = 0; i < h->member_count; i++) {
+        hh_member *m = &h->members[i];
+        const hh_member *match = NULL;
+        for (int j = 0; old && j < old->member_count && !match; j++) {
+            if (used[j])
+                continue;
+            if ((m->id[0] && strcmp(m->id, old->members[j].id) == 0) ||
+                (!m->id[0] && strcmp(m->id_number, old->members[j].id_number) == 0)) {
+                match = &old->members[j];
+                used[j] = 1;
+            }
+        }
+        if (match && !m->id[0])
+            memcpy(m->id, match->id, sizeof m->id);
+        if ((ret = member_save(s, h->id, i, m, match, changed, d)) != HH_OK) {
+            snprintf(field, sizeof field, "members[%d].", i);
+            hh_diag_prefix(d, field);
+            return ret;
+        }
+    }
+    for (int j = 0; old && j < old->member_count; j++) {
+        if (used[j])
+            continue;
+        if ((ret = member_delete(s, h->id, &old->members[j])) != HH_OK)
+            return ret;
+        if (changed)
+            *changed = 1;
+    }
+    return HH_OK;
+}
+
+hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
+                              int *changed, hh_diag *d)
+{
+    static const char insert_sql[] =
+        "INSERT INTO households (id, registry_no, village_code, category, relocated,"
+        " resettlement_site, created_hlc, updated_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    static const char update_sql[] =
+        "UPDATE households SET registry_no = ?2, village_code = ?3, category = ?4,"
+        " relocated = ?5, resettlement_site = ?6, updated_hlc = ?7 WHERE id = ?1";
+    hh_household *old = NULL;
+    field_view old_view[HOUSEHOLD_FIELDS], new_view[HOUSEHOLD_FIELDS];
+    hh_change c = { 0 };
+    sqlite3_stmt *st;
+    hh_err ret;
+    int wrote = 0;
+
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if (!(old = malloc(sizeof *old)))
+        return HH_ENOMEM;
+    /* Identify: by id, else by registry number; both must agree. */
+    ret = HH_ENOTFOUND;
+    if (h->id[0])
+        ret = household_lookup(s, h->id, 1, old);
+    if (ret == HH_ENOTFOUND && h->registry_no[0]) {
+        ret = household_lookup(s, h->registry_no, 0, old);
+        if (ret == HH_OK && h->id[0] && strcmp(old->id, h->id) != 0) {
+            ret = hh_diag_fail(d, HH_ECONFLICT, "registry_no",
+                               "belongs to another household (id %s)", old->id);
+            goto cleanup;
+        }
+    }
+    if (ret != HH_OK && ret != HH_ENOTFOUND)
+        goto cleanup;
+    if (ret == HH_OK) {
+        /* A registry number can be set or changed, never removed by omission. */
+        if (!h->registry_no[0])
+            memcpy(h->registry_no, old->registry_no, sizeof h->registry_no);
+        memcpy(h->id, old->id, sizeof h->id);
+        if (h->registry_no[0] && strcmp(h->registry_no, old->registry_no) != 0) {
+            hh_household other;
+            if (household_lookup(s, h->registry_no, 0, &other) == HH_OK) {
+                ret = hh_diag_fail(d, HH_ECONFLICT, "registry_no",
+                                   "already belongs to another household");
+                goto cleanup;
+            }
+        }
+    } else {
+        free(old);
+        old = NULL;
+        if (!h->id[0] && (ret = new_uuid(h->id)) != HH_OK)
+            goto cleanup;
+    }
+    household_view(h, new_view);
+    if (old)
+        household_view(old, old_view);
+    if ((ret = stamp(s, &c.hlc)) != HH_OK ||
+        (ret = diff_fields(s, h->id, old ? old_view : NULL, new_view, HOUSEHOLD_FIELDS, &c)) != HH_OK)
+        goto cleanup;
+    if (c.changed_count > 0) {
+        if (!(st = stmt(s, old ? update_sql : insert_sql))) {
+            ret = HH_EDB;
+            goto cleanup;
+        }
+        bind_text(st, 1, h->id);
+        bind_optional_text(st, 2, h->registry_no);
+        bind_text(st, 3, h->village_code);
+        bind_text(st, 4, hh_enum_name(&hh_category_names, (int)h->category));
+        sqlite3_bind_int(st, 5, h->relocated);
+        bind_text(st, 6, h->resettlement_site);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)c.hlc);
+        if ((ret = exec_done(s, st)) != HH_OK) {
+            ret = db_fail(s->db, d, "cannot write the household");
+            goto cleanup;
+        }
+        c.entity = HH_ENTITY_HOUSEHOLD;
+        c.op = old ? HH_OP_UPDATE : HH_OP_CREATE;
+        c.entity_id = h->id;
+        c.household = h;
+        if ((ret = outbox_append(s, &c)) != HH_OK)
+            goto cleanup;
+        wrote = 1;
+    }
+    if (members_given && (ret = sync_members(s, h, old, &wrote, d)) != HH_OK)
+        goto cleanup;
+    if (!members_given && old) {
+        /* Keep the stored members in the caller's copy. */
+        h->member_count = old->member_count;
+        memcpy(h->members, old->members, sizeof h->members);
+    }
+    if (wrote && (ret = recompute_tier(s, h->id)) != HH_OK)
+        goto cleanup;
+    if (changed)
+        *changed = wrote;
+    ret = HH_OK;
+cleanup:
+    free(old);
+    return ret;
+}
+
+hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m, hh_diag *d)
+{
+    hh_household *h;
+    const hh_member *old = NULL;
+    hh_member old_copy;
+    int position;
+    hh_err ret;
+
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if (!(h = malloc(sizeof *h)))
+        return HH_ENOMEM;
+    if ((ret = household_lookup(s, household_id, 1, h)) != HH_OK) {
+        hh_diag_fail(d, ret, "household", "no such household");
+        goto cleanup;
+    }
+    position = h->member_count;
+    for (int i = 0; m->id[0] && i < h->member_count; i++) {
+        if (strcmp(h->members[i].id, m->id) == 0) {
+            old = &h->members[i];
+            position = i;
+        }
+    }
+    if (m->id[0] && !old) {
+        ret = hh_diag_fail(d, HH_ENOTFOUND, "member", "no such member in this household");
+        goto cleanup;
+    }
+    if (!old && h->member_count >= HH_MEMBERS_MAX) {
+        ret = hh_diag_fail(d, HH_ERANGE, "members", "a household has at most %d members",
+                           HH_MEMBERS_MAX);
+        goto cleanup;
+    }
+    /* Validate the household as it will be, so cross-member rules hold. */
+    if (old) {
+        old_copy = *old;
+        old = &old_copy;
+    }
+    h->members[position] = *m;
+    if (!old)
+        h->member_count++;
+    if ((ret = hh_household_validate(h, hh_platform_current_year(), d)) != HH_OK)
+        goto cleanup;
+    if ((ret = member_save(s, household_id, position, m, old, NULL, d)) != HH_OK)
+        goto cleanup;
+    ret = recompute_tier(s, household_id);
+cleanup:
+    free(h);
+    return ret;
+}
+
+/* ---- visits ------------------------------------------------------------------------- */
+
+#define VISIT_COLS \
+    "id, household_id, visited_on, officer, household_size, wages, operating, property," \
+    " transfer, medical, education, disaster, shocks, guarantees_met, lat_microdeg," \
+    " lon_microdeg, notes, supersedes, hlc"
+
+static hh_err read_visit(sqlite3_stmt *st, hh_visit *v)
+{
+    hh_visit_init(v);
+    if (col_text(st, 0, v->id, sizeof v->id) != HH_OK ||
+        col_text(st, 1, v->household_id, sizeof v->household_id) != HH_OK ||
+        col_text(st, 2, v->visited_on, sizeof v->visited_on) != HH_OK ||
+        col_text(st, 3, v->officer, sizeof v->officer) != HH_OK ||
+        col_text(st, 16, v->notes, sizeof v->notes) != HH_OK ||
+        col_text(st, 17, v->supersedes, sizeof v->supersedes) != HH_OK)
+        return HH_ECORRUPT;
+    v->household_size = sqlite3_column_int(st, 4);
+    v->income.wages_yuan = sqlite3_column_int64(st, 5);
+    v->income.operating_yuan = sqlite3_column_int64(st, 6);
+    v->income.property_yuan = sqlite3_column_int64(st, 7);
+    v->income.transfer_yuan = sqlite3_column_int64(st, 8);
+    v->expenditure.medical_yuan = sqlite3_column_int64(st, 9);
+    v->expenditure.education_yuan = sqlite3_column_int64(st, 10);
+    v->expenditure.disaster_yuan = sqlite3_column_int64(st, 11);
+    v->shocks = (uint32_t)sqlite3_column_int64(st, 12);
+    v->guarantees_met = (uint32_t)sqlite3_column_int64(st, 13);
+    v->has_gps = sqlite3_column_type(st, 14) != SQLITE_NULL;
+    v->lat_microdeg = sqlite3_column_int(st, 14);
+    v->lon_microdeg = sqlite3_column_int(st, 15);
+    v->hlc = (uint64_t)sqlite3_column_int64(st, 18);
+    /* What was stored must still pass the checks it passed on the way in. */
+    return hh_visit_validate(v, NULL) == HH_OK ? HH_OK : HH_ECORRUPT;
+}
+
+static hh_err visit_get(hh_store *s, const char *id, hh_visit *out)
+{
+    static const char sql[] = "SELECT " VISIT_COLS " FROM visits WHERE id = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    ret = rc == SQLITE_ROW ? read_visit(st, out) : rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Same content, ignoring the stamp (which the device assigns). */
+static int same_visit(const hh_visit *a, const hh_visit *b)
+{
+    return strcmp(a->household_id, b->household_id) == 0 &&
+           strcmp(a->visited_on, b->visited_on) == 0 && strcmp(a->officer, b->officer) == 0 &&
+           a->household_size == b->household_size &&
+           memcmp(&a->income, &b->income, sizeof a->income) == 0 &&
+           memcmp(&a->expenditure, &b->expenditure, sizeof a->expenditure) == 0 &&
+           a->shocks == b->shocks && a->guarantees_met == b->guarantees_met &&
+           a->has_gps == b->has_gps &&
+           (!a->has_gps || (a->lat_microdeg == b->lat_microdeg &&
+                            a->lon_microdeg == b->lon_microdeg)) &&
+           strcmp(a->notes, b->notes) == 0 && strcmp(a->supersedes, b->supersedes) == 0;
+}
+
+hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
+{
+    static const char sql[] =
+        "INSERT INTO visits (" VISIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    hh_household *h = NULL;
+    hh_visit existing;
+    hh_change c = { 0 };
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    if (added)
+        *added = 0;
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if ((ret = hh_visit_validate(v, d)) != HH_OK)
+        return ret;
+    if (!(h = malloc(sizeof *h)))
+        return HH_ENOMEM;
+    if ((ret = household_lookup(s, v->household_id, 1, h)) != HH_OK) {
+        hh_diag_fail(d, ret, "household", "no such household");
+        goto cleanup;
+    }
+    if (v->household_size == 0 && h->member_count == 0) {
+        ret = hh_diag_fail(d, HH_EINVAL, "household_size",
+                           "is required while the household has no members recorded");
+        goto cleanup;
+    }
+    if (v->supersedes[0]) {
+        ret = visit_get(s, v->supersedes, &existing);
+        if (ret == HH_OK && strcmp(existing.household_id, v->household_id) != 0)
+            ret = HH_ENOTFOUND;
+        if (ret != HH_OK) {
+            hh_diag_fail(d, ret, "supersedes", "names no earlier visit of this household");
+            goto cleanup;
+        }
+    }
+    if (v->id[0]) {
+        ret = visit_get(s, v->id, &existing);
+        if (ret == HH_OK) {
+            ret = same_visit(&existing, v) ? HH_OK
+                  : hh_diag_fail(d, HH_ECONFLICT, "id",
+                                 "a different visit with this id is already recorded");
+            goto cleanup;
+        }
+        if (ret != HH_ENOTFOUND)
+            goto cleanup;
+    } else if ((ret = new_uuid(v->id)) != HH_OK) {
+        goto cleanup;
+    }
+    if ((ret = stamp(s, &c.hlc)) != HH_OK)
+        goto cleanup;
+    v->hlc = c.hlc;
+    if (!(st = stmt(s, sql))) {
+        ret = HH_EDB;
+        goto cleanup;
+    }
+    bind_text(st, 1, v->id);
+    bind_text(st, 2, v->household_id);
+    bind_text(st, 3, v->visited_on);
+    bind_text(st, 4, v->officer);
+    sqlite3_bind_int(st, 5, v->household_size);
+    sqlite3_bind_int64(st, 6, v->income.wages_yuan);
+    sqlite3_bind_int64(st, 7, v->income.operating_yuan);
+    sqlite3_bind_int64(st, 8, v->income.property_yuan);
+    sqlite3_bind_int64(st, 9, v->income.transfer_yuan);
+    sqlite3_bind_int64(st, 10, v->expenditure.medical_yuan);
+    sqlite3_bind_int64(st, 11, v->expenditure.education_yuan);
+    sqlite3_bind_int64(st, 12, v->expenditure.disaster_yuan);
+    sqlite3_bind_int64(st, 13, v->shocks);
+    sqlite3_bind_int64(st, 14, v->guarantees_met);
+    if (v->has_gps) {
+        sqlite3_bind_int(st, 15, v->lat_microdeg);
+        sqlite3_bind_int(st, 16, v->lon_microdeg);
+    }
+    bind_text(st, 17, v->notes);
+    bind_optional_text(st, 18, v->supersedes);
+    sqlite3_bind_int64(st, 19, (sqlite3_int64)v->hlc);
+    if ((ret = exec_done(s, st)) != HH_OK) {
+        ret = db_fail(s->db, d, "cannot write the visit");
+        goto cleanup;
+    }
+    c.entity = HH_ENTITY_VISIT;
+    c.op = HH_OP_CREATE;
+    c.entity_id = v->id;
+    c.visit = v;
+    if ((ret = outbox_append(s, &c)) != HH_OK) {
+        ret = db_fail(s->db, d, "cannot queue the visit for sync");
+        goto cleanup;
+    }
+    if ((ret = recompute_tier(s, v->household_id)) != HH_OK)
+        goto cleanup;
+    if (added)
+        *added = 1;
+cleanup:
+    free(h);
+    return ret;
+}
+
+/* ---- tiers ---------------------------------------------------------------------------- */
+
+/* The latest two visits that no other visit supersedes, newest first. */
+static hh_err latest_visits(hh_store *s, const char *household_id, hh_visit out[2], int *count)
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits v WHERE household_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
+        " ORDER BY visited_on DESC, hlc DESC LIMIT 2";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret = HH_OK;
+    int rc;
+
+    *count = 0;
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, household_id);
+    while (ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = read_visit(st, &out[*count])) == HH_OK)
+            (*count)++;
+    sqlite3_reset(st);
+    return ret;
+}
+
+static hh_err recompute_tier(hh_store *s, const char *household_id)
+{
+    static const char upsert[] =
+        "INSERT INTO tiers (household_id, source, tier, reasons, rulebook, last_visit_on,"
+        " per_capita_yuan, computed_hlc) VALUES (?1, 'device', ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (household_id, source) DO UPDATE SET tier = excluded.tier,"
+        " reasons = excluded.reasons, rulebook = excluded.rulebook,"
+        " last_visit_on = excluded.last_visit_on, per_capita_yuan = excluded.per_capita_yuan,"
+        " computed_hlc = excluded.computed_hlc";
+    static const char remove[] = "DELETE FROM tiers WHERE household_id = ?1 AND source = 'device'";
+    hh_household *h = NULL;
+    hh_visit *visits = NULL;
+    hh_tier_result r;
+    char reasons[256];
+    sqlite3_stmt *st;
+    uint64_t hlc;
+    int count;
+    hh_err ret = HH_ENOMEM;
+
+    h = malloc(sizeof *h);
+    visits = malloc(2 * sizeof *visits);
+    if (!h || !visits)
+        goto cleanup;
+    if ((ret = household_lookup(s, household_id, 1, h)) != HH_OK ||
+        (ret = latest_visits(s, household_id, visits, &count)) != HH_OK)
+        goto cleanup;
+    if (count == 0 || hh_tier_compute(&s->rules, h, &visits[0], count > 1 ? &visits[1] : NULL,
+                                      &r) != HH_OK) {
+        /* No visit (or no size to divide by): no tier rather than a wrong one. */
+        if (!(st = stmt(s, remove))) {
+            ret = HH_EDB;
+            goto cleanup;
+        }
+        bind_text(st, 1, household_id);
+        ret = exec_done(s, st);
+        goto cleanup;
+    }
+    if ((ret = hh_reasons_format(r.reasons, ",", reasons, sizeof reasons)) != HH_OK ||
+        (ret = stamp(s, &hlc)) != HH_OK)
+        goto cleanup;
+    if (!(st = stmt(s, upsert))) {
+        ret = HH_EDB;
+        goto cleanup;
+    }
+    bind_text(st, 1, household_id);
+    sqlite3_bind_int(st, 2, (int)r.tier);
+    bind_text(st, 3, reasons);
+    bind_text(st, 4, s->rules.version);
+    bind_text(st, 5, visits[0].visited_on);
+    sqlite3_bind_int64(st, 6, r.per_capita_yuan);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)hlc);
+    ret = exec_done(s, st);
+cleanup:
+    free(h);
+    free(visits);
+    return ret;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
+                           char household_id[HH_UUID_LEN + 1])
+{
+    static const char sql[] =
+        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
+        " school, medical_insurance, employment, employment_stable, household_id"
+        " FROM members WHERE id = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, member_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret = read_member(st, out);
+        if (ret == HH_OK)
+            ret = col_text(st, 13, household_id, HH_UUID_LEN + 1);
+    } else {
+        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE ?1 IS NULL OR village_code = ?1"
+        " ORDER BY village_code, registry_no, id";
+    sqlite3_stmt *st;
+    hh_household *h = malloc(sizeof *h);
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (!h)
+        return HH_ENOMEM;
+    /* A private statement: the callback may use the cached ones. */
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        free(h);
+        return HH_EDB;
+    }
+    bind_optional_text(st, 1, village);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((ret = read_household(st, h)) != HH_OK || (ret = load_members(s, h)) != HH_OK)
+            break;
+        if (cb(ctx, h))
+            break;
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    free(h);
+    return ret;
+}
+
+hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits WHERE ?1 IS NULL OR household_id = ?1"
+        " ORDER BY household_id, visited_on, hlc";
+    sqlite3_stmt *st;
+    hh_visit v;
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    bind_optional_text(st, 1, household_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((ret = read_visit(st, &v)) != HH_OK || cb(ctx, &v))
+            break;
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static uint32_t parse_reasons(const char *text)
+{
+    char copy[256], *save = NULL;
+    uint32_t bits = 0;
+
+    snprintf(copy, sizeof copy, "%s", text);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        bits |= hh_reason_parse(tok);
+    return bits;
+}
+
+hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook,"
+        " t.source, t.last_visit_on, t.per_capita_yuan"
+        " FROM tiers t JOIN households h ON h.id = t.household_id"
+        " WHERE (?1 IS NULL OR h.village_code = ?1)"
+        " AND t.source = (SELECT CASE WHEN EXISTS (SELECT 1 FROM tiers c WHERE"
+        "   c.household_id = t.household_id AND c.source = 'collector')"
+        "   THEN 'collector' ELSE 'device' END)"
+        " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
+    sqlite3_stmt *st;
+    hh_tier_row row;
+    char reasons[256];
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    bind_optional_text(st, 1, village);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int tier = sqlite3_column_int(st, 3);
+        memset(&row, 0, sizeof row);
+        if (col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
+            col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
+            col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
+            col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
+            col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
+            col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
+            col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
+            tier < HH_TIER_GREEN || tier > HH_TIER_RED) {
+            ret = HH_ECORRUPT;
+            break;
+        }
+        row.tier = (hh_tier)tier;
+        row.reasons = parse_reasons(reasons);
+        row.per_capita_yuan = sqlite3_column_int64(st, 8);
+        if (cb(ctx, &row))
+            break;
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+hh_err hh_store_each_outbox(hh_store *s, const char *state, hh_outbox_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT seq, hlc, entity, op, entity_id, created_ms, state, reason, length(payload)"
+        " FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY seq";
+    sqlite3_stmt *st;
+    hh_outbox_row row;
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    bind_optional_text(st, 1, state);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        row.seq = (uint64_t)sqlite3_column_int64(st, 0);
+        row.hlc = (uint64_t)sqlite3_column_int64(st, 1);
+        row.created_ms = (uint64_t)sqlite3_column_int64(st, 5);
+        row.payload_bytes = (size_t)sqlite3_column_int64(st, 8);
+        if (col_text(st, 2, row.entity, sizeof row.entity) != HH_OK ||
+            col_text(st, 3, row.op, sizeof row.op) != HH_OK ||
+            col_text(st, 4, row.entity_id, sizeof row.entity_id) != HH_OK ||
+            col_text(st, 6, row.state, sizeof row.state) != HH_OK ||
+            col_text(st, 7, row.reason, sizeof row.reason) != HH_OK) {
+            ret = HH_ECORRUPT;
+            break;
+        }
+        if (cb(ctx, &row))
+            break;
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int64_t count_of(hh_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t n = -1;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
+{
+    static const char tier_sql[] =
+        "SELECT tier, count(*) FROM tiers t WHERE source = (SELECT CASE WHEN EXISTS"
+        " (SELECT 1 FROM tiers c WHERE c.household_id = t.household_id AND c.source = 'collector')"
+        " THEN 'collector' ELSE 'device' END) GROUP BY tier";
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    memset(out, 0, sizeof *out);
+    memcpy(out->device_id, s->device_id, sizeof out->device_id);
+    out->device_epoch = s->device_epoch;
+    out->schema_version = user_version(s->db);
+    memcpy(out->rulebook_version, s->rules.version, sizeof out->rulebook_version);
+    if ((ret = meta_get_u64(s, "next_seq", &out->next_seq)) != HH_OK)
+        return ret;
+    out->households = count_of(s, "SELECT count(*) FROM households");
+    out->members = count_of(s, "SELECT count(*) FROM members");
+    out->visits = count_of(s, "SELECT count(*) FROM visits");
+    out->outbox_pending = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+    out->outbox_acked = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'acked'");
+    out->outbox_quarantined = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'quarantined'");
+    out->oldest_pending_ms = (uint64_t)count_of(
+        s, "SELECT coalesce(min(created_ms), 0) FROM outbox WHERE state = 'pending'");
+    if (out->households < 0 || out->members < 0 || out->visits < 0 || out->outbox_pending < 0)
+        return HH_EDB;
+    if (sqlite3_prepare_v2(s->db, tier_sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int tier = sqlite3_column_int(st, 0);
+        if (tier >= HH_TIER_GREEN && tier <= HH_TIER_RED)
+            out->tier_counts[tier] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return HH_OK;
+}

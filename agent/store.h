@@ -1,0 +1,137 @@
+/* agent/store.h — the device's local store.
+ *
+ * One SQLite database (WAL, synchronous=FULL: a commit survives power loss) holds
+ * the households, members and visits an officer recorded, the provisional tiers,
+ * the device identity, the rulebook and the outbox. Every write here appends the
+ * matching protobuf Change to the outbox inside the caller's transaction, so data
+ * and outbox row commit together or not at all; every write that can move a tier
+ * recomputes it in the same transaction. The outbox sequence is per device and
+ * never reused.
+ *
+ * Usage: open, then for each logical change begin → put/add … → commit (or
+ * rollback on any error). Reads need no transaction. */
+#ifndef HH_STORE_H
+#define HH_STORE_H
+
+#include <stdint.h>
+
+#include "model/diag.h"
+#include "model/record.h"
+#include "model/rulebook.h"
+#include "model/tier.h"
+
+typedef struct hh_store hh_store;
+
+/* The newest schema this program knows. */
+#define HH_STORE_SCHEMA_VERSION 1
+
+/* Create a new device database at path (parent directories too) with a fresh
+ * device identity and the default rulebook. HH_EEXIST if a file is there. On
+ * HH_OK the caller owns *out and closes it with hh_store_close. */
+hh_err hh_store_create(const char *path, hh_store **out, hh_diag *d);
+
+/* Open an existing device database, migrating it to the current schema.
+ * HH_ENOTFOUND if there is none (run `hearth init`); HH_ESCHEMA if it is newer
+ * than this program. */
+hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d);
+
+/* Close; harmless on NULL. */
+void hh_store_close(hh_store *s);
+
+hh_err hh_store_begin(hh_store *s);
+hh_err hh_store_commit(hh_store *s);
+void hh_store_rollback(hh_store *s);
+
+/* Find a household by id or registry number; loads its members. */
+hh_err hh_store_household_get(hh_store *s, const char *id_or_registry_no, hh_household *out);
+
+/* Find a member by id; household_id receives its household's id. */
+hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
+                           char household_id[HH_UUID_LEN + 1]);
+
+/* Create or update household h, identified by h->id if set, else by
+ * h->registry_no. On create an empty h->id is filled in. Only changed fields are
+ * written, each with its new version. When members_given, h->members is the
+ * complete member list: members are matched by id, then by ID number; new ones
+ * are created (ids filled in), missing ones deleted. *changed (may be NULL) is
+ * set when anything was written. Inside a transaction. */
+hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
+                              int *changed, hh_diag *d);
+
+/* Create (empty m->id, filled in) or update member m of household_id. */
+hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m,
+                           hh_diag *d);
+
+/* Record visit v (v->household_id set). An empty v->id is filled in; a visit
+ * whose id exists with the same content is skipped (*added = 0), with other
+ * content refused (HH_ECONFLICT). Recomputes the household's tier. */
+hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d);
+
+/* ---- reading --------------------------------------------------------------- */
+
+typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
+typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
+
+/* Call cb for each household (ordered by village, registry number, id), only
+ * those of `village` when it is not NULL. A non-zero return from cb stops. */
+hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb cb, void *ctx);
+
+/* Call cb for each visit of household_id (all when NULL), oldest first. */
+hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb, void *ctx);
+
+typedef struct hh_tier_row {
+    char household_id[HH_UUID_LEN + 1];
+    char registry_no[HH_REGISTRY_NO_MAX + 1];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    uint32_t reasons;
+    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
+    char source[12];                       /* "device" | "collector" */
+    char last_visit_on[HH_DATE_LEN + 1];
+    int64_t per_capita_yuan;
+} hh_tier_row;
+
+typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);
+
+/* Call cb for each household's tier, red first, then orange, yellow, green;
+ * within a tier by village and registry number. */
+hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx);
+
+typedef struct hh_outbox_row {
+    uint64_t seq;
+    uint64_t hlc;
+    char entity[12];
+    char op[8];
+    char entity_id[HH_UUID_LEN + 1];
+    uint64_t created_ms;
+    char state[12];                        /* pending | acked | quarantined */
+    char reason[160];
+    size_t payload_bytes;
+} hh_outbox_row;
+
+typedef int (*hh_outbox_cb)(void *ctx, const hh_outbox_row *row);
+
+/* Call cb for each outbox row in `state` (all when NULL), by seq. */
+hh_err hh_store_each_outbox(hh_store *s, const char *state, hh_outbox_cb cb, void *ctx);
+
+typedef struct hh_store_info {
+    char device_id[HH_UUID_LEN + 1];
+    uint32_t device_epoch;
+    int schema_version;
+    int64_t households, members, visits;
+    int64_t outbox_pending, outbox_acked, outbox_quarantined;
+    uint64_t oldest_pending_ms;            /* 0 when nothing is pending */
+    uint64_t next_seq;
+    char rulebook_version[HH_RULEBOOK_VERSION_MAX + 1];
+    int64_t tier_counts[HH_TIER_RED + 1];  /* by hh_tier */
+} hh_store_info;
+
+hh_err hh_store_info_get(hh_store *s, hh_store_info *out);
+
+/* The rulebook in force on this device. Borrowed; valid until close. */
+const hh_rulebook *hh_store_rulebook(const hh_store *s);
+
+/* The path the store was opened at. Borrowed. */
+const char *hh_store_path(const hh_store *s);
+
+#endif

@@ -1,0 +1,127 @@
+/* model/buf.c — the capped growable buffer (see buf.h). */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hh_buf_init(hh_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+static hh_err reserve(hh_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *grown;
+
+    if (extra > b->max || b->len > b->max - extra)
+        return HH_ERANGE;
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return HH_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    if (cap > b->max + 1)
+        cap = b->max + 1;
+    grown = realloc(b->data, cap);
+    if (!grown)
+        return HH_ENOMEM;
+    b->data = grown;
+    b->cap = cap;
+    return HH_OK;
+}
+
+hh_err hh_buf_append(hh_buf *b, const void *data, size_t len)
+{
+    hh_err ret = reserve(b, len);
+
+    if (ret != HH_OK)
+        return ret;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_buf_extend(hh_buf *b, size_t len, void **where)
+{
+    hh_err ret = reserve(b, len);
+
+    if (ret != HH_OK)
+        return ret;
+    *where = b->data + b->len;
+    b->len += len;
+    b->data[b->len] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_buf_puts(hh_buf *b, const char *s)
+{
+    return hh_buf_append(b, s, strlen(s));
+}
+
+hh_err hh_buf_printf(hh_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    hh_err ret;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return HH_EINVAL;
+    if ((ret = reserve(b, (size_t)n)) != HH_OK)
+        return ret;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return HH_OK;
+}
+
+hh_err hh_buf_json_string(hh_buf *b, const char *s)
+{
+    hh_err ret = hh_buf_append(b, "\"", 1);
+
+    for (const unsigned char *p = (const unsigned char *)s; ret == HH_OK && *p; p++) {
+        switch (*p) {
+        case '"':  ret = hh_buf_append(b, "\\\"", 2); break;
+        case '\\': ret = hh_buf_append(b, "\\\\", 2); break;
+        case '\n': ret = hh_buf_append(b, "\\n", 2); break;
+        case '\r': ret = hh_buf_append(b, "\\r", 2); break;
+        case '\t': ret = hh_buf_append(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20 || *p == 0x7F)
+                ret = hh_buf_printf(b, "\\u%04x", *p);
+            else
+                ret = hh_buf_append(b, p, 1);
+        }
+    }
+    return ret == HH_OK ? hh_buf_append(b, "\"", 1) : ret;
+}
+
+void hh_buf_reset(hh_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void hh_buf_free(hh_buf *b)
+{
+    free(b->data);
+    hh_buf_init(b, b->max);
+}
+
+const char *hh_buf_str(const hh_buf *b)
+{
+    return b->data ? b->data : "";
+}

@@ -1,0 +1,56 @@
+/* model/rulebook.h — the versioned numbers behind the warning tiers.
+ *
+ * Regions and years set different income lines, so no threshold lives in code:
+ * a rulebook is a small text file (model/default.rulebook documents the format)
+ * parsed here into an hh_rulebook. The parser is strict — unknown, repeated or
+ * missing keys and out-of-range values are refused with the line number — because
+ * a rulebook that silently half-applies would mis-tier whole counties. The
+ * collector pushes its rulebook text to devices, which parse it with this code. */
+#ifndef HH_RULEBOOK_H
+#define HH_RULEBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "record.h"
+
+/* Tiers in ascending order of urgency, so the highest is the maximum. The values
+ * match proto Tier. */
+typedef enum hh_tier {
+    HH_TIER_GREEN = 1, HH_TIER_YELLOW, HH_TIER_ORANGE, HH_TIER_RED
+} hh_tier;
+
+extern const hh_enum_names hh_tier_names;
+
+#define HH_RULEBOOK_VERSION_MAX 64
+#define HH_RULEBOOK_TEXT_MAX    16384
+#define HH_RULEBOOK_LINE_MAX    256
+
+typedef struct hh_rulebook {
+    char version[HH_RULEBOOK_VERSION_MAX + 1];
+    int64_t red_below_yuan;           /* per-capita net income bands */
+    int64_t orange_below_yuan;
+    int64_t yellow_below_yuan;
+    int income_drop_percent;
+    hh_tier income_drop_tier;
+    int rigid_orange_percent;
+    int rigid_red_percent;
+    hh_tier guarantee_failed_tier;
+    hh_tier shock_tier;
+    hh_tier relocated_no_employment_tier;
+    hh_tier no_labour_capacity_tier;
+} hh_rulebook;
+
+/* Parse len bytes of rulebook text into out. On error, d->field is "line N" (or
+ * the missing key) and d->message says why; out is then unspecified. */
+hh_err hh_rulebook_parse(const char *text, size_t len, hh_rulebook *out, hh_diag *d);
+
+/* The text of the rulebook shipped in the repository (model/default.rulebook),
+ * compiled in. Static storage. */
+const char *hh_rulebook_default_text(void);
+
+/* Parse the shipped default into out. */
+hh_err hh_rulebook_default(hh_rulebook *out);
+
+#endif

@@ -1,0 +1,214 @@
+/* sync/codec.c — filling protobuf-c structures from records (see codec.h). */
+#include "codec.h"
+
+#include <string.h>
+
+#include "proto/hearth.pb-c.h"
+
+const char *hh_entity_name(hh_entity e)
+{
+    switch (e) {
+    case HH_ENTITY_HOUSEHOLD: return "household";
+    case HH_ENTITY_MEMBER:    return "member";
+    case HH_ENTITY_VISIT:     return "visit";
+    }
+    return "unknown";
+}
+
+const char *hh_op_name(hh_op op)
+{
+    switch (op) {
+    case HH_OP_CREATE: return "create";
+    case HH_OP_UPDATE: return "update";
+    case HH_OP_DELETE: return "delete";
+    }
+    return "unknown";
+}
+
+/* protobuf-c wants char *; the encoder only reads through it. */
+static char *text(const char *s)
+{
+    return (char *)s;
+}
+
+static char *optional_text(const char *s)
+{
+    return s[0] ? (char *)s : NULL;
+}
+
+static void household_to_pb(const hh_household *h, Hearth__V1__Household *pb)
+{
+    hearth__v1__household__init(pb);
+    pb->id = text(h->id);
+    pb->registry_no = optional_text(h->registry_no);
+    pb->village_code = text(h->village_code);
+    pb->has_category = 1;
+    pb->category = (Hearth__V1__Category)h->category;
+    pb->has_relocated = 1;
+    pb->relocated = h->relocated;
+    pb->resettlement_site = optional_text(h->resettlement_site);
+}
+
+static void member_to_pb(const hh_member *m, const char *household_id, Hearth__V1__Member *pb)
+{
+    hearth__v1__member__init(pb);
+    pb->id = text(m->id);
+    pb->household_id = text(household_id);
+    pb->name = text(m->name);
+    pb->id_number = text(m->id_number);
+    pb->has_relation = 1;
+    pb->relation = (Hearth__V1__Relation)m->relation;
+    pb->has_sex = 1;
+    pb->sex = (Hearth__V1__Sex)m->sex;
+    pb->has_birth_year = 1;
+    pb->birth_year = (uint32_t)m->birth_year;
+    pb->has_labour = 1;
+    pb->labour = (Hearth__V1__Labour)m->labour;
+    pb->has_health = 1;
+    pb->health = (Hearth__V1__Health)m->health;
+    pb->has_disability_grade = m->disability_grade != 0;
+    pb->disability_grade = (uint32_t)m->disability_grade;
+    pb->has_school = 1;
+    pb->school = (Hearth__V1__School)m->school;
+    pb->has_medical_insurance = 1;
+    pb->medical_insurance = m->medical_insurance;
+    pb->has_employment = 1;
+    pb->employment = (Hearth__V1__Employment)m->employment;
+    pb->has_employment_stable = m->employment_stable >= 0;
+    pb->employment_stable = m->employment_stable == 1;
+}
+
+/* The visit's nested messages live in `parts`, owned by the caller's frame. */
+typedef struct visit_parts {
+    Hearth__V1__Income income;
+    Hearth__V1__Expenditure expenditure;
+    Hearth__V1__Guarantees guarantees;
+    Hearth__V1__Gps gps;
+    Hearth__V1__Shock shocks[16];
+} visit_parts;
+
+static void visit_to_pb(const hh_visit *v, Hearth__V1__Visit *pb, visit_parts *p)
+{
+    hearth__v1__visit__init(pb);
+    pb->id = text(v->id);
+    pb->household_id = text(v->household_id);
+    pb->visited_on = text(v->visited_on);
+    pb->officer = text(v->officer);
+    pb->has_household_size = v->household_size > 0;
+    pb->household_size = (uint32_t)v->household_size;
+
+    hearth__v1__income__init(&p->income);
+    p->income.has_wages = p->income.has_operating = 1;
+    p->income.has_property = p->income.has_transfer = 1;
+    p->income.wages = v->income.wages_yuan;
+    p->income.operating = v->income.operating_yuan;
+    p->income.property = v->income.property_yuan;
+    p->income.transfer = v->income.transfer_yuan;
+    pb->income = &p->income;
+
+    hearth__v1__expenditure__init(&p->expenditure);
+    p->expenditure.has_medical = p->expenditure.has_education = p->expenditure.has_disaster = 1;
+    p->expenditure.medical = v->expenditure.medical_yuan;
+    p->expenditure.education = v->expenditure.education_yuan;
+    p->expenditure.disaster = v->expenditure.disaster_yuan;
+    pb->expenditure = &p->expenditure;
+
+    pb->n_shocks = 0;
+    for (int s = HH_SHOCK_ILLNESS; s <= HH_SHOCK_BUSINESS_LOSS; s++)
+        if (v->shocks & (1u << s))
+            p->shocks[pb->n_shocks++] = (Hearth__V1__Shock)s;
+    pb->shocks = pb->n_shocks ? p->shocks : NULL;
+
+    hearth__v1__guarantees__init(&p->guarantees);
+    p->guarantees.has_food = p->guarantees.has_clothing = p->guarantees.has_education = 1;
+    p->guarantees.has_medical = p->guarantees.has_housing = p->guarantees.has_water = 1;
+    p->guarantees.food = (v->guarantees_met >> HH_GUARANTEE_FOOD) & 1;
+    p->guarantees.clothing = (v->guarantees_met >> HH_GUARANTEE_CLOTHING) & 1;
+    p->guarantees.education = (v->guarantees_met >> HH_GUARANTEE_EDUCATION) & 1;
+    p->guarantees.medical = (v->guarantees_met >> HH_GUARANTEE_MEDICAL) & 1;
+    p->guarantees.housing = (v->guarantees_met >> HH_GUARANTEE_HOUSING) & 1;
+    p->guarantees.water = (v->guarantees_met >> HH_GUARANTEE_WATER) & 1;
+    pb->guarantees = &p->guarantees;
+
+    if (v->has_gps) {
+        hearth__v1__gps__init(&p->gps);
+        p->gps.has_lat_microdeg = p->gps.has_lon_microdeg = 1;
+        p->gps.lat_microdeg = v->lat_microdeg;
+        p->gps.lon_microdeg = v->lon_microdeg;
+        pb->gps = &p->gps;
+    }
+    pb->notes = text(v->notes);
+    pb->supersedes = optional_text(v->supersedes);
+    pb->has_hlc = v->hlc != 0;
+    pb->hlc = v->hlc;
+}
+
+hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out)
+{
+    Hearth__V1__Change msg;
+    Hearth__V1__Household household;
+    Hearth__V1__Member member;
+    Hearth__V1__Visit visit;
+    visit_parts parts;
+    Hearth__V1__FieldBase bases[HH_CHANGE_FIELDS_MAX];
+    Hearth__V1__FieldBase *base_ptrs[HH_CHANGE_FIELDS_MAX];
+    size_t size;
+    void *where;
+    hh_err ret;
+
+    if (c->changed_count > HH_CHANGE_FIELDS_MAX)
+        return HH_ERANGE;
+    hearth__v1__change__init(&msg);
+    msg.device_id = text(c->device_id);
+    msg.has_device_epoch = 1;
+    msg.device_epoch = c->device_epoch;
+    msg.has_seq = msg.has_hlc = msg.has_entity = msg.has_op = 1;
+    msg.seq = c->seq;
+    msg.hlc = c->hlc;
+    msg.entity = (Hearth__V1__EntityType)c->entity;
+    msg.op = (Hearth__V1__Operation)c->op;
+    msg.entity_id = text(c->entity_id);
+    for (size_t i = 0; i < c->changed_count; i++) {
+        hearth__v1__field_base__init(&bases[i]);
+        bases[i].field = text(c->changed[i].field);
+        bases[i].has_base_hlc = 1;
+        bases[i].base_hlc = c->changed[i].base_hlc;
+        base_ptrs[i] = &bases[i];
+    }
+    msg.n_changed = c->changed_count;
+    msg.changed = c->changed_count ? base_ptrs : NULL;
+
+    switch (c->entity) {
+    case HH_ENTITY_HOUSEHOLD:
+        if (!c->household)
+            return HH_EINVAL;
+        household_to_pb(c->household, &household);
+        msg.payload_case = HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD;
+        msg.household = &household;
+        break;
+    case HH_ENTITY_MEMBER:
+        if (!c->member || !c->member_household_id)
+            return HH_EINVAL;
+        member_to_pb(c->member, c->member_household_id, &member);
+        msg.payload_case = HEARTH__V1__CHANGE__PAYLOAD_MEMBER;
+        msg.member = &member;
+        break;
+    case HH_ENTITY_VISIT:
+        if (!c->visit)
+            return HH_EINVAL;
+        visit_to_pb(c->visit, &visit, &parts);
+        msg.payload_case = HEARTH__V1__CHANGE__PAYLOAD_VISIT;
+        msg.visit = &visit;
+        break;
+    default:
+        return HH_EINVAL;
+    }
+    size = hearth__v1__change__get_packed_size(&msg);
+    if (size > HH_CHANGE_BYTES_MAX)
+        return HH_ERANGE;
+    hh_buf_reset(out);
+    if ((ret = hh_buf_extend(out, size, &where)) != HH_OK)
+        return ret;
+    hearth__v1__change__pack(&msg, where);
+    return HH_OK;
+}

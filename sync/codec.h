@@ -1,0 +1,60 @@
+/* sync/codec.h — Hearth records to the wire schema (proto/hearth.proto).
+ *
+ * The outbox stores each local change as an encoded protobuf Change, written in
+ * the same transaction as the data it describes; this module builds those bytes.
+ * The protobuf-c structures built here borrow the records' text fields and live
+ * on the stack only for the duration of one encode, so nothing needs freeing. */
+#ifndef HH_CODEC_H
+#define HH_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/buf.h"
+#include "model/record.h"
+
+typedef enum hh_entity {
+    HH_ENTITY_HOUSEHOLD = 1, HH_ENTITY_MEMBER, HH_ENTITY_VISIT
+} hh_entity;
+
+typedef enum hh_op { HH_OP_CREATE = 1, HH_OP_UPDATE, HH_OP_DELETE } hh_op;
+
+/* Names for the database and for display ("household", "create"). */
+const char *hh_entity_name(hh_entity e);
+const char *hh_op_name(hh_op op);
+
+/* One changed field and the version of it the device had seen (0: none). */
+typedef struct hh_field_base {
+    const char *field;
+    uint64_t base_hlc;
+} hh_field_base;
+
+#define HH_CHANGE_FIELDS_MAX 24
+
+typedef struct hh_change {
+    const char *device_id;
+    uint32_t device_epoch;
+    uint64_t seq;
+    uint64_t hlc;
+    hh_entity entity;
+    hh_op op;
+    const char *entity_id;
+    size_t changed_count;
+    hh_field_base changed[HH_CHANGE_FIELDS_MAX];
+    /* Exactly the one matching `entity` is used; member changes also need the
+     * id of the member's household (member_household_id). */
+    const hh_household *household;     /* members are not carried: each is a change */
+    const hh_member *member;
+    const char *member_household_id;
+    const hh_visit *visit;
+} hh_change;
+
+/* Largest encoded Change Hearth will produce or accept, bytes. */
+#define HH_CHANGE_BYTES_MAX (32 * 1024)
+
+/* Encode c as a protobuf Change, replacing out's contents. HH_EINVAL if the
+ * payload for c->entity is missing; HH_ERANGE if it would exceed
+ * HH_CHANGE_BYTES_MAX. */
+hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out);
+
+#endif
