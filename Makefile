@@ -97,7 +97,7 @@ $(BIN)/hearth: $(OBJ)/agent/main.o $(AGENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
 
-$(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(AGENT_OBJ) $(CORE_OBJ)
+$(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lcmocka -o $@
 
@@ -105,7 +105,7 @@ $(BIN)/encode_sample: $(OBJ)/tests/wire/encode_sample.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
 
-$(BIN)/bench_visits: $(OBJ)/tests/bench/bench_visits.o $(AGENT_OBJ) $(CORE_OBJ)
+$(BIN)/bench_visits: $(OBJ)/tests/bench/bench_visits.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
 

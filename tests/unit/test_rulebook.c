@@ -1,0 +1,119 @@
+/* tests/unit/test_rulebook.c — model/rulebook.c: the shipped default and every
+ * way a rulebook file can be wrong. */
+#include "helpers.h"
+
+#include "model/rulebook.h"
+
+static const char good[] =
+    "# comment\r\n"
+    "version = t-1\r\n"
+    "  income.red_below_yuan = 3600  \n"
+    "income.orange_below_yuan=4000\n"
+    "\n"
+    "income.yellow_below_yuan = 5000\n"
+    "income_drop.percent = 30\nincome_drop.tier = orange\n"
+    "rigid_expenditure.orange_percent = 50\nrigid_expenditure.red_percent = 100\n"
+    "guarantee_failed.tier = red\nshock.tier = yellow\n"
+    "relocated_no_employment.tier = orange\nno_labour_capacity.tier = yellow";
+
+static void default_rulebook(void **state)
+{
+    hh_rulebook r;
+    (void)state;
+    assert_int_equal(hh_rulebook_default(&r), HH_OK);
+    assert_string_equal(r.version, "yaan-2026.1");
+    assert_int_equal(r.red_below_yuan, 3600);
+    assert_int_equal(r.orange_below_yuan, 4000);
+    assert_int_equal(r.yellow_below_yuan, 5000);
+    assert_int_equal(r.income_drop_percent, 30);
+    assert_int_equal(r.income_drop_tier, HH_TIER_ORANGE);
+    assert_int_equal(r.rigid_orange_percent, 50);
+    assert_int_equal(r.rigid_red_percent, 100);
+    assert_int_equal(r.guarantee_failed_tier, HH_TIER_RED);
+    assert_int_equal(r.shock_tier, HH_TIER_YELLOW);
+    assert_int_equal(r.relocated_no_employment_tier, HH_TIER_ORANGE);
+    assert_int_equal(r.no_labour_capacity_tier, HH_TIER_YELLOW);
+}
+
+static void comments_blanks_crlf(void **state)
+{
+    hh_rulebook r;
+    (void)state;
+    assert_int_equal(hh_rulebook_parse(good, strlen(good), &r, NULL), HH_OK);
+    assert_string_equal(r.version, "t-1");
+    assert_int_equal(r.orange_below_yuan, 4000);
+}
+
+/* Replace the first occurrence of `from` in good with `to` and parse. */
+static hh_err parse_edited(const char *from, const char *to, hh_diag *d)
+{
+    char text[2048];
+    const char *at = strstr(good, from);
+    hh_rulebook r;
+
+    assert_non_null(at);
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - good), good, to, at + strlen(from));
+    hh_diag_clear(d);
+    return hh_rulebook_parse(text, strlen(text), &r, d);
+}
+
+static void malformed(void **state)
+{
+    static const struct { const char *from, *to, *field, *words; } cases[] = {
+        { "shock.tier = yellow", "shock.tier = purple", "line 12", "green, yellow" },
+        { "shock.tier = yellow", "shok.tier = yellow", "line 12", "unknown key" },
+        { "shock.tier = yellow", "shock.tier yellow", "line 12", "key = value" },
+        { "income_drop.percent = 30", "income_drop.percent = 130", "line 7", "1..100" },
+        { "income_drop.percent = 30", "income_drop.percent = 3O", "line 7", "percentage" },
+        { "income_drop.percent = 30", "income_drop.percent = -3", "line 7", "percentage" },
+        { "income_drop.percent = 30", "income_drop.percent =", "line 7", "percentage" },
+        { "  income.red_below_yuan = 3600", "income.red_below_yuan = 3600.5", "line 3", "whole yuan" },
+        { "version = t-1", "version = t 1", "line 2", "version" },
+        { "version = t-1", "version = t-1\nversion = t-2", "line 3", "set twice (first on line 2)" },
+        { "shock.tier = yellow\n", "", "shock.tier", "missing" },
+        { "income.orange_below_yuan=4000", "income.orange_below_yuan=3000", "income", "bands" },
+        { "rigid_expenditure.red_percent = 100", "rigid_expenditure.red_percent = 40",
+          "rigid_expenditure", "orange_percent" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hh_diag d;
+        hh_err err = parse_edited(cases[i].from, cases[i].to, &d);
+        if (err != HH_EPARSE || strcmp(d.field, cases[i].field) != 0 ||
+            !strstr(d.message, cases[i].words))
+            fail_msg("case %zu: got %d '%s: %s', want '%s' mentioning '%s'", i, err, d.field,
+                     d.message, cases[i].field, cases[i].words);
+    }
+}
+
+static void bounds(void **state)
+{
+    char *big = malloc(HH_RULEBOOK_TEXT_MAX + 2);
+    char line[400];
+    hh_rulebook r;
+    hh_diag d;
+    (void)state;
+    assert_non_null(big);
+    memset(big, '#', HH_RULEBOOK_TEXT_MAX + 1);
+    big[HH_RULEBOOK_TEXT_MAX + 1] = '\0';
+    assert_int_equal(hh_rulebook_parse(big, HH_RULEBOOK_TEXT_MAX + 1, &r, &d), HH_ERANGE);
+    free(big);
+    memset(line, 'a', sizeof line);
+    assert_int_equal(hh_rulebook_parse(line, sizeof line, &r, &d), HH_EPARSE);
+    assert_string_equal(d.field, "line 1");
+    assert_int_equal(hh_rulebook_parse("version = a\0b", 13, &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "NUL"));
+    assert_int_equal(hh_rulebook_parse("", 0, &r, &d), HH_EPARSE);
+    assert_string_equal(d.field, "version");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(default_rulebook),
+        cmocka_unit_test(comments_blanks_crlf),
+        cmocka_unit_test(malformed),
+        cmocka_unit_test(bounds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

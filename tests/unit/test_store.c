@@ -1,0 +1,326 @@
+/* tests/unit/test_store.c — agent/store.c on real SQLite files: migrations, the
+ * outbox written atomically with the data, sequence numbers never reused,
+ * field-level change detection, tiers recomputed in the same transaction. */
+#include "helpers.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "agent/store_int.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    hh_store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    hh_diag d;
+
+    snprintf(f->dir, sizeof f->dir, "/tmp/hearth-test-XXXXXX");
+    if (!f || !mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/sub/device.db", f->dir);
+    if (hh_store_create(f->path, &f->s, &d) != HH_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[160];
+
+    hh_store_close(f->s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static int64_t scalar(hh_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(hh_store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void exec(hh_store *s, const char *sql)
+{
+    char *err = NULL;
+
+    if (sqlite3_exec(hh_store_db(s), sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+}
+
+static void add_household(hh_store *s, hh_household *h, int members)
+{
+    hh_diag d;
+
+    make_household(h, members);
+    assert_int_equal(hh_store_begin(s), HH_OK);
+    assert_int_equal(hh_store_household_put(s, h, 1, NULL, &d), HH_OK);
+    assert_int_equal(hh_store_commit(s), HH_OK);
+}
+
+static hh_err add_visit(hh_store *s, const char *household_id, const char *date, int64_t income,
+                        hh_visit *out)
+{
+    hh_diag d;
+    hh_err ret;
+
+    make_visit(out, date, income);
+    memcpy(out->household_id, household_id, HH_UUID_LEN + 1);
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    ret = hh_store_visit_add(s, out, NULL, &d);
+    if (ret == HH_OK)
+        return hh_store_commit(s);
+    hh_store_rollback(s);
+    return ret;
+}
+
+static void fresh_database(void **state)
+{
+    fixture *f = *state;
+    hh_store_info info;
+
+    assert_int_equal(hh_store_info_get(f->s, &info), HH_OK);
+    assert_int_equal(info.schema_version, HH_STORE_SCHEMA_VERSION);
+    assert_int_equal(hh_validate_uuid(info.device_id, NULL), HH_OK);
+    assert_int_equal(info.next_seq, 1);
+    assert_string_equal(info.rulebook_version, "yaan-2026.1");
+    assert_int_equal(scalar(f->s, "PRAGMA journal_mode = WAL") >= 0, 1);
+    /* Creating over an existing file is refused. */
+    hh_store *again = NULL;
+    hh_diag d;
+    assert_int_equal(hh_store_create(f->path, &again, &d), HH_EEXIST);
+    assert_null(again);
+}
+
+static void reopen_keeps_identity(void **state)
+{
+    fixture *f = *state;
+    hh_store_info a, b;
+    hh_diag d;
+
+    assert_int_equal(hh_store_info_get(f->s, &a), HH_OK);
+    hh_store_close(f->s);
+    assert_int_equal(hh_store_open(f->path, &f->s, &d), HH_OK);
+    assert_int_equal(hh_store_info_get(f->s, &b), HH_OK);
+    assert_string_equal(a.device_id, b.device_id);
+    assert_int_equal(b.schema_version, HH_STORE_SCHEMA_VERSION);
+}
+
+static void newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    hh_store *s = NULL;
+    hh_diag d;
+
+    exec(f->s, "PRAGMA user_version = 99");
+    hh_store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(hh_store_open(f->path, &s, &d), HH_ESCHEMA);
+    assert_null(s);
+    assert_non_null(strstr(d.message, "newer"));
+    assert_int_equal(hh_store_open("/nonexistent/hearth.db", &s, &d), HH_ENOTFOUND);
+}
+
+static void migrations_step_and_roll_back(void **state)
+{
+    static const char *const steps[] = {
+        "CREATE TABLE a (x INTEGER);",
+        "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);",
+        "CREATE TABLE c (x INTEGER);",
+    };
+    fixture *f = *state;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    hh_diag d;
+    char path[160];
+    int version = -1, tables = -1;
+
+    (void)f;
+    snprintf(path, sizeof path, "%s/migrate.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(hh_store_migrate(db, steps, 1, &d), HH_OK);
+    /* Step 2 fails half way: its table must not exist, the version stays 1. */
+    assert_int_equal(hh_store_migrate(db, steps, 3, &d), HH_EDB);
+    assert_non_null(strstr(d.message, "version 2"));
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                     " (SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b', 'c'))",
+                     -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    version = sqlite3_column_int(st, 0);
+    tables = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    assert_int_equal(version, 1);
+    assert_int_equal(tables, 1);
+    /* Running the first step again is a no-op. */
+    assert_int_equal(hh_store_migrate(db, steps, 1, &d), HH_OK);
+    sqlite3_close(db);
+}
+
+static void change_and_outbox_commit_together(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_visit v;
+
+    add_household(f->s, &h, 2);
+    /* household + 2 members */
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox"), 3);
+    assert_int_equal(add_visit(f->s, h.id, "2026-10-01", 20000, &v), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox WHERE entity = 'visit'"), 1);
+    assert_int_equal(scalar(f->s, "SELECT max(seq) FROM outbox"), 4);
+    /* The tier was computed in the same transaction. */
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers WHERE source = 'device'"), HH_TIER_GREEN);
+
+    /* A failing outbox insert leaves neither the visit nor an outbox row. */
+    exec(f->s, "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END");
+    assert_int_not_equal(add_visit(f->s, h.id, "2026-10-02", 100, &v), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox"), 4);
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers WHERE source = 'device'"), HH_TIER_GREEN);
+    exec(f->s, "DROP TRIGGER no_outbox");
+
+    /* A failing data insert leaves no outbox row and consumes no seq. */
+    exec(f->s, "CREATE TRIGGER no_visit BEFORE INSERT ON visits BEGIN SELECT RAISE(ABORT, 'no'); END");
+    assert_int_not_equal(add_visit(f->s, h.id, "2026-10-03", 100, &v), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox"), 4);
+    exec(f->s, "DROP TRIGGER no_visit");
+    assert_int_equal(add_visit(f->s, h.id, "2026-10-04", 100, &v), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT max(seq) FROM outbox"), 5);
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers WHERE source = 'device'"), HH_TIER_RED);
+}
+
+static void seq_never_reused(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_visit v;
+
+    add_household(f->s, &h, 1);
+    assert_int_equal(scalar(f->s, "SELECT max(seq) FROM outbox"), 2);
+    /* Even if the newest rows vanish (acked and pruned), seq goes on. */
+    exec(f->s, "DELETE FROM outbox");
+    assert_int_equal(add_visit(f->s, h.id, "2026-10-01", 10000, &v), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT seq FROM outbox"), 3);
+}
+
+static void field_level_changes(void **state)
+{
+    fixture *f = *state;
+    hh_household h, again;
+    hh_diag d;
+    int changed = -1;
+    int64_t created_hlc;
+
+    add_household(f->s, &h, 1);
+    created_hlc = scalar(f->s, "SELECT hlc FROM field_versions WHERE field = 'category'");
+    assert_true(created_hlc > 0);
+    /* The same values again: nothing written, nothing queued. */
+    again = h;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_household_put(f->s, &again, 1, &changed, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(changed, 0);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox"), 2);
+    /* One field changed: one update listing that field, versions move. */
+    again.category = HH_CATEGORY_MARGINAL;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_household_put(f->s, &again, 0, &changed, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox WHERE op = 'update'"), 1);
+    assert_true(scalar(f->s, "SELECT hlc FROM field_versions WHERE field = 'category'") > created_hlc);
+    assert_int_equal(scalar(f->s, "SELECT hlc FROM field_versions WHERE field = 'village_code'"),
+                     created_hlc);
+    /* Found again by registry number, with its member. */
+    assert_int_equal(hh_store_household_get(f->s, "5118231012010001", &again), HH_OK);
+    assert_int_equal(again.category, HH_CATEGORY_MARGINAL);
+    assert_int_equal(again.member_count, 1);
+    /* A member list without the member deletes it (and says so in the outbox). */
+    again.member_count = 0;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_household_put(f->s, &again, 1, &changed, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM members"), 0);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM outbox WHERE op = 'delete'"), 1);
+}
+
+static void id_number_unique_across_households(void **state)
+{
+    fixture *f = *state;
+    hh_household a, b;
+    hh_diag d;
+
+    add_household(f->s, &a, 1);
+    make_household(&b, 1);
+    snprintf(b.registry_no, sizeof b.registry_no, "5118231012010002");
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_household_put(f->s, &b, 1, NULL, &d), HH_ECONFLICT);
+    hh_store_rollback(f->s);
+    assert_non_null(strstr(d.message, "another household"));
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
+}
+
+static void visits_idempotent_and_corrections(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_visit v, same, fix;
+    hh_diag d;
+    int added = -1;
+
+    add_household(f->s, &h, 2);
+    assert_int_equal(add_visit(f->s, h.id, "2026-10-01", 20000, &v), HH_OK);
+    /* The same visit id and content again: skipped, not duplicated. */
+    same = v;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(added, 0);
+    /* Same id, different content: refused. */
+    same.income.wages_yuan = 1;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_ECONFLICT);
+    hh_store_rollback(f->s);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
+    /* A correction supersedes the visit: the tier follows the correction even
+     * though its visit date is older. */
+    make_visit(&fix, "2026-09-30", 2000);
+    memcpy(fix.household_id, h.id, sizeof fix.household_id);
+    memcpy(fix.supersedes, v.id, sizeof fix.supersedes);
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &fix, &added, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers"), HH_TIER_RED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(fresh_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(reopen_keeps_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(migrations_step_and_roll_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(change_and_outbox_commit_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(seq_never_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
+        cmocka_unit_test_setup_teardown(visits_idempotent_and_corrections, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
