@@ -54,6 +54,8 @@ UNIT_TESTS := validate tier rulebook hlc json exchange store
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench clean distclean
+# Test objects are not intermediates: keep them between runs.
+.SECONDARY:
 all: $(BIN)/hearth
 
 deps: $(DEPS)/.curl

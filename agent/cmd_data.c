@@ -87,8 +87,9 @@ static hh_err import_line(hh_store *s, hh_exchange_record *rec, import_counts *n
         if (!household_id) {
             const char *ref = rec->ref_household_id[0] ? rec->ref_household_id : rec->ref_registry_no;
             if ((ret = hh_store_household_get(s, ref, existing)) != HH_OK) {
-                ret = hh_diag_fail(d, ret, "visit", "names household '%s', which is neither on "
-                                   "the device nor earlier in the file", ref);
+                ret = hh_diag_fail(d, ret == HH_ENOTFOUND ? HH_EINVAL : ret, "visit",
+                                   "names household '%s', which is neither on the device nor "
+                                   "earlier in the file", ref);
                 goto cleanup;
             }
             household_id = existing->id;
@@ -199,10 +200,14 @@ static int run_import(cli *c)
     hh_diag_clear(&d);
     ret = cli_in_transaction(c->store, import_all, &job, &d);
     if (ret != HH_OK) {
-        if (job.failed_line)
-            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n", path, job.failed_line,
+        if (job.failed_line) {
+            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n"
+                            "hearth: import: nothing imported\n", path, job.failed_line,
                     d.field, d.field[0] ? ": " : "", d.message);
-        rc = cli_fail(ret, job.failed_line ? NULL : &d, "import: nothing imported");
+            rc = cli_exit_status(ret);
+        } else {
+            rc = cli_fail(ret, &d, "import: nothing imported");
+        }
         goto cleanup;
     }
     printf("imported %ld lines from %s: households %ld created, %ld updated, %ld unchanged; "

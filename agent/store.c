@@ -1102,6 +1102,36 @@ static int same_visit(const hh_visit *a, const hh_visit *b)
            strcmp(a->notes, b->notes) == 0 && strcmp(a->supersedes, b->supersedes) == 0;
 }
 
+/* Put into id the id of a stored visit with the same content as v, if any. */
+static hh_err find_same_visit(hh_store *s, const hh_visit *v, char id[HH_UUID_LEN + 1])
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits WHERE household_id = ?1 AND visited_on = ?2"
+        " AND officer = ?3";
+    sqlite3_stmt *st = stmt(s, sql);
+    hh_visit candidate;
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    bind_text(st, 1, v->household_id);
+    bind_text(st, 2, v->visited_on);
+    bind_text(st, 3, v->officer);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((ret = read_visit(st, &candidate)) != HH_OK)
+            break;
+        if (same_visit(&candidate, v)) {
+            memcpy(id, candidate.id, HH_UUID_LEN + 1);
+            break;
+        }
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
 {
     static const char sql[] =
@@ -1138,6 +1168,12 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
             hh_diag_fail(d, ret, "supersedes", "names no earlier visit of this household");
             goto cleanup;
         }
+    }
+    if (!v->id[0]) {
+        /* No id (a spreadsheet row): the same visit again is one whose content
+         * is identical, so importing a file twice does not double its visits. */
+        if ((ret = find_same_visit(s, v, v->id)) != HH_OK)
+            goto cleanup;
     }
     if (v->id[0]) {
         ret = visit_get(s, v->id, &existing);

@@ -62,9 +62,11 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
 hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m,
                            hh_diag *d);
 
-/* Record visit v (v->household_id set). An empty v->id is filled in; a visit
- * whose id exists with the same content is skipped (*added = 0), with other
- * content refused (HH_ECONFLICT). Recomputes the household's tier. */
+/* Record visit v (v->household_id set). A visit already stored is skipped
+ * (*added = 0): one with v's id and the same content or, when v has no id, one
+ * of the same household with identical content (v->id is then set to it). The
+ * same id with other content is refused (HH_ECONFLICT). An empty v->id is filled
+ * in. Recomputes the household's tier. */
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d);
 
 /* ---- reading --------------------------------------------------------------- */

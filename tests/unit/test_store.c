@@ -276,11 +276,11 @@ static void id_number_unique_across_households(void **state)
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
 }
 
-static void visits_idempotent_and_corrections(void **state)
+static void visits_idempotent(void **state)
 {
     fixture *f = *state;
     hh_household h;
-    hh_visit v, same, fix;
+    hh_visit v, same;
     hh_diag d;
     int added = -1;
 
@@ -292,21 +292,75 @@ static void visits_idempotent_and_corrections(void **state)
     assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_OK);
     assert_int_equal(hh_store_commit(f->s), HH_OK);
     assert_int_equal(added, 0);
+    /* No id but identical content (a spreadsheet row imported twice): skipped,
+     * and the id of the stored visit is reported. */
+    same = v;
+    same.id[0] = '\0';
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(added, 0);
+    assert_string_equal(same.id, v.id);
+    /* No id and one amount differs: a new visit. */
+    same.id[0] = '\0';
+    same.income.property_yuan = 1;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 2);
+    same = v;
     /* Same id, different content: refused. */
     same.income.wages_yuan = 1;
     assert_int_equal(hh_store_begin(f->s), HH_OK);
     assert_int_equal(hh_store_visit_add(f->s, &same, &added, &d), HH_ECONFLICT);
     hh_store_rollback(f->s);
-    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
-    /* A correction supersedes the visit: the tier follows the correction even
-     * though its visit date is older. */
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 2);
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers"), HH_TIER_GREEN);
+}
+
+static void corrections_supersede(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_visit v, fix;
+    hh_diag d;
+
+    /* A household with no members recorded: its visits state the size. */
+    make_household(&h, 0);
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_household_put(f->s, &h, 1, NULL, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    make_visit(&v, "2026-10-01", 20000);
+    memcpy(v.household_id, h.id, sizeof v.household_id);
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &v, NULL, &d), HH_EINVAL);
+    hh_store_rollback(f->s);
+    assert_string_equal(d.field, "household_size");
+    v.household_size = 2;
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &v, NULL, &d), HH_OK);
+    assert_int_equal(hh_store_commit(f->s), HH_OK);
+    assert_int_equal(scalar(f->s, "SELECT tier FROM tiers"), HH_TIER_GREEN);
+    /* The correction is dated earlier, yet it replaces the visit it names. */
     make_visit(&fix, "2026-09-30", 2000);
+    fix.household_size = 2;
     memcpy(fix.household_id, h.id, sizeof fix.household_id);
     memcpy(fix.supersedes, v.id, sizeof fix.supersedes);
     assert_int_equal(hh_store_begin(f->s), HH_OK);
-    assert_int_equal(hh_store_visit_add(f->s, &fix, &added, &d), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &fix, NULL, &d), HH_OK);
     assert_int_equal(hh_store_commit(f->s), HH_OK);
     assert_int_equal(scalar(f->s, "SELECT tier FROM tiers"), HH_TIER_RED);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 2);
+    /* A correction must name a visit of the same household. */
+    make_visit(&fix, "2026-09-30", 2000);
+    fix.household_size = 2;
+    memcpy(fix.household_id, h.id, sizeof fix.household_id);
+    snprintf(fix.supersedes, sizeof fix.supersedes, "01234567-89ab-7def-8123-456789abcdef");
+    assert_int_equal(hh_store_begin(f->s), HH_OK);
+    assert_int_equal(hh_store_visit_add(f->s, &fix, NULL, &d), HH_ENOTFOUND);
+    hh_store_rollback(f->s);
+    assert_string_equal(d.field, "supersedes");
 }
 
 int main(void)
@@ -320,7 +374,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(seq_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
-        cmocka_unit_test_setup_teardown(visits_idempotent_and_corrections, setup, teardown),
+        cmocka_unit_test_setup_teardown(visits_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(corrections_supersede, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
