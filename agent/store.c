@@ -67,6 +67,8 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     "  supersedes TEXT REFERENCES visits(id),"
     "  hlc INTEGER NOT NULL) STRICT;"
     "CREATE INDEX visits_household ON visits(household_id, visited_on, hlc);"
+    /* "Is this visit superseded?" is asked for every visit a tier looks at. */
+    "CREATE INDEX visits_supersedes ON visits(supersedes) WHERE supersedes IS NOT NULL;"
     "CREATE TABLE tiers ("
     "  household_id TEXT NOT NULL REFERENCES households(id),"
     "  source TEXT NOT NULL CHECK (source IN ('device', 'collector')),"
