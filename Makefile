@@ -58,8 +58,8 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 .SECONDARY:
 all: $(BIN)/hearth
 
-deps: $(DEPS)/.curl
-$(DEPS)/.curl: cross/deps.sh
+deps: $(DEPS)/.ready
+$(DEPS)/.ready: cross/deps.sh
 	./cross/deps.sh --target $(TARGET)
 
 # ---- generated sources ----------------------------------------------------------
@@ -88,7 +88,7 @@ $(OBJ)/gen/default_rulebook.o: $(GEN)/default_rulebook.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GEN_CFLAGS) -c $< -o $@
 
-$(OBJ)/%.o: %.c $(GEN)/proto/hearth.pb-c.h $(DEPS)/.curl
+$(OBJ)/%.o: %.c $(GEN)/proto/hearth.pb-c.h $(DEPS)/.ready
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HH_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -1,11 +1,12 @@
 /* agent/cli.c — command dispatch, option parsing and messages for `hearth`. */
 #include "cli.h"
 
-#include "model/buf.h"
-
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/buf.h"
+#include "model/validate.h"
 
 int cli_exit_status(hh_err err)
 {
@@ -284,6 +285,18 @@ int hh_cli_main(int argc, char **argv)
     if (fflush(stdout) != 0 && rc == HH_EXIT_OK)
         return cli_fail(HH_EIO, NULL, "cannot write the output");
     return rc;
+}
+
+int cli_village(const cli *c, const char **village)
+{
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    *village = cli_get(c, "village");
+    if (*village && (ret = hh_validate_village_code(*village, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--village");
+    return HH_EXIT_OK;
 }
 
 hh_err cli_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),

@@ -91,6 +91,10 @@ hh_err cli_parse_set(const char *option, const char *text, const hh_enum_names *
 /* Copy text into dst (cap bytes) or fail naming the option. */
 hh_err cli_copy(const char *option, const char *text, char *dst, size_t cap, hh_diag *d);
 
+/* The value of --village, checked: HH_EXIT_OK with *village set (NULL when the
+ * option is absent), or the exit status after printing the error. */
+int cli_village(const cli *c, const char **village);
+
 /* Run fn(s, arg, d) in one transaction: begin, fn, commit; roll back on error. */
 hh_err cli_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
                           void *arg, hh_diag *d);

@@ -369,15 +369,14 @@ static int run_export(cli *c)
 {
     export_ctx x = { .store = c->store, .csv = cli_has(c, "csv") };
     const char *out_path = cli_get(c, "out");
-    const char *village = cli_get(c, "village");
-    hh_diag d;
+    const char *village;
     hh_err ret;
+    int rc;
 
-    hh_diag_clear(&d);
     if (cli_has(c, "csv") == cli_has(c, "json"))
         return cli_usage(c, "give exactly one of --json and --csv");
-    if (village && (ret = hh_validate_village_code(village, &d)) != HH_OK)
-        return cli_fail(ret, &d, "--village");
+    if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
+        return rc;
     hh_buf_init(&x.out, EXPORT_BYTES_MAX);
     ret = HH_OK;
     if (x.csv) {
@@ -454,13 +453,12 @@ static int print_tier(void *ctx, const hh_tier_row *row)
 static int run_tiers(cli *c)
 {
     tiers_ctx t = { .json = cli_has(c, "json") };
-    const char *village = cli_get(c, "village");
-    hh_diag d;
+    const char *village;
     hh_err ret;
+    int rc;
 
-    hh_diag_clear(&d);
-    if (village && (ret = hh_validate_village_code(village, &d)) != HH_OK)
-        return cli_fail(ret, &d, "--village");
+    if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
+        return rc;
     if (!t.json)
         printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
                "LAST VISIT", "PER CAP.", "SOURCE", "REASONS");

@@ -240,13 +240,12 @@ static int list_one(void *ctx, const hh_household *h)
 static int household_list(cli *c)
 {
     list_ctx l = { .json = cli_has(c, "json") };
-    const char *village = cli_get(c, "village");
-    hh_diag d;
+    const char *village;
     hh_err ret;
+    int rc;
 
-    hh_diag_clear(&d);
-    if (village && (ret = hh_validate_village_code(village, &d)) != HH_OK)
-        return cli_fail(ret, &d, "--village");
+    if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
+        return rc;
     hh_buf_init(&l.line, 1 << 20);
     if (!l.json)
         printf("%-36s  %-16s  %-12s  %-15s  %s\n", "ID", "REGISTRY", "VILLAGE", "CATEGORY",

@@ -378,7 +378,16 @@ hh_err hh_store_create(const char *path, hh_store **out, hh_diag *d)
     *out = s;
     s = NULL;
 cleanup:
-    hh_store_close(s);
+    if (s) {
+        /* A half-made database would block the next `hearth init`. */
+        static const char *const suffixes[] = { "", "-wal", "-shm" };
+        char file[HH_PATH_MAX + 8];
+        hh_store_close(s);
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+            hh_platform_remove(file);
+        }
+    }
     return ret;
 }
 
@@ -1349,35 +1358,77 @@ hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
     return ret;
 }
 
+/* Run sql with ?1 bound to param (NULL binds NULL) on a private statement (the
+ * row callbacks may use the cached ones), calling row(st, ctx, &stop) for each
+ * result row until it fails or sets stop. */
+typedef hh_err (*row_fn)(sqlite3_stmt *st, void *ctx, int *stop);
+
+static hh_err each_row(hh_store *s, const char *sql, const char *param, row_fn row, void *ctx)
+{
+    sqlite3_stmt *st;
+    hh_err ret = HH_OK;
+    int rc = SQLITE_DONE, stop = 0;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    bind_optional_text(st, 1, param);
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = row(st, ctx, &stop)) != HH_OK)
+            break;
+    if (ret == HH_OK && !stop && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+typedef struct household_rows {
+    hh_store *s;
+    hh_household_cb cb;
+    void *ctx;
+    hh_household h;
+} household_rows;
+
+static hh_err household_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    household_rows *r = ctx;
+    hh_err ret;
+
+    if ((ret = read_household(st, &r->h)) != HH_OK || (ret = load_members(r->s, &r->h)) != HH_OK)
+        return ret;
+    *stop = r->cb(r->ctx, &r->h);
+    return HH_OK;
+}
+
 hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb cb, void *ctx)
 {
     static const char sql[] =
         "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
         " FROM households WHERE ?1 IS NULL OR village_code = ?1"
         " ORDER BY village_code, registry_no, id";
-    sqlite3_stmt *st;
-    hh_household *h = malloc(sizeof *h);
-    hh_err ret = HH_OK;
-    int rc;
+    household_rows *r = malloc(sizeof *r);
+    hh_err ret;
 
-    if (!h)
+    if (!r)
         return HH_ENOMEM;
-    /* A private statement: the callback may use the cached ones. */
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        free(h);
-        return HH_EDB;
-    }
-    bind_optional_text(st, 1, village);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((ret = read_household(st, h)) != HH_OK || (ret = load_members(s, h)) != HH_OK)
-            break;
-        if (cb(ctx, h))
-            break;
-    }
-    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_finalize(st);
-    free(h);
+    *r = (household_rows){ .s = s, .cb = cb, .ctx = ctx };
+    ret = each_row(s, sql, village, household_row, r);
+    free(r);
+    return ret;
+}
+
+typedef struct visit_rows {
+    hh_visit_cb cb;
+    void *ctx;
+} visit_rows;
+
+static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    visit_rows *r = ctx;
+    hh_visit v;
+    hh_err ret = read_visit(st, &v);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &v);
     return ret;
 }
 
@@ -1386,22 +1437,9 @@ hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb
     static const char sql[] =
         "SELECT " VISIT_COLS " FROM visits WHERE ?1 IS NULL OR household_id = ?1"
         " ORDER BY household_id, visited_on, hlc";
-    sqlite3_stmt *st;
-    hh_visit v;
-    hh_err ret = HH_OK;
-    int rc;
+    visit_rows r = { cb, ctx };
 
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return HH_EDB;
-    bind_optional_text(st, 1, household_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((ret = read_visit(st, &v)) != HH_OK || cb(ctx, &v))
-            break;
-    }
-    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_finalize(st);
-    return ret;
+    return each_row(s, sql, household_id, visit_row, &r);
 }
 
 static uint32_t parse_reasons(const char *text)
@@ -1415,6 +1453,35 @@ static uint32_t parse_reasons(const char *text)
     return bits;
 }
 
+typedef struct tier_rows {
+    hh_tier_cb cb;
+    void *ctx;
+} tier_rows;
+
+static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    tier_rows *r = ctx;
+    hh_tier_row row;
+    char reasons[256];
+    int tier = sqlite3_column_int(st, 3);
+
+    memset(&row, 0, sizeof row);
+    if (col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
+        col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
+        col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
+        col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
+        col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
+        col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
+        col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
+        tier < HH_TIER_GREEN || tier > HH_TIER_RED)
+        return HH_ECORRUPT;
+    row.tier = (hh_tier)tier;
+    row.reasons = parse_reasons(reasons);
+    row.per_capita_yuan = sqlite3_column_int64(st, 8);
+    *stop = r->cb(r->ctx, &row);
+    return HH_OK;
+}
+
 hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx)
 {
     static const char sql[] =
@@ -1426,39 +1493,34 @@ hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void 
         "   c.household_id = t.household_id AND c.source = 'collector')"
         "   THEN 'collector' ELSE 'device' END)"
         " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
-    sqlite3_stmt *st;
-    hh_tier_row row;
-    char reasons[256];
-    hh_err ret = HH_OK;
-    int rc;
+    tier_rows r = { cb, ctx };
 
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return HH_EDB;
-    bind_optional_text(st, 1, village);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int tier = sqlite3_column_int(st, 3);
-        memset(&row, 0, sizeof row);
-        if (col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
-            col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
-            col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
-            col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
-            col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
-            col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
-            col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
-            tier < HH_TIER_GREEN || tier > HH_TIER_RED) {
-            ret = HH_ECORRUPT;
-            break;
-        }
-        row.tier = (hh_tier)tier;
-        row.reasons = parse_reasons(reasons);
-        row.per_capita_yuan = sqlite3_column_int64(st, 8);
-        if (cb(ctx, &row))
-            break;
-    }
-    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_finalize(st);
-    return ret;
+    return each_row(s, sql, village, tier_row, &r);
+}
+
+typedef struct outbox_rows {
+    hh_outbox_cb cb;
+    void *ctx;
+} outbox_rows;
+
+static hh_err outbox_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    outbox_rows *r = ctx;
+    hh_outbox_row row;
+
+    memset(&row, 0, sizeof row);
+    row.seq = (uint64_t)sqlite3_column_int64(st, 0);
+    row.hlc = (uint64_t)sqlite3_column_int64(st, 1);
+    row.created_ms = (uint64_t)sqlite3_column_int64(st, 5);
+    row.payload_bytes = (size_t)sqlite3_column_int64(st, 8);
+    if (col_text(st, 2, row.entity, sizeof row.entity) != HH_OK ||
+        col_text(st, 3, row.op, sizeof row.op) != HH_OK ||
+        col_text(st, 4, row.entity_id, sizeof row.entity_id) != HH_OK ||
+        col_text(st, 6, row.state, sizeof row.state) != HH_OK ||
+        col_text(st, 7, row.reason, sizeof row.reason) != HH_OK)
+        return HH_ECORRUPT;
+    *stop = r->cb(r->ctx, &row);
+    return HH_OK;
 }
 
 hh_err hh_store_each_outbox(hh_store *s, const char *state, hh_outbox_cb cb, void *ctx)
@@ -1466,35 +1528,9 @@ hh_err hh_store_each_outbox(hh_store *s, const char *state, hh_outbox_cb cb, voi
     static const char sql[] =
         "SELECT seq, hlc, entity, op, entity_id, created_ms, state, reason, length(payload)"
         " FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY seq";
-    sqlite3_stmt *st;
-    hh_outbox_row row;
-    hh_err ret = HH_OK;
-    int rc;
+    outbox_rows r = { cb, ctx };
 
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return HH_EDB;
-    bind_optional_text(st, 1, state);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&row, 0, sizeof row);
-        row.seq = (uint64_t)sqlite3_column_int64(st, 0);
-        row.hlc = (uint64_t)sqlite3_column_int64(st, 1);
-        row.created_ms = (uint64_t)sqlite3_column_int64(st, 5);
-        row.payload_bytes = (size_t)sqlite3_column_int64(st, 8);
-        if (col_text(st, 2, row.entity, sizeof row.entity) != HH_OK ||
-            col_text(st, 3, row.op, sizeof row.op) != HH_OK ||
-            col_text(st, 4, row.entity_id, sizeof row.entity_id) != HH_OK ||
-            col_text(st, 6, row.state, sizeof row.state) != HH_OK ||
-            col_text(st, 7, row.reason, sizeof row.reason) != HH_OK) {
-            ret = HH_ECORRUPT;
-            break;
-        }
-        if (cb(ctx, &row))
-            break;
-    }
-    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_finalize(st);
-    return ret;
+    return each_row(s, sql, state, outbox_row, &r);
 }
 
 static int64_t count_of(hh_store *s, const char *sql)

@@ -151,4 +151,5 @@ build_curl() {
 fetch_sources
 build_mbedtls
 build_curl
+touch "$prefix/.ready"   # the Makefile's stamp: every package and library is in place
 say "ready: $prefix (mbedTLS + libcurl, static)"

@@ -281,6 +281,13 @@ cleanup:
     return ret;
 }
 
+hh_err hh_platform_remove(const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT)
+        return HH_EIO;
+    return HH_OK;
+}
+
 hh_err hh_platform_file_size(const char *path, uint64_t *out)
 {
     struct stat st;

@@ -59,6 +59,9 @@ hh_err hh_platform_read_file(const char *path, size_t max_bytes,
 hh_err hh_platform_write_file_durable(const char *path, const void *data,
                                       size_t len, mode_t mode);
 
+/* Remove the file at path; a missing file is not an error. */
+hh_err hh_platform_remove(const char *path);
+
 /* The size in bytes of the file at path. */
 hh_err hh_platform_file_size(const char *path, uint64_t *out);
 

@@ -11,8 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 
 echo "== the agent binary"
 strip -o "$dir/hearth.stripped" "$build/bin/hearth"
-printf 'hearth stripped: %s bytes (%.2f MiB)\n' "$(stat -c %s "$dir/hearth.stripped")" \
-  "$(echo "$(stat -c %s "$dir/hearth.stripped") / 1048576" | bc -l)"
+stat -c %s "$dir/hearth.stripped" | awk '{ printf "hearth stripped: %d bytes (%.2f MiB)\n", $1, $1 / 1048576 }'
 echo "shared libraries:"; ldd "$build/bin/hearth" | sed 's/^/  /'
 if ldd "$build/bin/hearth" | grep -Eq 'libcurl|libmbed'; then
   echo "WARNING: curl or mbedTLS linked dynamically"

@@ -28,6 +28,12 @@ if [ -f "$WORK/xdg/hearth/device.db" ]; then ok "default path under XDG_DATA_HOM
 (unset HEARTH_DB XDG_DATA_HOME; export HOME="$WORK/home"; "$HEARTH" init >/dev/null 2>&1)
 if [ -f "$WORK/home/.local/share/hearth/device.db" ]; then ok "default path under HOME"; else not_ok "default path under HOME"; fi
 check "--db overrides" "$HEARTH" --db "$WORK/other.db" init
+refuse "init where no directory can be made" 1 "cannot create the directory" "$HEARTH" --db /proc/hearth/device.db init
+# A path that exists as a directory: SQLite cannot open it, nothing is left behind.
+mkdir "$WORK/adir"
+refuse "init over a directory" 3 "already exists" "$HEARTH" --db "$WORK/adir" init
+printf 'not a database at all, just text that is long enough to be looked at' >"$WORK/text.db"
+refuse "open a file that is not a database" 5 "not a usable SQLite database" "$HEARTH" --db "$WORK/text.db" status
 
 # Households and members.
 check "household add" "$HEARTH" household add --village 511823101201 --category lifted --registry-no 5118231012019001
