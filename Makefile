@@ -42,7 +42,7 @@ SYS_LIBS  := -lsqlite3 -lprotobuf-c -lpthread -lm
 PLATFORM_SRC := platform/err.c platform/platform.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c
-SYNC_SRC     := sync/codec.c
+SYNC_SRC     := sync/codec.c sync/pki.c
 AGENT_SRC    := agent/store.c agent/cli.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/version.c
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
@@ -50,7 +50,7 @@ CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(OBJ)/gen/default_rulebook.o
 AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS := validate tier rulebook hlc json exchange store
+UNIT_TESTS := validate tier rulebook hlc json exchange store pki
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench clean distclean

@@ -1,0 +1,377 @@
+/* sync/pki.c — keys, requests, certificates and pins on mbedTLS (see pki.h).
+ *
+ * Each function sets up its mbedTLS contexts, does one job and frees (and, for
+ * keys, wipes) everything at one cleanup label. A CTR-DRBG seeded from
+ * hh_platform_random supplies every random number. */
+#include "pki.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/asn1.h>
+#include <mbedtls/base64.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/md.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/x509_csr.h>
+#include <psa/crypto.h>
+
+#include "platform/platform.h"
+
+typedef struct rng {
+    mbedtls_ctr_drbg_context drbg;
+} rng;
+
+static int platform_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    return hh_platform_random(out, len) == HH_OK ? 0 : -1;
+}
+
+static hh_err rng_setup(rng *r)
+{
+    static const unsigned char personal[] = "hearth-pki";
+
+    mbedtls_ctr_drbg_init(&r->drbg);
+    if (psa_crypto_init() != PSA_SUCCESS)
+        return HH_EIO;
+    if (mbedtls_ctr_drbg_seed(&r->drbg, platform_entropy, NULL, personal, sizeof personal) != 0)
+        return HH_EIO;
+    return HH_OK;
+}
+
+static void rng_free(rng *r)
+{
+    mbedtls_ctr_drbg_free(&r->drbg);
+}
+
+/* A subject CN we put into certificates: letters, digits, space, '.', '_', '-'
+ * only, so it can go into an X.500 name string without escaping. */
+static int cn_ok(const char *cn)
+{
+    size_t n = strlen(cn);
+
+    return n > 0 && n <= HH_PKI_CN_MAX &&
+           strspn(cn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-") == n;
+}
+
+static hh_err parse_private_key(mbedtls_pk_context *pk, const char *pem, rng *r)
+{
+    size_t n = strlen(pem);
+
+    if (n == 0 || n > HH_PKI_PEM_MAX)
+        return HH_EINVAL;
+    if (mbedtls_pk_parse_key(pk, (const unsigned char *)pem, n + 1, NULL, 0,
+                             mbedtls_ctr_drbg_random, &r->drbg) != 0)
+        return HH_EINVAL;
+    return HH_OK;
+}
+
+hh_err hh_pki_key_new(hh_buf *key_pem)
+{
+    unsigned char out[HH_PKI_PEM_MAX];
+    mbedtls_pk_context pk;
+    rng r;
+    hh_err ret = HH_EIO;
+
+    mbedtls_pk_init(&pk);
+    if ((ret = rng_setup(&r)) != HH_OK)
+        goto cleanup;
+    ret = HH_EIO;
+    if (mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
+        mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), mbedtls_ctr_drbg_random,
+                            &r.drbg) != 0 ||
+        mbedtls_pk_write_key_pem(&pk, out, sizeof out) != 0)
+        goto cleanup;
+    hh_buf_reset(key_pem);
+    ret = hh_buf_puts(key_pem, (const char *)out);
+cleanup:
+    mbedtls_platform_zeroize(out, sizeof out);
+    mbedtls_pk_free(&pk);
+    rng_free(&r);
+    return ret;
+}
+
+hh_err hh_pki_csr_new(const char *key_pem, const char *cn, hh_buf *csr_pem)
+{
+    unsigned char out[HH_PKI_PEM_MAX];
+    char subject[HH_PKI_CN_MAX + 8];
+    mbedtls_x509write_csr req;
+    mbedtls_pk_context pk;
+    rng r;
+    hh_err ret;
+
+    mbedtls_pk_init(&pk);
+    mbedtls_x509write_csr_init(&req);
+    if ((ret = rng_setup(&r)) != HH_OK)
+        goto cleanup;
+    ret = HH_EINVAL;
+    if (!cn_ok(cn) || parse_private_key(&pk, key_pem, &r) != HH_OK)
+        goto cleanup;
+    snprintf(subject, sizeof subject, "CN=%s", cn);
+    mbedtls_x509write_csr_set_md_alg(&req, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_csr_set_key(&req, &pk);
+    ret = HH_EIO;
+    if (mbedtls_x509write_csr_set_subject_name(&req, subject) != 0 ||
+        mbedtls_x509write_csr_pem(&req, out, sizeof out, mbedtls_ctr_drbg_random, &r.drbg) != 0)
+        goto cleanup;
+    hh_buf_reset(csr_pem);
+    ret = hh_buf_puts(csr_pem, (const char *)out);
+cleanup:
+    mbedtls_x509write_csr_free(&req);
+    mbedtls_pk_free(&pk);
+    rng_free(&r);
+    return ret;
+}
+
+/* The CN of a parsed name, copied with its bound. */
+static hh_err name_cn(const mbedtls_x509_name *name, char cn[HH_PKI_CN_MAX + 1])
+{
+    for (; name; name = name->next) {
+        if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &name->oid) == 0) {
+            if (name->val.len == 0 || name->val.len > HH_PKI_CN_MAX)
+                return HH_EINVAL;
+            memcpy(cn, name->val.p, name->val.len);
+            cn[name->val.len] = '\0';
+            return strlen(cn) == name->val.len && cn_ok(cn) ? HH_OK : HH_EINVAL;
+        }
+    }
+    return HH_EINVAL;
+}
+
+/* Parse NUL-terminated or not, PEM text of len bytes: mbedTLS wants the NUL
+ * counted for PEM, so copy into a bounded buffer that has one. */
+static hh_err pem_copy(const char *pem, size_t len, unsigned char out[HH_PKI_PEM_MAX + 1])
+{
+    if (len == 0 || len > HH_PKI_PEM_MAX || memchr(pem, '\0', len))
+        return HH_EINVAL;
+    memcpy(out, pem, len);
+    out[len] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_pki_csr_subject(const char *csr_pem, size_t len, char cn[HH_PKI_CN_MAX + 1])
+{
+    unsigned char text[HH_PKI_PEM_MAX + 1], hash[32];
+    mbedtls_x509_csr csr;
+    hh_err ret = HH_EINVAL;
+
+    mbedtls_x509_csr_init(&csr);
+    if (pem_copy(csr_pem, len, text) != HH_OK || psa_crypto_init() != PSA_SUCCESS ||
+        mbedtls_x509_csr_parse(&csr, text, len + 1) != 0)
+        goto cleanup;
+    /* Only ECDSA with SHA-256, and the request must be signed by its own key:
+     * proof that the device holds the private key. */
+    if (mbedtls_pk_get_type(&csr.pk) != MBEDTLS_PK_ECKEY ||
+        csr.MBEDTLS_PRIVATE(sig_md) != MBEDTLS_MD_SHA256 ||
+        mbedtls_sha256(csr.cri.p, csr.cri.len, hash, 0) != 0 ||
+        mbedtls_pk_verify(&csr.pk, MBEDTLS_MD_SHA256, hash, sizeof hash,
+                          csr.MBEDTLS_PRIVATE(sig).p, csr.MBEDTLS_PRIVATE(sig).len) != 0)
+        goto cleanup;
+    ret = name_cn(&csr.subject, cn);
+cleanup:
+    mbedtls_x509_csr_free(&csr);
+    return ret;
+}
+
+/* "YYYYMMDDhhmmss" in UTC for now + offset_s. */
+static void x509_time(int64_t offset_s, char out[16])
+{
+    time_t t = (time_t)(hh_platform_wall_ms() / 1000) + (time_t)offset_s;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y%m%d%H%M%S", &tm);
+}
+
+/* The SAN list for names: IP addresses as such, the rest as DNS names. */
+#define SAN_MAX 16
+typedef struct san_set {
+    mbedtls_x509_san_list nodes[SAN_MAX];
+    unsigned char ip[SAN_MAX][16];
+} san_set;
+
+static hh_err build_sans(const char *const *names, san_set *s, mbedtls_x509_san_list **head)
+{
+    int n = 0;
+
+    *head = NULL;
+    memset(s, 0, sizeof *s);
+    for (; names && *names; names++, n++) {
+        mbedtls_x509_subject_alternative_name *node = &s->nodes[n].node;
+        if (n == SAN_MAX)
+            return HH_ERANGE;
+        if (inet_pton(AF_INET, *names, s->ip[n]) == 1) {
+            node->type = MBEDTLS_X509_SAN_IP_ADDRESS;
+            node->san.unstructured_name.p = s->ip[n];
+            node->san.unstructured_name.len = 4;
+        } else if (inet_pton(AF_INET6, *names, s->ip[n]) == 1) {
+            node->type = MBEDTLS_X509_SAN_IP_ADDRESS;
+            node->san.unstructured_name.p = s->ip[n];
+            node->san.unstructured_name.len = 16;
+        } else {
+            size_t len = strlen(*names);
+            if (len == 0 || len > 253 ||
+                strspn(*names, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len)
+                return HH_EINVAL;
+            node->type = MBEDTLS_X509_SAN_DNS_NAME;
+            node->san.unstructured_name.p = (unsigned char *)*names;
+            node->san.unstructured_name.len = len;
+        }
+        s->nodes[n].next = NULL;
+        if (n > 0)
+            s->nodes[n - 1].next = &s->nodes[n];
+    }
+    *head = n ? &s->nodes[0] : NULL;
+    return HH_OK;
+}
+
+hh_err hh_pki_issue_cert(const hh_pki_issue *req, hh_buf *cert_pem)
+{
+    unsigned char out[HH_PKI_PEM_MAX], serial[16], text[HH_PKI_PEM_MAX + 1];
+    char subject[HH_PKI_CN_MAX + 8], issuer[512], not_before[16], not_after[16];
+    mbedtls_pk_context subject_key, issuer_key;
+    mbedtls_x509_crt ca;
+    mbedtls_x509_csr csr;
+    mbedtls_x509write_cert crt;
+    mbedtls_asn1_sequence eku;
+    mbedtls_x509_san_list *sans = NULL;
+    san_set san_storage;
+    mbedtls_pk_context *subject_pk = &subject_key;
+    char csr_cn[HH_PKI_CN_MAX + 1];
+    rng r;
+    hh_err ret;
+    int is_ca = req->role == HH_PKI_ROLE_CA;
+
+    mbedtls_pk_init(&subject_key);
+    mbedtls_pk_init(&issuer_key);
+    mbedtls_x509_crt_init(&ca);
+    mbedtls_x509_csr_init(&csr);
+    mbedtls_x509write_crt_init(&crt);
+    if ((ret = rng_setup(&r)) != HH_OK)
+        goto cleanup;
+    ret = HH_EINVAL;
+    if (!cn_ok(req->cn) || req->days < 1 || req->days > 36500 || !req->ca_key_pem)
+        goto cleanup;
+    snprintf(subject, sizeof subject, "CN=%s", req->cn);
+
+    /* The subject's public key: its own key, or the one in the request. */
+    if (req->role == HH_PKI_ROLE_CLIENT) {
+        if (!req->csr_pem || hh_pki_csr_subject(req->csr_pem, strlen(req->csr_pem), csr_cn) != HH_OK ||
+            pem_copy(req->csr_pem, strlen(req->csr_pem), text) != HH_OK ||
+            mbedtls_x509_csr_parse(&csr, text, strlen(req->csr_pem) + 1) != 0)
+            goto cleanup;
+        subject_pk = &csr.pk;
+    } else if (!req->subject_key_pem || parse_private_key(&subject_key, req->subject_key_pem, &r) != HH_OK) {
+        goto cleanup;
+    }
+    if (parse_private_key(&issuer_key, req->ca_key_pem, &r) != HH_OK)
+        goto cleanup;
+    if (is_ca) {
+        snprintf(issuer, sizeof issuer, "%s", subject);
+    } else {
+        if (!req->ca_cert_pem || pem_copy(req->ca_cert_pem, strlen(req->ca_cert_pem), text) != HH_OK ||
+            mbedtls_x509_crt_parse(&ca, text, strlen(req->ca_cert_pem) + 1) != 0 ||
+            mbedtls_x509_dn_gets(issuer, sizeof issuer, &ca.subject) < 0)
+            goto cleanup;
+    }
+    if ((ret = build_sans(req->role == HH_PKI_ROLE_SERVER ? req->names : NULL, &san_storage, &sans)) != HH_OK)
+        goto cleanup;
+    if ((ret = hh_platform_random(serial, sizeof serial)) != HH_OK)
+        goto cleanup;
+    serial[0] &= 0x7F;   /* a positive INTEGER */
+    serial[0] |= 0x01;   /* with no leading zero byte */
+    x509_time(-3600, not_before);   /* an hour of slack for device clocks */
+    x509_time((int64_t)req->days * 86400, not_after);
+
+    ret = HH_EIO;
+    mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(&crt, subject_pk);
+    mbedtls_x509write_crt_set_issuer_key(&crt, &issuer_key);
+    memset(&eku, 0, sizeof eku);
+    eku.buf.tag = MBEDTLS_ASN1_OID;
+    eku.buf.p = (unsigned char *)(req->role == HH_PKI_ROLE_SERVER ? MBEDTLS_OID_SERVER_AUTH
+                                                                  : MBEDTLS_OID_CLIENT_AUTH);
+    eku.buf.len = MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH);
+    if (mbedtls_x509write_crt_set_serial_raw(&crt, serial, sizeof serial) != 0 ||
+        mbedtls_x509write_crt_set_validity(&crt, not_before, not_after) != 0 ||
+        mbedtls_x509write_crt_set_subject_name(&crt, subject) != 0 ||
+        mbedtls_x509write_crt_set_issuer_name(&crt, issuer) != 0 ||
+        mbedtls_x509write_crt_set_basic_constraints(&crt, is_ca, is_ca ? 0 : -1) != 0 ||
+        mbedtls_x509write_crt_set_subject_key_identifier(&crt) != 0 ||
+        mbedtls_x509write_crt_set_authority_key_identifier(&crt) != 0 ||
+        mbedtls_x509write_crt_set_key_usage(&crt, is_ca ? MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN
+                                                        : MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 ||
+        (!is_ca && mbedtls_x509write_crt_set_ext_key_usage(&crt, &eku) != 0) ||
+        (sans && mbedtls_x509write_crt_set_subject_alternative_name(&crt, sans) != 0) ||
+        mbedtls_x509write_crt_pem(&crt, out, sizeof out, mbedtls_ctr_drbg_random, &r.drbg) != 0)
+        goto cleanup;
+    hh_buf_reset(cert_pem);
+    ret = hh_buf_puts(cert_pem, (const char *)out);
+cleanup:
+    mbedtls_x509write_crt_free(&crt);
+    mbedtls_x509_csr_free(&csr);
+    mbedtls_x509_crt_free(&ca);
+    mbedtls_pk_free(&issuer_key);
+    mbedtls_pk_free(&subject_key);
+    rng_free(&r);
+    return ret;
+}
+
+static hh_err parse_cert(mbedtls_x509_crt *crt, const char *pem, size_t len)
+{
+    unsigned char text[HH_PKI_PEM_MAX + 1];
+
+    if (pem_copy(pem, len, text) != HH_OK || psa_crypto_init() != PSA_SUCCESS ||
+        mbedtls_x509_crt_parse(crt, text, len + 1) != 0)
+        return HH_EINVAL;
+    return HH_OK;
+}
+
+hh_err hh_pki_pin(const char *cert_pem, size_t len, char pin[HH_PKI_PIN_LEN + 1])
+{
+    unsigned char der[512], hash[32];
+    mbedtls_x509_crt crt;
+    size_t b64_len = 0;
+    int n;
+    hh_err ret;
+
+    mbedtls_x509_crt_init(&crt);
+    if ((ret = parse_cert(&crt, cert_pem, len)) != HH_OK)
+        goto cleanup;
+    ret = HH_EINVAL;
+    /* The DER SubjectPublicKeyInfo is written at the end of the buffer. */
+    n = mbedtls_pk_write_pubkey_der(&crt.pk, der, sizeof der);
+    if (n <= 0 || mbedtls_sha256(der + sizeof der - n, (size_t)n, hash, 0) != 0)
+        goto cleanup;
+    memcpy(pin, "sha256//", 8);
+    if (mbedtls_base64_encode((unsigned char *)pin + 8, HH_PKI_PIN_LEN + 1 - 8, &b64_len, hash,
+                              sizeof hash) != 0 || b64_len != 44)
+        goto cleanup;
+    pin[8 + b64_len] = '\0';
+    ret = HH_OK;
+cleanup:
+    mbedtls_x509_crt_free(&crt);
+    return ret;
+}
+
+hh_err hh_pki_cert_cn(const char *cert_pem, size_t len, char cn[HH_PKI_CN_MAX + 1])
+{
+    mbedtls_x509_crt crt;
+    hh_err ret;
+
+    mbedtls_x509_crt_init(&crt);
+    ret = parse_cert(&crt, cert_pem, len);
+    if (ret == HH_OK)
+        ret = name_cn(&crt.subject, cn);
+    mbedtls_x509_crt_free(&crt);
+    return ret;
+}

@@ -1,0 +1,59 @@
+/* sync/pki.h — keys, certificate requests, certificates and pins (mbedTLS).
+ *
+ * Hearth's trust model (DESIGN 6): the collector runs its own CA; a device makes
+ * its own key, which never leaves it, and sends a certificate request with a
+ * one-time code; the collector signs it. Devices pin the collector's CA by the
+ * SHA-256 of its public key ("sha256//" + base64, curl's pin syntax), so the
+ * first contact needs no trust store.
+ *
+ * Every key is ECDSA on P-256. All text in and out is PEM; lengths exclude the
+ * NUL. Randomness comes from platform/ (a CTR-DRBG seeded from it), never from
+ * mbedTLS's own entropy sources. Private keys are wiped from memory after use. */
+#ifndef HH_PKI_H
+#define HH_PKI_H
+
+#include <stddef.h>
+
+#include "model/buf.h"
+
+#define HH_PKI_PEM_MAX   8192     /* any key, request or certificate we accept */
+#define HH_PKI_PIN_LEN   52       /* "sha256//" + 44 base64 characters */
+#define HH_PKI_CN_MAX    64
+
+/* Make a new P-256 private key as PEM into key_pem (replaced). */
+hh_err hh_pki_key_new(hh_buf *key_pem);
+
+/* A certificate request for subject CN=cn signed by key_pem. */
+hh_err hh_pki_csr_new(const char *key_pem, const char *cn, hh_buf *csr_pem);
+
+/* Check a request's self-signature and read its subject CN (at most
+ * HH_PKI_CN_MAX bytes). HH_EINVAL for anything malformed or badly signed. */
+hh_err hh_pki_csr_subject(const char *csr_pem, size_t len, char cn[HH_PKI_CN_MAX + 1]);
+
+typedef enum hh_pki_role {
+    HH_PKI_ROLE_CA,          /* self-signed, CA:TRUE, keyCertSign */
+    HH_PKI_ROLE_SERVER,      /* serverAuth, with names */
+    HH_PKI_ROLE_CLIENT       /* clientAuth */
+} hh_pki_role;
+
+typedef struct hh_pki_issue {
+    hh_pki_role role;
+    const char *cn;
+    const char *subject_key_pem;   /* CA, SERVER: a private key; CLIENT: NULL */
+    const char *csr_pem;           /* CLIENT: the device's request */
+    const char *ca_cert_pem;       /* SERVER, CLIENT: the issuer */
+    const char *ca_key_pem;        /* SERVER, CLIENT: the issuer's key; CA: the same as subject_key_pem */
+    const char *const *names;      /* SERVER: DNS names and IP addresses, NULL-terminated */
+    int days;                      /* validity from now */
+} hh_pki_issue;
+
+/* Issue a certificate as described by req into cert_pem (replaced). */
+hh_err hh_pki_issue_cert(const hh_pki_issue *req, hh_buf *cert_pem);
+
+/* The pin of a certificate's public key: "sha256//<base64>". */
+hh_err hh_pki_pin(const char *cert_pem, size_t len, char pin[HH_PKI_PIN_LEN + 1]);
+
+/* The subject CN of a certificate. */
+hh_err hh_pki_cert_cn(const char *cert_pem, size_t len, char cn[HH_PKI_CN_MAX + 1]);
+
+#endif
