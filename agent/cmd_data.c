@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent.h"
 #include "commands.h"
 #include "model/exchange.h"
 #include "model/validate.h"
@@ -198,7 +198,7 @@ static int run_import(cli *c)
     /* Pass 2: write it all in one transaction. */
     job.progress = hh_platform_isatty(2);
     hh_diag_clear(&d);
-    ret = cli_in_transaction(c->store, import_all, &job, &d);
+    ret = agent_in_transaction(agent_store(c), import_all, &job, &d);
     if (ret != HH_OK) {
         if (job.failed_line) {
             fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n"
@@ -367,7 +367,7 @@ static int export_household(void *ctx, const hh_household *h)
 
 static int run_export(cli *c)
 {
-    export_ctx x = { .store = c->store, .csv = cli_has(c, "csv") };
+    export_ctx x = { .store = agent_store(c), .csv = cli_has(c, "csv") };
     const char *out_path = cli_get(c, "out");
     const char *village;
     hh_err ret;
@@ -388,7 +388,7 @@ static int run_export(cli *c)
             ret = hh_buf_puts(&x.out, "\r\n");
     }
     if (ret == HH_OK)
-        ret = hh_store_each_household(c->store, village, export_household, &x);
+        ret = hh_store_each_household(agent_store(c), village, export_household, &x);
     if (ret == HH_OK)
         ret = x.err;
     if (ret == HH_OK) {
@@ -462,13 +462,13 @@ static int run_tiers(cli *c)
     if (!t.json)
         printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
                "LAST VISIT", "PER CAP.", "SOURCE", "REASONS");
-    ret = hh_store_each_tier(c->store, village, print_tier, &t);
+    ret = hh_store_each_tier(agent_store(c), village, print_tier, &t);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot read the tiers");
     if (!t.json)
         fprintf(stderr, "%ld red, %ld orange, %ld yellow, %ld green (rulebook %s)\n",
                 t.counts[HH_TIER_RED], t.counts[HH_TIER_ORANGE], t.counts[HH_TIER_YELLOW],
-                t.counts[HH_TIER_GREEN], hh_store_rulebook(c->store)->version);
+                t.counts[HH_TIER_GREEN], hh_store_rulebook(agent_store(c))->version);
     return HH_EXIT_OK;
 }
 
@@ -507,14 +507,14 @@ static int run_outbox(cli *c)
     if (!json)
         printf("%8s  %-9s  %-6s  %-36s  %5s  %-11s  %s\n", "SEQ", "ENTITY", "OP", "ID", "BYTES",
                "STATE", "REASON");
-    ret = hh_store_each_outbox(c->store, state, print_outbox_row, &json);
+    ret = hh_store_each_outbox(agent_store(c), state, print_outbox_row, &json);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the outbox");
 }
 
 static int run_status(cli *c)
 {
     hh_store_info i;
-    hh_err ret = hh_store_info_get(c->store, &i);
+    hh_err ret = hh_store_info_get(agent_store(c), &i);
     uint64_t now = hh_platform_wall_ms();
     uint64_t age_s = i.oldest_pending_ms && now > i.oldest_pending_ms
                      ? (now - i.oldest_pending_ms) / 1000 : 0;
@@ -524,7 +524,7 @@ static int run_status(cli *c)
     if (cli_has(c, "json")) {
         printf("{\"device_id\": \"%s\", \"device_epoch\": %u, \"database\": ", i.device_id,
                i.device_epoch);
-        cli_json_string(stdout, c->db_path);
+        cli_json_string(stdout, agent_db_path(c));
         printf(", \"schema_version\": %d, \"rulebook\": ", i.schema_version);
         cli_json_string(stdout, i.rulebook_version);
         printf(", \"households\": %lld, \"members\": %lld, \"visits\": %lld, "
@@ -540,7 +540,7 @@ static int run_status(cli *c)
         return HH_EXIT_OK;
     }
     printf("device      %s (epoch %u)\n", i.device_id, i.device_epoch);
-    printf("database    %s (schema %d)\n", c->db_path, i.schema_version);
+    printf("database    %s (schema %d)\n", agent_db_path(c), i.schema_version);
     printf("rulebook    %s\n", i.rulebook_version);
     printf("households  %lld (%lld members, %lld visits)\n", (long long)i.households,
            (long long)i.members, (long long)i.visits);
@@ -585,16 +585,16 @@ static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
 const cli_cmd hh_cmd_import = {
     "import", "FILE", "Import households and visits from JSON Lines (FILE or - for standard "
-    "input); all or nothing.", 1, 1, no_opts, run_import, 1 };
+    "input); all or nothing.", 1, 1, no_opts, run_import, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_export = {
     "export", "", "Export households and visits as JSON Lines or CSV.",
-    0, 0, export_opts, run_export, 1 };
+    0, 0, export_opts, run_export, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_tiers = {
     "tiers", "", "The worklist: every household's tier and reasons, red first.",
-    0, 0, tiers_opts, run_tiers, 1 };
+    0, 0, tiers_opts, run_tiers, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_outbox = {
     "outbox", "", "Changes waiting to be sent to the collector.",
-    0, 0, outbox_opts, run_outbox, 1 };
+    0, 0, outbox_opts, run_outbox, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_status = {
     "status", "", "Device identity, counts, tiers and outbox depth.",
-    0, 0, status_opts, run_status, 1 };
+    0, 0, status_opts, run_status, AGENT_NEEDS_STORE };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent.h"
 #include "commands.h"
 #include "model/exchange.h"
 #include "model/validate.h"
@@ -19,14 +19,14 @@ int cmd_init(cli *c)
     hh_err ret;
 
     hh_diag_clear(&d);
-    ret = hh_store_create(c->db_path, &s, &d);
+    ret = hh_store_create(agent_db_path(c), &s, &d);
     if (ret != HH_OK)
         return cli_fail(ret, &d, "cannot initialise the device database");
     ret = hh_store_info_get(s, &info);
     hh_store_close(s);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "database created but cannot be read back");
-    printf("initialised %s\ndevice   %s\nrulebook %s\n", c->db_path, info.device_id,
+    printf("initialised %s\ndevice   %s\nrulebook %s\n", agent_db_path(c), info.device_id,
            info.rulebook_version);
     return HH_EXIT_OK;
 }
@@ -82,7 +82,7 @@ static int household_write(cli *c, hh_household *h, const char *verb)
 
     hh_diag_clear(&d);
     if ((ret = apply_household_opts(c, h, &d)) != HH_OK ||
-        (ret = cli_in_transaction(c->store, put_household, h, &d)) != HH_OK)
+        (ret = agent_in_transaction(agent_store(c), put_household, h, &d)) != HH_OK)
         return cli_fail(ret, &d, "cannot %s the household", verb);
     printf("%s\n", h->id);
     return HH_EXIT_OK;
@@ -114,7 +114,7 @@ static hh_household *load_household(cli *c, const char *key, int *rc)
         *rc = cli_fail(HH_ENOMEM, NULL, "cannot load the household");
         return NULL;
     }
-    ret = hh_store_household_get(c->store, key, h);
+    ret = hh_store_household_get(agent_store(c), key, h);
     if (ret != HH_OK) {
         *rc = ret == HH_ENOTFOUND ? cli_fail(ret, NULL, "no household '%s'", key)
                                   : cli_fail(ret, NULL, "cannot load household '%s'", key);
@@ -182,7 +182,7 @@ static int household_show(cli *c)
         return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot format the household");
     }
     t.household_id = h->id;
-    ret = hh_store_each_tier(c->store, h->village_code, find_tier, &t);
+    ret = hh_store_each_tier(agent_store(c), h->village_code, find_tier, &t);
     printf("household   %s\nregistry    %s\nvillage     %s\ncategory    %s\nrelocated   %s%s%s\n",
            h->id, h->registry_no[0] ? h->registry_no : "-", h->village_code,
            hh_enum_name(&hh_category_names, (int)h->category), h->relocated ? "yes" : "no",
@@ -206,7 +206,7 @@ static int household_show(cli *c)
                hh_enum_name(&hh_employment_names, (int)m->employment), m->id);
     }
     printf("visits\n");
-    ret = hh_store_each_visit(c->store, h->id, print_visit_line, NULL);
+    ret = hh_store_each_visit(agent_store(c), h->id, print_visit_line, NULL);
     free(h);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot list the visits");
 }
@@ -250,7 +250,7 @@ static int household_list(cli *c)
     if (!l.json)
         printf("%-36s  %-16s  %-12s  %-15s  %s\n", "ID", "REGISTRY", "VILLAGE", "CATEGORY",
                "MEMBERS");
-    ret = hh_store_each_household(c->store, village, list_one, &l);
+    ret = hh_store_each_household(agent_store(c), village, list_one, &l);
     hh_buf_free(&l.line);
     if (ret == HH_OK)
         ret = l.err;
@@ -375,7 +375,7 @@ static int member_write(cli *c, hh_household *h, hh_member *m, const char *verb)
 
     hh_diag_clear(&d);
     if ((ret = apply_member_opts(c, h, m, &d)) != HH_OK ||
-        (ret = cli_in_transaction(c->store, put_member, &a, &d)) != HH_OK)
+        (ret = agent_in_transaction(agent_store(c), put_member, &a, &d)) != HH_OK)
         return cli_fail(ret, &d, "cannot %s the member", verb);
     printf("%s\n", m->id);
     return HH_EXIT_OK;
@@ -410,7 +410,7 @@ static int member_edit(cli *c)
     hh_err ret;
     int rc = HH_EXIT_OK;
 
-    ret = hh_store_member_get(c->store, c->args[0], &m, household_id);
+    ret = hh_store_member_get(agent_store(c), c->args[0], &m, household_id);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "no member '%s'", c->args[0]);
     if (!(h = load_household(c, household_id, &rc)))
@@ -438,19 +438,19 @@ const cli_cmd hh_cmd_init = {
     0, 0, no_opts, cmd_init, 0 };
 const cli_cmd hh_cmd_household_add = {
     "household add", "", "Add a household; prints its id.",
-    0, 0, household_opts, household_add, 1 };
+    0, 0, household_opts, household_add, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_household_edit = {
     "household edit", "HOUSEHOLD", "Change a household (by id or registry number).",
-    1, 1, household_opts, household_edit, 1 };
+    1, 1, household_opts, household_edit, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_household_show = {
     "household show", "HOUSEHOLD", "Show a household, its members, tier and visits.",
-    1, 1, json_opts, household_show, 1 };
+    1, 1, json_opts, household_show, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_household_list = {
     "household list", "", "List households.",
-    0, 0, list_opts, household_list, 1 };
+    0, 0, list_opts, household_list, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_member_add = {
     "member add", "HOUSEHOLD", "Add a member to a household; prints the member id.",
-    1, 1, member_opts, member_add, 1 };
+    1, 1, member_opts, member_add, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_member_edit = {
     "member edit", "MEMBER", "Change a member (by member id).",
-    1, 1, member_opts, member_edit, 1 };
+    1, 1, member_opts, member_edit, AGENT_NEEDS_STORE };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "agent.h"
 #include "commands.h"
 #include "model/exchange.h"
 #include "model/validate.h"
@@ -243,7 +243,7 @@ static int visit_record(cli *c)
     hh_diag_clear(&d);
     if (!h)
         return cli_fail(HH_ENOMEM, NULL, "visit record");
-    ret = hh_store_household_get(c->store, c->args[0], h);
+    ret = hh_store_household_get(agent_store(c), c->args[0], h);
     if (ret != HH_OK) {
         rc = cli_fail(ret, NULL, "no household '%s'", c->args[0]);
         goto cleanup;
@@ -255,12 +255,12 @@ static int visit_record(cli *c)
                               : cli_fail(ret, &d, "visit not recorded");
         goto cleanup;
     }
-    if ((ret = cli_in_transaction(c->store, add_visit, &v, &d)) != HH_OK) {
+    if ((ret = agent_in_transaction(agent_store(c), add_visit, &v, &d)) != HH_OK) {
         rc = cli_fail(ret, &d, "visit not recorded");
         goto cleanup;
     }
     printf("%s\n", v.id);
-    hh_store_each_tier(c->store, h->village_code, print_tier_of, h->id);
+    hh_store_each_tier(agent_store(c), h->village_code, print_tier_of, h->id);
     rc = HH_EXIT_OK;
 cleanup:
     free(h);
@@ -305,20 +305,20 @@ static int visit_list(cli *c)
 
     if (!l)
         goto done;
-    l->store = c->store;
+    l->store = agent_store(c);
     l->json = cli_has(c, "json");
     hh_buf_init(&l->line, 1 << 20);
     if (c->nargs == 1) {
         if (!(h = calloc(1, sizeof *h)))
             goto done;
-        if ((ret = hh_store_household_get(c->store, c->args[0], h)) != HH_OK)
+        if ((ret = hh_store_household_get(agent_store(c), c->args[0], h)) != HH_OK)
             goto done;
         household_id = h->id;
     }
     if (!l->json)
         printf("%-36s  %-10s  %-12s  %8s  %2s  %s\n", "VISIT", "DATE", "OFFICER", "INCOME",
                "SZ", "HOUSEHOLD");
-    ret = hh_store_each_visit(c->store, household_id, list_visit, l);
+    ret = hh_store_each_visit(agent_store(c), household_id, list_visit, l);
     if (ret == HH_OK)
         ret = l->err;
 done:
@@ -362,7 +362,7 @@ const cli_cmd hh_cmd_visit_record = {
     "visit record", "HOUSEHOLD",
     "Record a visit to a household (by id or registry number); asks for missing values "
     "on a terminal. Prints the visit id and the new tier.",
-    1, 1, record_opts, visit_record, 1 };
+    1, 1, record_opts, visit_record, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_visit_list = {
     "visit list", "[HOUSEHOLD]", "List visits, of one household or all.",
-    0, 1, visit_list_opts, visit_list, 1 };
+    0, 1, visit_list_opts, visit_list, AGENT_NEEDS_STORE };

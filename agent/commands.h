@@ -2,7 +2,7 @@
 #ifndef HH_COMMANDS_H
 #define HH_COMMANDS_H
 
-#include "cli.h"
+#include "agent.h"
 
 extern const cli_cmd hh_cmd_init, hh_cmd_household_add, hh_cmd_household_edit,
     hh_cmd_household_show, hh_cmd_household_list, hh_cmd_member_add, hh_cmd_member_edit,

@@ -1,8 +1,18 @@
-/* agent/main.c — `hearth`, the field agent. The commands live in cmd_*.c; the
- * order here is the order `hearth --help` lists them in. */
+/* agent/main.c — `hearth`, the field agent: its command table, its global
+ * option --db, and opening the device database for the commands that need it.
+ * The commands live in cmd_*.c; the order here is the order of `hearth --help`. */
+#include <string.h>
+
 #include "commands.h"
 
-const cli_cmd *const hh_cli_commands[] = {
+typedef struct agent_state {
+    char db_path[HH_PATH_MAX];
+    hh_store *store;
+} agent_state;
+
+static agent_state state;
+
+static const cli_cmd *const commands[] = {
     &hh_cmd_init,
     &hh_cmd_household_add, &hh_cmd_household_edit, &hh_cmd_household_show,
     &hh_cmd_household_list,
@@ -13,7 +23,72 @@ const cli_cmd *const hh_cli_commands[] = {
     NULL
 };
 
+static const cli_opt globals[] = {
+    { "db", "PATH", "device database (default: $HEARTH_DB, else $XDG_DATA_HOME/hearth/"
+                    "device.db, else ~/.local/share/hearth/device.db)" },
+    { NULL, NULL, NULL }
+};
+
+hh_store *agent_store(const cli *c)
+{
+    return ((agent_state *)c->app)->store;
+}
+
+const char *agent_db_path(const cli *c)
+{
+    return ((agent_state *)c->app)->db_path;
+}
+
+hh_err agent_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
+                            void *arg, hh_diag *d)
+{
+    hh_err ret = hh_store_begin(s);
+
+    if (ret != HH_OK)
+        return hh_diag_fail(d, ret, "database", "cannot start a transaction (is it locked?)");
+    ret = fn(s, arg, d);
+    if (ret == HH_OK)
+        ret = hh_store_commit(s);
+    else
+        hh_store_rollback(s);
+    return ret;
+}
+
+static int prepare(cli *c)
+{
+    const char *db = cli_global(c, "db");
+    hh_diag d;
+    hh_err err;
+
+    c->app = &state;
+    if (db)
+        memcpy(state.db_path, db, strlen(db) + 1);
+    else if (hh_platform_default_db_path(state.db_path, sizeof state.db_path) != HH_OK)
+        return cli_fail(HH_EUSAGE, NULL, "no database path: give --db PATH or set HEARTH_DB");
+    if (c->cmd->flags & AGENT_NEEDS_STORE) {
+        hh_diag_clear(&d);
+        err = hh_store_open(state.db_path, &state.store, &d);
+        if (err != HH_OK)
+            return cli_fail(err, &d, "cannot open the device database");
+    }
+    return HH_EXIT_OK;
+}
+
+static void finish(cli *c)
+{
+    (void)c;
+    hh_store_close(state.store);
+    state.store = NULL;
+}
+
+static const hh_cli_program program = {
+    "hearth",
+    "Hearth field agent: records household visits offline and computes each\n"
+    "household's provisional warning tier (red / orange / yellow / green).",
+    commands, globals, prepare, finish, hh_version_string
+};
+
 int main(int argc, char **argv)
 {
-    return hh_cli_main(argc, argv);
+    return hh_cli_main(&program, argc, argv);
 }

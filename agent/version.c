@@ -7,7 +7,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <sqlite3.h>
 
-#include "cli.h"
+#include "agent.h"
 #include "commands.h"
 
 #define HEARTH_VERSION "0.1.0"

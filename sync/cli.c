@@ -1,4 +1,4 @@
-/* agent/cli.c — command dispatch, option parsing and messages for `hearth`. */
+/* sync/cli.c — command dispatch, option parsing and messages (see cli.h). */
 #include "cli.h"
 
 #include <stdarg.h>
@@ -7,6 +7,9 @@
 
 #include "model/buf.h"
 #include "model/validate.h"
+
+/* The running program's name, for messages. */
+static const char *progname = "hearth";
 
 int cli_exit_status(hh_err err)
 {
@@ -21,6 +24,16 @@ int cli_exit_status(hh_err err)
         return HH_EXIT_NOTFOUND;
     case HH_EDB: case HH_ESCHEMA: case HH_ECORRUPT:
         return HH_EXIT_STORE;
+    case HH_ENET: case HH_ETIMEOUT:
+        return HH_EXIT_NETWORK;
+    case HH_ETLS:
+        return HH_EXIT_TRUST;
+    case HH_EREVOKED:
+        return HH_EXIT_REVOKED;
+    case HH_EBUSY:
+        return HH_EXIT_BUSY;
+    case HH_EPROTO:
+        return HH_EXIT_PROTOCOL;
     default:
         return HH_EXIT_FAILURE;
     }
@@ -30,7 +43,7 @@ int cli_fail(hh_err err, const hh_diag *d, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("hearth: ", stderr);
+    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -50,28 +63,35 @@ int cli_usage(const cli *c, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("hearth: ", stderr);
+    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: hearth %s%s%s [options]  (see: hearth %s --help)\n",
-            c->cmd->name, c->cmd->args[0] ? " " : "", c->cmd->args, c->cmd->name);
+    fprintf(stderr, "\nusage: %s %s%s%s [options]  (see: %s %s --help)\n", progname,
+            c->cmd->name, c->cmd->args[0] ? " " : "", c->cmd->args, progname, c->cmd->name);
     return HH_EXIT_USAGE;
 }
 
-static int opt_index(const cli_cmd *cmd, const char *name, size_t len)
+static int opt_index(const cli_opt *opts, const char *name, size_t len)
 {
-    for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
-        if (strlen(cmd->opts[i].name) == len && strncmp(cmd->opts[i].name, name, len) == 0)
+    for (int i = 0; opts && opts[i].name; i++)
+        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
             return i;
     return -1;
 }
 
 const char *cli_get(const cli *c, const char *name)
 {
-    int i = opt_index(c->cmd, name, strlen(name));
+    int i = opt_index(c->cmd->opts, name, strlen(name));
 
     return i >= 0 ? c->values[i] : NULL;
+}
+
+const char *cli_global(const cli *c, const char *name)
+{
+    int i = opt_index(c->prog->globals, name, strlen(name));
+
+    return i >= 0 ? c->globals[i] : NULL;
 }
 
 int cli_has(const cli *c, const char *name)
@@ -79,41 +99,38 @@ int cli_has(const cli *c, const char *name)
     return cli_get(c, name) != NULL;
 }
 
-static void print_help(const cli_cmd *cmd)
+static void print_options(const cli_opt *opts)
 {
-    printf("usage: hearth [--db PATH] %s%s%s [options]\n\n%s\n", cmd->name,
-           cmd->args[0] ? " " : "", cmd->args, cmd->summary);
-    if (cmd->opts && cmd->opts[0].name) {
-        printf("\noptions:\n");
-        for (int i = 0; cmd->opts[i].name; i++) {
-            char left[48];
-            snprintf(left, sizeof left, "--%s%s%s", cmd->opts[i].name,
-                     cmd->opts[i].arg ? " " : "", cmd->opts[i].arg ? cmd->opts[i].arg : "");
-            printf("  %-28s %s\n", left, cmd->opts[i].help);
-        }
+    for (int i = 0; opts && opts[i].name; i++) {
+        char left[48];
+        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+                 opts[i].arg ? opts[i].arg : "");
+        printf("  %-28s %s\n", left, opts[i].help);
     }
-    printf("  %-28s %s\n", "--db PATH", "device database (default: $HEARTH_DB, else "
-           "$XDG_DATA_HOME/hearth/device.db, else ~/.local/share/hearth/device.db)");
+}
+
+static void print_help(const hh_cli_program *p, const cli_cmd *cmd)
+{
+    printf("usage: %s %s%s%s [options]\n\n%s\n\noptions:\n", p->name, cmd->name,
+           cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    print_options(cmd->opts);
+    print_options(p->globals);
     printf("  %-28s %s\n", "-h, --help", "show this help");
 }
 
-static void print_overview(FILE *out)
+static void print_overview(const hh_cli_program *p, FILE *out)
 {
-    fprintf(out,
-            "usage: hearth [--db PATH] COMMAND [options]\n\n"
-            "Hearth field agent: records household visits offline and computes each\n"
-            "household's provisional warning tier (red / orange / yellow / green).\n\n"
-            "commands:\n");
-    for (const cli_cmd *const *cmd = hh_cli_commands; *cmd; cmd++)
+    fprintf(out, "usage: %s COMMAND [options]\n\n%s\n\ncommands:\n", p->name, p->summary);
+    for (const cli_cmd *const *cmd = p->commands; *cmd; cmd++)
         fprintf(out, "  %-18s %s\n", (*cmd)->name, (*cmd)->summary);
-    fprintf(out, "\nRun `hearth COMMAND --help` for a command's options. `hearth --version`\n"
-                 "prints the versions of Hearth and its libraries.\n");
+    fprintf(out, "\nRun `%s COMMAND --help` for a command's options, `%s --version` for the\n"
+                 "versions of %s and its libraries.\n", p->name, p->name, p->name);
 }
 
 /* Find the command named by argv[0] (and argv[1] for two-word commands). */
-static const cli_cmd *find_command(int argc, char **argv, int *words)
+static const cli_cmd *find_command(const hh_cli_program *prog, int argc, char **argv, int *words)
 {
-    for (const cli_cmd *const *p = hh_cli_commands; *p; p++) {
+    for (const cli_cmd *const *p = prog->commands; *p; p++) {
         const cli_cmd *cmd = *p;
         const char *space = strchr(cmd->name, ' ');
         if (!space) {
@@ -132,24 +149,44 @@ static const cli_cmd *find_command(int argc, char **argv, int *words)
 }
 
 /* Is argv[0] the first word of some two-word command? */
-static int is_group(const char *word)
+static int is_group(const hh_cli_program *prog, const char *word)
 {
     size_t n = strlen(word);
 
-    for (const cli_cmd *const *cmd = hh_cli_commands; *cmd; cmd++)
+    for (const cli_cmd *const *cmd = prog->commands; *cmd; cmd++)
         if (strncmp((*cmd)->name, word, n) == 0 && (*cmd)->name[n] == ' ')
             return 1;
     return 0;
 }
 
-static int set_db(cli *c, const char *path)
+/* Take the option at argv[*i] if it is a global one: 1 taken, 0 not global,
+ * or -(exit status) on a usage error. */
+static int take_global(cli *c, int argc, char **argv, int *i)
 {
-    if (strlen(path) >= sizeof c->db_path) {
-        fprintf(stderr, "hearth: --db path is longer than %d bytes\n", HH_PATH_MAX - 1);
-        return HH_EXIT_USAGE;
+    const char *a = argv[*i], *name = a + 2, *eq;
+    size_t len;
+    int k;
+
+    if (a[0] != '-' || a[1] != '-')
+        return 0;
+    eq = strchr(name, '=');
+    len = eq ? (size_t)(eq - name) : strlen(name);
+    if ((k = opt_index(c->prog->globals, name, len)) < 0)
+        return 0;
+    if (eq)
+        c->globals[k] = eq + 1;
+    else if (*i + 1 < argc)
+        c->globals[k] = argv[++*i];
+    else {
+        fprintf(stderr, "%s: --%.*s needs a value\n", progname, (int)len, name);
+        return -HH_EXIT_USAGE;
     }
-    memcpy(c->db_path, path, strlen(path) + 1);
-    return HH_EXIT_OK;
+    if (strlen(c->globals[k]) >= HH_PATH_MAX) {
+        fprintf(stderr, "%s: --%.*s is longer than %d bytes\n", progname, (int)len, name,
+                HH_PATH_MAX - 1);
+        return -HH_EXIT_USAGE;
+    }
+    return 1;
 }
 
 /* Parse argv (after the command words) into c. */
@@ -164,17 +201,12 @@ static int parse_args(cli *c, int argc, char **argv)
         } else if (!only_args && a[0] == '-' && a[1] == '-' && a[2]) {
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            int k;
-            if (len == 2 && strncmp(name, "db", 2) == 0) {
-                const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v)
-                    return cli_usage(c, "--db needs a path");
-                int rc = set_db(c, v);
-                if (rc)
-                    return rc;
+            int k, taken = take_global(c, argc, argv, &i);
+            if (taken < 0)
+                return -taken;
+            if (taken)
                 continue;
-            }
-            k = opt_index(c->cmd, name, len);
+            k = opt_index(c->cmd->opts, name, len);
             if (k < 0)
                 return cli_usage(c, "unknown option --%.*s", (int)len, name);
             if (c->values[k])
@@ -216,72 +248,58 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-int hh_cli_main(int argc, char **argv)
+int hh_cli_main(const hh_cli_program *p, int argc, char **argv)
 {
     cli c;
-    hh_diag d;
-    hh_err err;
-    int words = 0, rc;
+    int words = 0, rc, i;
 
     memset(&c, 0, sizeof c);
-    hh_diag_clear(&d);
+    c.prog = p;
+    progname = p->name;
     argc--;
     argv++;
-    /* Global options before the command. */
-    while (argc > 0 && argv[0][0] == '-') {
-        if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-            print_overview(stdout);
+    /* Global options may come before the command. */
+    for (i = 0; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_overview(p, stdout);
             return HH_EXIT_OK;
         }
-        if (strcmp(argv[0], "--version") == 0) {
-            printf("%s\n", hh_version_string());
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("%s\n", p->version());
             return HH_EXIT_OK;
         }
-        if (strcmp(argv[0], "--db") == 0 && argc > 1) {
-            if ((rc = set_db(&c, argv[1])) != 0)
-                return rc;
-            argc -= 2;
-            argv += 2;
-        } else if (strncmp(argv[0], "--db=", 5) == 0) {
-            if ((rc = set_db(&c, argv[0] + 5)) != 0)
-                return rc;
-            argc--;
-            argv++;
-        } else {
-            fprintf(stderr, "hearth: unknown option %s (try: hearth --help)\n", argv[0]);
+        if ((rc = take_global(&c, argc, argv, &i)) < 0)
+            return -rc;
+        if (rc == 0) {
+            fprintf(stderr, "%s: unknown option %s (try: %s --help)\n", p->name, argv[i], p->name);
             return HH_EXIT_USAGE;
         }
     }
+    argc -= i;
+    argv += i;
     if (argc == 0) {
-        print_overview(stderr);
+        print_overview(p, stderr);
         return HH_EXIT_USAGE;
     }
-    c.cmd = find_command(argc, argv, &words);
+    c.cmd = find_command(p, argc, argv, &words);
     if (!c.cmd) {
-        if (is_group(argv[0]))
-            fprintf(stderr, "hearth: '%s' needs a subcommand (try: hearth --help)\n", argv[0]);
+        if (is_group(p, argv[0]))
+            fprintf(stderr, "%s: '%s' needs a subcommand (try: %s --help)\n", p->name, argv[0], p->name);
         else
-            fprintf(stderr, "hearth: unknown command '%s' (try: hearth --help)\n", argv[0]);
+            fprintf(stderr, "%s: unknown command '%s' (try: %s --help)\n", p->name, argv[0], p->name);
         return HH_EXIT_USAGE;
     }
     if (wants_help(argc - words, argv + words)) {
-        print_help(c.cmd);
+        print_help(p, c.cmd);
         return HH_EXIT_OK;
     }
     if ((rc = parse_args(&c, argc - words, argv + words)) != HH_EXIT_OK)
         return rc;
-    if (!c.db_path[0]) {
-        err = hh_platform_default_db_path(c.db_path, sizeof c.db_path);
-        if (err != HH_OK)
-            return cli_fail(HH_EUSAGE, NULL, "no database path: give --db PATH or set HEARTH_DB");
-    }
-    if (c.cmd->uses_store) {
-        err = hh_store_open(c.db_path, &c.store, &d);
-        if (err != HH_OK)
-            return cli_fail(err, &d, "cannot open the device database");
-    }
+    if (p->prepare && (rc = p->prepare(&c)) != HH_EXIT_OK)
+        return rc;
     rc = c.cmd->run(&c);
-    hh_store_close(c.store);
+    if (p->finish)
+        p->finish(&c);
     if (fflush(stdout) != 0 && rc == HH_EXIT_OK)
         return cli_fail(HH_EIO, NULL, "cannot write the output");
     return rc;
@@ -297,21 +315,6 @@ int cli_village(const cli *c, const char **village)
     if (*village && (ret = hh_validate_village_code(*village, &d)) != HH_OK)
         return cli_fail(ret, &d, "--village");
     return HH_EXIT_OK;
-}
-
-hh_err cli_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
-                          void *arg, hh_diag *d)
-{
-    hh_err ret = hh_store_begin(s);
-
-    if (ret != HH_OK)
-        return hh_diag_fail(d, ret, "database", "cannot start a transaction (is it locked?)");
-    ret = fn(s, arg, d);
-    if (ret == HH_OK)
-        ret = hh_store_commit(s);
-    else
-        hh_store_rollback(s);
-    return ret;
 }
 
 /* ---- value parsers ------------------------------------------------------------ */

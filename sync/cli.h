@@ -1,9 +1,12 @@
-/* agent/cli.h — the `hearth` command line: option parsing, messages, exit codes.
+/* sync/cli.h — the command line of Hearth's programs: option parsing, help,
+ * messages, exit statuses. Shared by `hearth` (agent/) and `hearthd`
+ * (collector/), which never include each other.
  *
- * Each command is a table entry (name, arguments, options with help text, a run
- * function), so `--help` and usage errors look the same everywhere. Library code
- * returns hh_err and fills an hh_diag; only this layer prints, and it maps errors
- * to the exit statuses below (documented in README.md). */
+ * A program is a table of commands (name, arguments, options with help text, a
+ * run function) plus global options and hooks, so `--help` and usage errors look
+ * the same everywhere. Library code returns hh_err and fills an hh_diag; only
+ * this layer prints, and it maps errors to the exit statuses below (documented
+ * in README.md). */
 #ifndef HH_CLI_H
 #define HH_CLI_H
 
@@ -11,8 +14,8 @@
 #include <stdio.h>
 
 #include "model/diag.h"
+#include "model/record.h"
 #include "platform/platform.h"
-#include "store.h"
 
 /* Exit statuses. */
 enum {
@@ -21,10 +24,16 @@ enum {
     HH_EXIT_USAGE = 2,      /* wrong command line */
     HH_EXIT_DATA = 3,       /* input refused: invalid, malformed or conflicting */
     HH_EXIT_NOTFOUND = 4,   /* no such household, member, visit or file */
-    HH_EXIT_STORE = 5       /* the device database is missing, newer or damaged */
+    HH_EXIT_STORE = 5,      /* the database is missing, newer or damaged */
+    HH_EXIT_NETWORK = 10,   /* no network, refused, cut or timed out: retry later */
+    HH_EXIT_TRUST = 11,     /* TLS trust failure or pin mismatch: do not retry blindly */
+    HH_EXIT_REVOKED = 12,   /* revoked or unknown device: enrol again */
+    HH_EXIT_BUSY = 13,      /* the server is busy: retry later */
+    HH_EXIT_PROTOCOL = 14   /* the peer broke the protocol */
 };
 
 #define CLI_OPTS_MAX 24
+#define CLI_GLOBALS_MAX 4
 #define CLI_ARGS_MAX 4
 
 typedef struct cli_opt {
@@ -42,23 +51,34 @@ typedef struct cli_cmd {
     int min_args, max_args;
     const cli_opt *opts;    /* terminated by { NULL } */
     int (*run)(cli *c);
-    int uses_store;         /* open the device database before run */
+    int flags;              /* the program's own, e.g. "needs the database" */
 } cli_cmd;
 
+typedef struct hh_cli_program {
+    const char *name;                   /* "hearth" */
+    const char *summary;                /* the paragraph under the usage line */
+    const cli_cmd *const *commands;     /* NULL-terminated, in help order */
+    const cli_opt *globals;             /* options every command takes */
+    int (*prepare)(cli *c);             /* after parsing, before run: exit status */
+    void (*finish)(cli *c);             /* after run, whatever it returned */
+    const char *(*version)(void);       /* one line for --version */
+} hh_cli_program;
+
 struct cli {
+    const hh_cli_program *prog;
     const cli_cmd *cmd;
     const char *values[CLI_OPTS_MAX];   /* by option index; flags get "" */
+    const char *globals[CLI_GLOBALS_MAX];
     const char *args[CLI_ARGS_MAX];
     int nargs;
-    char db_path[HH_PATH_MAX];
-    hh_store *store;                    /* open when cmd->uses_store */
+    void *app;                          /* the program's state, set by prepare */
 };
 
-/* Every command, terminated by NULL (agent/main.c). */
-extern const cli_cmd *const hh_cli_commands[];
+/* Run program p; returns the exit status. */
+int hh_cli_main(const hh_cli_program *p, int argc, char **argv);
 
-/* Run the program; returns the exit status. */
-int hh_cli_main(int argc, char **argv);
+/* The value of global option `name`, or NULL when not given. */
+const char *cli_global(const cli *c, const char *name);
 
 /* The value of option `name`, or NULL when not given. */
 const char *cli_get(const cli *c, const char *name);
@@ -66,7 +86,7 @@ const char *cli_get(const cli *c, const char *name);
 /* Non-zero when option `name` was given. */
 int cli_has(const cli *c, const char *name);
 
-/* Print "hearth: <message>" (and the field and reason from d, when set) on
+/* Print "<program>: <message>" (and the field and reason from d, when set) on
  * stderr and return the exit status for err. */
 int cli_fail(hh_err err, const hh_diag *d, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -95,14 +115,7 @@ hh_err cli_copy(const char *option, const char *text, char *dst, size_t cap, hh_
  * option is absent), or the exit status after printing the error. */
 int cli_village(const cli *c, const char **village);
 
-/* Run fn(s, arg, d) in one transaction: begin, fn, commit; roll back on error. */
-hh_err cli_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
-                          void *arg, hh_diag *d);
-
 /* Write s to out as a JSON string literal. */
 void cli_json_string(FILE *out, const char *s);
-
-/* Versions of Hearth and the libraries linked in, one line. */
-const char *hh_version_string(void);
 
 #endif

@@ -1,0 +1,25 @@
+/* agent/agent.h — what `hearth`'s commands share beyond the generic command
+ * line (sync/cli.h): the device database each command works on. */
+#ifndef HH_AGENT_H
+#define HH_AGENT_H
+
+#include "store.h"
+#include "sync/cli.h"
+
+/* cli_cmd.flags: the command needs the device database open. */
+enum { AGENT_NEEDS_STORE = 1 };
+
+/* The open device database (commands with AGENT_NEEDS_STORE). */
+hh_store *agent_store(const cli *c);
+
+/* The device database path: --db, else the default (platform.h). */
+const char *agent_db_path(const cli *c);
+
+/* Run fn(s, arg, d) in one transaction: begin, fn, commit; roll back on error. */
+hh_err agent_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
+                            void *arg, hh_diag *d);
+
+/* Versions of Hearth and the libraries linked in, one line. */
+const char *hh_version_string(void);
+
+#endif
