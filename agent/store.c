@@ -17,58 +17,14 @@
 #include "model/validate.h"
 #include "platform/platform.h"
 #include "sync/codec.h"
+#include "sync/records.h"
 
 /* ---- schema ------------------------------------------------------------------ */
 
 static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     /* 1: the first schema. */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
-    "CREATE TABLE households ("
-    "  id TEXT PRIMARY KEY,"
-    "  registry_no TEXT UNIQUE,"
-    "  village_code TEXT NOT NULL,"
-    "  category TEXT NOT NULL,"
-    "  relocated INTEGER NOT NULL,"
-    "  resettlement_site TEXT NOT NULL,"
-    "  created_hlc INTEGER NOT NULL,"
-    "  updated_hlc INTEGER NOT NULL) STRICT;"
-    "CREATE INDEX households_village ON households(village_code, registry_no);"
-    "CREATE TABLE members ("
-    "  id TEXT PRIMARY KEY,"
-    "  household_id TEXT NOT NULL REFERENCES households(id),"
-    "  position INTEGER NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  id_number TEXT NOT NULL UNIQUE,"
-    "  relation TEXT NOT NULL,"
-    "  sex TEXT NOT NULL,"
-    "  birth_year INTEGER NOT NULL,"
-    "  labour TEXT NOT NULL,"
-    "  health TEXT NOT NULL,"
-    "  disability_grade INTEGER NOT NULL,"
-    "  school TEXT NOT NULL,"
-    "  medical_insurance INTEGER NOT NULL,"
-    "  employment TEXT NOT NULL,"
-    "  employment_stable INTEGER,"          /* NULL: unknown */
-    "  updated_hlc INTEGER NOT NULL) STRICT;"
-    "CREATE INDEX members_household ON members(household_id, position);"
-    "CREATE TABLE visits ("
-    "  id TEXT PRIMARY KEY,"
-    "  household_id TEXT NOT NULL REFERENCES households(id),"
-    "  visited_on TEXT NOT NULL,"
-    "  officer TEXT NOT NULL,"
-    "  household_size INTEGER NOT NULL,"
-    "  wages INTEGER NOT NULL, operating INTEGER NOT NULL,"
-    "  property INTEGER NOT NULL, transfer INTEGER NOT NULL,"
-    "  medical INTEGER NOT NULL, education INTEGER NOT NULL, disaster INTEGER NOT NULL,"
-    "  shocks INTEGER NOT NULL,"
-    "  guarantees_met INTEGER NOT NULL,"
-    "  lat_microdeg INTEGER, lon_microdeg INTEGER,"
-    "  notes TEXT NOT NULL,"
-    "  supersedes TEXT REFERENCES visits(id),"
-    "  hlc INTEGER NOT NULL) STRICT;"
-    "CREATE INDEX visits_household ON visits(household_id, visited_on, hlc);"
-    /* "Is this visit superseded?" is asked for every visit a tier looks at. */
-    "CREATE INDEX visits_supersedes ON visits(supersedes) WHERE supersedes IS NOT NULL;"
+    HH_RECORDS_SCHEMA
     "CREATE TABLE tiers ("
     "  household_id TEXT NOT NULL REFERENCES households(id),"
     "  source TEXT NOT NULL CHECK (source IN ('device', 'collector')),"
@@ -79,9 +35,6 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     "  per_capita_yuan INTEGER,"
     "  computed_hlc INTEGER NOT NULL,"
     "  PRIMARY KEY (household_id, source)) STRICT;"
-    "CREATE TABLE field_versions ("
-    "  entity_id TEXT NOT NULL, field TEXT NOT NULL, hlc INTEGER NOT NULL,"
-    "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
     "CREATE TABLE outbox ("
     "  seq INTEGER PRIMARY KEY,"
     "  hlc INTEGER NOT NULL,"
@@ -146,8 +99,6 @@ hh_err hh_store_migrate(sqlite3 *db, const char *const *list, int count, hh_diag
 
 /* ---- connection and statements -------------------------------------------------- */
 
-#define STMT_CACHE 48
-
 struct hh_store {
     sqlite3 *db;
     char path[HH_PATH_MAX];
@@ -158,88 +109,28 @@ struct hh_store {
     uint64_t next_seq;         /* likewise */
     int in_tx;
     hh_buf payload;            /* scratch for encoded Changes */
-    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+    hh_sqlcache sql;
 };
 
-/* A prepared statement for sql, reset and unbound, cached by the address of the
- * string literal (every caller passes a literal). NULL on error. */
-static sqlite3_stmt *stmt(hh_store *s, const char *sql)
-{
-    int i;
 
-    for (i = 0; i < STMT_CACHE && s->cache[i].sql; i++) {
-        if (s->cache[i].sql == sql) {
-            sqlite3_reset(s->cache[i].st);
-            sqlite3_clear_bindings(s->cache[i].st);
-            return s->cache[i].st;
-        }
-    }
-    if (i == STMT_CACHE)
-        return NULL;   /* a programming error: raise STMT_CACHE */
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->cache[i].st, NULL) != SQLITE_OK)
-        return NULL;
-    s->cache[i].sql = sql;
-    return s->cache[i].st;
-}
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
 
-static void bind_optional_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && v[0])
-        bind_text(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
 
-/* Copy text column i into dst (cap bytes); a longer value means the file was
- * not written by Hearth. */
-static hh_err col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
 
-    if (n >= cap)
-        return HH_ECORRUPT;
-    memcpy(dst, v ? (const char *)v : "", n);
-    dst[n] = '\0';
-    return HH_OK;
-}
-
-static hh_err col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-
-    *out = v ? hh_enum_parse(e, (const char *)v) : 0;
-    return *out ? HH_OK : HH_ECORRUPT;
-}
-
-/* Run a statement that returns no rows. */
-static hh_err exec_done(hh_store *s, sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    (void)s;
-    return rc == SQLITE_DONE ? HH_OK : HH_EDB;
-}
 
 static hh_err meta_get(hh_store *s, const char *key, char *out, size_t cap)
 {
     static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
     hh_err ret;
 
     if (!st)
         return HH_EDB;
-    bind_text(st, 1, key);
+    hh_sql_bind_text(st, 1, key);
     if (sqlite3_step(st) != SQLITE_ROW)
         ret = HH_ECORRUPT;
     else
-        ret = col_text(st, 0, out, cap);
+        ret = hh_sql_col_text(st, 0, out, cap);
     sqlite3_reset(st);
     return ret;
 }
@@ -249,13 +140,13 @@ static hh_err meta_set(hh_store *s, const char *key, const char *value)
     static const char sql[] =
         "INSERT INTO meta (key, value) VALUES (?1, ?2) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
 
     if (!st)
         return HH_EDB;
-    bind_text(st, 1, key);
-    bind_text(st, 2, value);
-    return exec_done(s, st);
+    hh_sql_bind_text(st, 1, key);
+    hh_sql_bind_text(st, 2, value);
+    return hh_sql_done(st);
 }
 
 static hh_err meta_get_u64(hh_store *s, const char *key, uint64_t *out)
@@ -305,6 +196,7 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    hh_sqlcache_init(&s->sql, s->db);
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
     /* WAL + FULL: a committed visit survives power loss. */
@@ -418,8 +310,7 @@ void hh_store_close(hh_store *s)
         return;
     if (s->in_tx)
         hh_store_rollback(s);
-    for (int i = 0; i < STMT_CACHE && s->cache[i].sql; i++)
-        sqlite3_finalize(s->cache[i].st);
+    hh_sqlcache_free(&s->sql);
     sqlite3_close(s->db);
     hh_buf_free(&s->payload);
     free(s);
@@ -500,49 +391,22 @@ static hh_err outbox_append(hh_store *s, hh_change *c)
     c->seq = s->next_seq;
     if ((ret = hh_codec_change_encode(c, &s->payload)) != HH_OK)
         return ret;
-    if (!(st = stmt(s, sql)))
+    if (!(st = hh_sql(&s->sql, sql)))
         return HH_EDB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)c->seq);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)c->hlc);
-    bind_text(st, 3, hh_entity_name(c->entity));
-    bind_text(st, 4, hh_op_name(c->op));
-    bind_text(st, 5, c->entity_id);
+    hh_sql_bind_text(st, 3, hh_entity_name(c->entity));
+    hh_sql_bind_text(st, 4, hh_op_name(c->op));
+    hh_sql_bind_text(st, 5, c->entity_id);
     sqlite3_bind_blob(st, 6, s->payload.data, (int)s->payload.len, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)hh_platform_wall_ms());
-    if ((ret = exec_done(s, st)) != HH_OK)
+    if ((ret = hh_sql_done(st)) != HH_OK)
         return ret;
     s->next_seq++;
     return HH_OK;
 }
 
-static hh_err field_version(hh_store *s, const char *entity_id, const char *field, uint64_t *out)
-{
-    static const char sql[] = "SELECT hlc FROM field_versions WHERE entity_id = ?1 AND field = ?2";
-    sqlite3_stmt *st = stmt(s, sql);
 
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, entity_id);
-    bind_text(st, 2, field);
-    *out = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return HH_OK;
-}
-
-static hh_err field_version_set(hh_store *s, const char *entity_id, const char *field, uint64_t hlc)
-{
-    static const char sql[] =
-        "INSERT INTO field_versions (entity_id, field, hlc) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (entity_id, field) DO UPDATE SET hlc = excluded.hlc";
-    sqlite3_stmt *st = stmt(s, sql);
-
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, entity_id);
-    bind_text(st, 2, field);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
-    return exec_done(s, st);
-}
 
 /* A record's fields as text, for change detection: the same shape serves
  * households and members. */
@@ -565,9 +429,9 @@ static hh_err diff_fields(hh_store *s, const char *entity_id, const field_view *
         uint64_t base = 0;
         if (old && strcmp(old[i].text, new_[i].text) == 0)
             continue;
-        if (old && (ret = field_version(s, entity_id, new_[i].name, &base)) != HH_OK)
+        if (old && (ret = hh_records_field_version(&s->sql, entity_id, new_[i].name, &base)) != HH_OK)
             return ret;
-        if ((ret = field_version_set(s, entity_id, new_[i].name, c->hlc)) != HH_OK)
+        if ((ret = hh_records_field_version_set(&s->sql, entity_id, new_[i].name, c->hlc)) != HH_OK)
             return ret;
         c->changed[c->changed_count].field = new_[i].name;
         c->changed[c->changed_count].base_hlc = base;
@@ -616,177 +480,22 @@ static void member_view(const hh_member *m, field_view v[MEMBER_FIELDS])
     snprintf(v[11].text, FIELD_TEXT_MAX, "%d", m->employment_stable);
 }
 
-static hh_err read_member(sqlite3_stmt *st, hh_member *m)
-{
-    int e;
 
-    hh_member_init(m);
-    if (col_text(st, 0, m->id, sizeof m->id) != HH_OK ||
-        col_text(st, 1, m->name, sizeof m->name) != HH_OK ||
-        col_text(st, 2, m->id_number, sizeof m->id_number) != HH_OK)
-        return HH_ECORRUPT;
-    if (col_enum(st, 3, &hh_relation_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->relation = (hh_relation)e;
-    if (col_enum(st, 4, &hh_sex_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->sex = (hh_sex)e;
-    m->birth_year = sqlite3_column_int(st, 5);
-    if (col_enum(st, 6, &hh_labour_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->labour = (hh_labour)e;
-    if (col_enum(st, 7, &hh_health_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->health = (hh_health)e;
-    m->disability_grade = sqlite3_column_int(st, 8);
-    if (col_enum(st, 9, &hh_school_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->school = (hh_school)e;
-    m->medical_insurance = sqlite3_column_int(st, 10) != 0;
-    if (col_enum(st, 11, &hh_employment_names, &e) != HH_OK) return HH_ECORRUPT;
-    m->employment = (hh_employment)e;
-    m->employment_stable = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1
-                           : sqlite3_column_int(st, 12) != 0;
-    return HH_OK;
-}
 
-static hh_err load_members(hh_store *s, hh_household *h)
-{
-    static const char sql[] =
-        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
-        " school, medical_insurance, employment, employment_stable"
-        " FROM members WHERE household_id = ?1 ORDER BY position, id";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_err ret = HH_OK;
-    int rc;
 
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, h->id);
-    h->member_count = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (h->member_count >= HH_MEMBERS_MAX) {
-            ret = HH_ECORRUPT;
-            break;
-        }
-        if ((ret = read_member(st, &h->members[h->member_count])) != HH_OK)
-            break;
-        h->member_count++;
-    }
-    if (ret == HH_OK && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_reset(st);
-    return ret;
-}
-
-static hh_err read_household(sqlite3_stmt *st, hh_household *h)
-{
-    int e;
-
-    memset(h, 0, sizeof *h);
-    if (col_text(st, 0, h->id, sizeof h->id) != HH_OK ||
-        col_text(st, 1, h->registry_no, sizeof h->registry_no) != HH_OK ||
-        col_text(st, 2, h->village_code, sizeof h->village_code) != HH_OK ||
-        col_enum(st, 3, &hh_category_names, &e) != HH_OK ||
-        col_text(st, 5, h->resettlement_site, sizeof h->resettlement_site) != HH_OK)
-        return HH_ECORRUPT;
-    h->category = (hh_category)e;
-    h->relocated = sqlite3_column_int(st, 4) != 0;
-    return HH_OK;
-}
-
-/* Load by exact id (by_id) or registry number. */
-static hh_err household_lookup(hh_store *s, const char *key, int by_id, hh_household *out)
-{
-    static const char by_id_sql[] =
-        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
-        " FROM households WHERE id = ?1";
-    static const char by_reg_sql[] =
-        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
-        " FROM households WHERE registry_no = ?1";
-    sqlite3_stmt *st = stmt(s, by_id ? by_id_sql : by_reg_sql);
-    hh_err ret;
-    int rc;
-
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        ret = read_household(st, out);
-    else
-        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
-    sqlite3_reset(st);
-    if (ret == HH_OK)
-        ret = load_members(s, out);
-    return ret;
-}
 
 hh_err hh_store_household_get(hh_store *s, const char *key, hh_household *out)
 {
     hh_err ret = HH_ENOTFOUND;
 
     if (hh_validate_uuid(key, NULL) == HH_OK)
-        ret = household_lookup(s, key, 1, out);
+        ret = hh_records_household_get(&s->sql, key, 1, out);
     if (ret == HH_ENOTFOUND)
-        ret = household_lookup(s, key, 0, out);
+        ret = hh_records_household_get(&s->sql, key, 0, out);
     return ret;
 }
 
-static hh_err member_write(hh_store *s, const char *household_id, int position,
-                           const hh_member *m, uint64_t hlc)
-{
-    static const char sql[] =
-        "INSERT INTO members (id, household_id, position, name, id_number, relation, sex,"
-        " birth_year, labour, health, disability_grade, school, medical_insurance, employment,"
-        " employment_stable, updated_hlc)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-        " ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name,"
-        " id_number = excluded.id_number, relation = excluded.relation, sex = excluded.sex,"
-        " birth_year = excluded.birth_year, labour = excluded.labour, health = excluded.health,"
-        " disability_grade = excluded.disability_grade, school = excluded.school,"
-        " medical_insurance = excluded.medical_insurance, employment = excluded.employment,"
-        " employment_stable = excluded.employment_stable, updated_hlc = excluded.updated_hlc";
-    sqlite3_stmt *st = stmt(s, sql);
 
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, m->id);
-    bind_text(st, 2, household_id);
-    sqlite3_bind_int(st, 3, position);
-    bind_text(st, 4, m->name);
-    bind_text(st, 5, m->id_number);
-    bind_text(st, 6, hh_enum_name(&hh_relation_names, (int)m->relation));
-    bind_text(st, 7, hh_enum_name(&hh_sex_names, (int)m->sex));
-    sqlite3_bind_int(st, 8, m->birth_year);
-    bind_text(st, 9, hh_enum_name(&hh_labour_names, (int)m->labour));
-    bind_text(st, 10, hh_enum_name(&hh_health_names, (int)m->health));
-    sqlite3_bind_int(st, 11, m->disability_grade);
-    bind_text(st, 12, hh_enum_name(&hh_school_names, (int)m->school));
-    sqlite3_bind_int(st, 13, m->medical_insurance);
-    bind_text(st, 14, hh_enum_name(&hh_employment_names, (int)m->employment));
-    if (m->employment_stable >= 0)
-        sqlite3_bind_int(st, 15, m->employment_stable);
-    else
-        sqlite3_bind_null(st, 15);
-    sqlite3_bind_int64(st, 16, (sqlite3_int64)hlc);
-    return exec_done(s, st);
-}
-
-/* The household id owning id_number, or "" when nobody has it. */
-static hh_err id_number_owner(hh_store *s, const char *id_number, char member_id[HH_UUID_LEN + 1],
-                              char household_id[HH_UUID_LEN + 1])
-{
-    static const char sql[] = "SELECT id, household_id FROM members WHERE id_number = ?1";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_err ret = HH_OK;
-
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, id_number);
-    member_id[0] = household_id[0] = '\0';
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        (col_text(st, 0, member_id, HH_UUID_LEN + 1) != HH_OK ||
-         col_text(st, 1, household_id, HH_UUID_LEN + 1) != HH_OK))
-        ret = HH_ECORRUPT;
-    sqlite3_reset(st);
-    return ret;
-}
 
 /* Write member m (old: its stored version, NULL when new) at position. */
 static hh_err member_save(hh_store *s, const char *household_id, int position,
@@ -797,7 +506,7 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
     hh_change c = { 0 };
     hh_err ret;
 
-    if ((ret = id_number_owner(s, m->id_number, owner_member, owner_household)) != HH_OK)
+    if ((ret = hh_records_id_number_owner(&s->sql, m->id_number, owner_member, owner_household)) != HH_OK)
         return ret;
     if (owner_member[0] && strcmp(owner_member, m->id) != 0)
         return hh_diag_fail(d, HH_ECONFLICT, "id_number",
@@ -814,7 +523,7 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
     if ((ret = diff_fields(s, m->id, old ? old_view : NULL, new_view, MEMBER_FIELDS, &c)) != HH_OK)
         return ret;
     /* The row is written even when no field changed: its position may have. */
-    if ((ret = member_write(s, household_id, position, m, c.hlc)) != HH_OK)
+    if ((ret = hh_records_member_write(&s->sql, household_id, position, m, c.hlc)) != HH_OK)
         return ret;
     if (c.changed_count == 0)
         return HH_OK;   /* only the position moved: not a domain change */
@@ -832,21 +541,11 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
 
 static hh_err member_delete(hh_store *s, const char *household_id, const hh_member *m)
 {
-    static const char del_member[] = "DELETE FROM members WHERE id = ?1";
-    static const char del_versions[] = "DELETE FROM field_versions WHERE entity_id = ?1";
-    sqlite3_stmt *st;
     hh_change c = { 0 };
     hh_err ret;
 
-    if (!(st = stmt(s, del_member)))
-        return HH_EDB;
-    bind_text(st, 1, m->id);
-    if ((ret = exec_done(s, st)) != HH_OK)
-        return ret;
-    if (!(st = stmt(s, del_versions)))
-        return HH_EDB;
-    bind_text(st, 1, m->id);
-    if ((ret = exec_done(s, st)) != HH_OK || (ret = stamp(s, &c.hlc)) != HH_OK)
+    if ((ret = hh_records_member_delete(&s->sql, m->id)) != HH_OK ||
+        (ret = stamp(s, &c.hlc)) != HH_OK)
         return ret;
     c.entity = HH_ENTITY_MEMBER;
     c.op = HH_OP_DELETE;
@@ -900,16 +599,9 @@ static hh_err sync_members(hh_store *s, hh_household *h, const hh_household *old
 hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
                               int *changed, hh_diag *d)
 {
-    static const char insert_sql[] =
-        "INSERT INTO households (id, registry_no, village_code, category, relocated,"
-        " resettlement_site, created_hlc, updated_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
-    static const char update_sql[] =
-        "UPDATE households SET registry_no = ?2, village_code = ?3, category = ?4,"
-        " relocated = ?5, resettlement_site = ?6, updated_hlc = ?7 WHERE id = ?1";
     hh_household *old = NULL;
     field_view old_view[HOUSEHOLD_FIELDS], new_view[HOUSEHOLD_FIELDS];
     hh_change c = { 0 };
-    sqlite3_stmt *st;
     hh_err ret;
     int wrote = 0;
 
@@ -920,9 +612,9 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
     /* Identify: by id, else by registry number; both must agree. */
     ret = HH_ENOTFOUND;
     if (h->id[0])
-        ret = household_lookup(s, h->id, 1, old);
+        ret = hh_records_household_get(&s->sql, h->id, 1, old);
     if (ret == HH_ENOTFOUND && h->registry_no[0]) {
-        ret = household_lookup(s, h->registry_no, 0, old);
+        ret = hh_records_household_get(&s->sql, h->registry_no, 0, old);
         if (ret == HH_OK && h->id[0] && strcmp(old->id, h->id) != 0) {
             ret = hh_diag_fail(d, HH_ECONFLICT, "registry_no",
                                "belongs to another household (id %s)", old->id);
@@ -938,7 +630,7 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
         memcpy(h->id, old->id, sizeof h->id);
         if (h->registry_no[0] && strcmp(h->registry_no, old->registry_no) != 0) {
             hh_household other;
-            if (household_lookup(s, h->registry_no, 0, &other) == HH_OK) {
+            if (hh_records_household_get(&s->sql, h->registry_no, 0, &other) == HH_OK) {
                 ret = hh_diag_fail(d, HH_ECONFLICT, "registry_no",
                                    "already belongs to another household");
                 goto cleanup;
@@ -957,18 +649,7 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
         (ret = diff_fields(s, h->id, old ? old_view : NULL, new_view, HOUSEHOLD_FIELDS, &c)) != HH_OK)
         goto cleanup;
     if (c.changed_count > 0) {
-        if (!(st = stmt(s, old ? update_sql : insert_sql))) {
-            ret = HH_EDB;
-            goto cleanup;
-        }
-        bind_text(st, 1, h->id);
-        bind_optional_text(st, 2, h->registry_no);
-        bind_text(st, 3, h->village_code);
-        bind_text(st, 4, hh_enum_name(&hh_category_names, (int)h->category));
-        sqlite3_bind_int(st, 5, h->relocated);
-        bind_text(st, 6, h->resettlement_site);
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)c.hlc);
-        if ((ret = exec_done(s, st)) != HH_OK) {
+        if ((ret = hh_records_household_write(&s->sql, h, !old, c.hlc)) != HH_OK) {
             ret = db_fail(s->db, d, "cannot write the household");
             goto cleanup;
         }
@@ -1009,7 +690,7 @@ hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m, 
         return HH_EINVAL;
     if (!(h = malloc(sizeof *h)))
         return HH_ENOMEM;
-    if ((ret = household_lookup(s, household_id, 1, h)) != HH_OK) {
+    if ((ret = hh_records_household_get(&s->sql, household_id, 1, h)) != HH_OK) {
         hh_diag_fail(d, ret, "household", "no such household");
         goto cleanup;
     }
@@ -1049,109 +730,16 @@ cleanup:
 
 /* ---- visits ------------------------------------------------------------------------- */
 
-#define VISIT_COLS \
-    "id, household_id, visited_on, officer, household_size, wages, operating, property," \
-    " transfer, medical, education, disaster, shocks, guarantees_met, lat_microdeg," \
-    " lon_microdeg, notes, supersedes, hlc"
 
-static hh_err read_visit(sqlite3_stmt *st, hh_visit *v)
-{
-    hh_visit_init(v);
-    if (col_text(st, 0, v->id, sizeof v->id) != HH_OK ||
-        col_text(st, 1, v->household_id, sizeof v->household_id) != HH_OK ||
-        col_text(st, 2, v->visited_on, sizeof v->visited_on) != HH_OK ||
-        col_text(st, 3, v->officer, sizeof v->officer) != HH_OK ||
-        col_text(st, 16, v->notes, sizeof v->notes) != HH_OK ||
-        col_text(st, 17, v->supersedes, sizeof v->supersedes) != HH_OK)
-        return HH_ECORRUPT;
-    v->household_size = sqlite3_column_int(st, 4);
-    v->income.wages_yuan = sqlite3_column_int64(st, 5);
-    v->income.operating_yuan = sqlite3_column_int64(st, 6);
-    v->income.property_yuan = sqlite3_column_int64(st, 7);
-    v->income.transfer_yuan = sqlite3_column_int64(st, 8);
-    v->expenditure.medical_yuan = sqlite3_column_int64(st, 9);
-    v->expenditure.education_yuan = sqlite3_column_int64(st, 10);
-    v->expenditure.disaster_yuan = sqlite3_column_int64(st, 11);
-    v->shocks = (uint32_t)sqlite3_column_int64(st, 12);
-    v->guarantees_met = (uint32_t)sqlite3_column_int64(st, 13);
-    v->has_gps = sqlite3_column_type(st, 14) != SQLITE_NULL;
-    v->lat_microdeg = sqlite3_column_int(st, 14);
-    v->lon_microdeg = sqlite3_column_int(st, 15);
-    v->hlc = (uint64_t)sqlite3_column_int64(st, 18);
-    /* What was stored must still pass the checks it passed on the way in. */
-    return hh_visit_validate(v, NULL) == HH_OK ? HH_OK : HH_ECORRUPT;
-}
 
-static hh_err visit_get(hh_store *s, const char *id, hh_visit *out)
-{
-    static const char sql[] = "SELECT " VISIT_COLS " FROM visits WHERE id = ?1";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_err ret;
-    int rc;
 
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    ret = rc == SQLITE_ROW ? read_visit(st, out) : rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
-    sqlite3_reset(st);
-    return ret;
-}
 
-/* Same content, ignoring the stamp (which the device assigns). */
-static int same_visit(const hh_visit *a, const hh_visit *b)
-{
-    return strcmp(a->household_id, b->household_id) == 0 &&
-           strcmp(a->visited_on, b->visited_on) == 0 && strcmp(a->officer, b->officer) == 0 &&
-           a->household_size == b->household_size &&
-           memcmp(&a->income, &b->income, sizeof a->income) == 0 &&
-           memcmp(&a->expenditure, &b->expenditure, sizeof a->expenditure) == 0 &&
-           a->shocks == b->shocks && a->guarantees_met == b->guarantees_met &&
-           a->has_gps == b->has_gps &&
-           (!a->has_gps || (a->lat_microdeg == b->lat_microdeg &&
-                            a->lon_microdeg == b->lon_microdeg)) &&
-           strcmp(a->notes, b->notes) == 0 && strcmp(a->supersedes, b->supersedes) == 0;
-}
-
-/* Put into id the id of a stored visit with the same content as v, if any. */
-static hh_err find_same_visit(hh_store *s, const hh_visit *v, char id[HH_UUID_LEN + 1])
-{
-    static const char sql[] =
-        "SELECT " VISIT_COLS " FROM visits WHERE household_id = ?1 AND visited_on = ?2"
-        " AND officer = ?3";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_visit candidate;
-    hh_err ret = HH_OK;
-    int rc;
-
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, v->household_id);
-    bind_text(st, 2, v->visited_on);
-    bind_text(st, 3, v->officer);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((ret = read_visit(st, &candidate)) != HH_OK)
-            break;
-        if (same_visit(&candidate, v)) {
-            memcpy(id, candidate.id, HH_UUID_LEN + 1);
-            break;
-        }
-    }
-    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_reset(st);
-    return ret;
-}
 
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
 {
-    static const char sql[] =
-        "INSERT INTO visits (" VISIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     hh_household *h = NULL;
     hh_visit existing;
     hh_change c = { 0 };
-    sqlite3_stmt *st;
     hh_err ret;
 
     if (added)
@@ -1162,7 +750,7 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         return ret;
     if (!(h = malloc(sizeof *h)))
         return HH_ENOMEM;
-    if ((ret = household_lookup(s, v->household_id, 1, h)) != HH_OK) {
+    if ((ret = hh_records_household_get(&s->sql, v->household_id, 1, h)) != HH_OK) {
         hh_diag_fail(d, ret, "household", "no such household");
         goto cleanup;
     }
@@ -1172,7 +760,7 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         goto cleanup;
     }
     if (v->supersedes[0]) {
-        ret = visit_get(s, v->supersedes, &existing);
+        ret = hh_records_visit_get(&s->sql, v->supersedes, &existing);
         if (ret == HH_OK && strcmp(existing.household_id, v->household_id) != 0)
             ret = HH_ENOTFOUND;
         if (ret != HH_OK) {
@@ -1183,13 +771,13 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
     if (!v->id[0]) {
         /* No id (a spreadsheet row): the same visit again is one whose content
          * is identical, so importing a file twice does not double its visits. */
-        if ((ret = find_same_visit(s, v, v->id)) != HH_OK)
+        if ((ret = hh_records_visit_find_same(&s->sql, v, v->id)) != HH_OK)
             goto cleanup;
     }
     if (v->id[0]) {
-        ret = visit_get(s, v->id, &existing);
+        ret = hh_records_visit_get(&s->sql, v->id, &existing);
         if (ret == HH_OK) {
-            ret = same_visit(&existing, v) ? HH_OK
+            ret = hh_records_visit_same(&existing, v) ? HH_OK
                   : hh_diag_fail(d, HH_ECONFLICT, "id",
                                  "a different visit with this id is already recorded");
             goto cleanup;
@@ -1202,32 +790,7 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
     if ((ret = stamp(s, &c.hlc)) != HH_OK)
         goto cleanup;
     v->hlc = c.hlc;
-    if (!(st = stmt(s, sql))) {
-        ret = HH_EDB;
-        goto cleanup;
-    }
-    bind_text(st, 1, v->id);
-    bind_text(st, 2, v->household_id);
-    bind_text(st, 3, v->visited_on);
-    bind_text(st, 4, v->officer);
-    sqlite3_bind_int(st, 5, v->household_size);
-    sqlite3_bind_int64(st, 6, v->income.wages_yuan);
-    sqlite3_bind_int64(st, 7, v->income.operating_yuan);
-    sqlite3_bind_int64(st, 8, v->income.property_yuan);
-    sqlite3_bind_int64(st, 9, v->income.transfer_yuan);
-    sqlite3_bind_int64(st, 10, v->expenditure.medical_yuan);
-    sqlite3_bind_int64(st, 11, v->expenditure.education_yuan);
-    sqlite3_bind_int64(st, 12, v->expenditure.disaster_yuan);
-    sqlite3_bind_int64(st, 13, v->shocks);
-    sqlite3_bind_int64(st, 14, v->guarantees_met);
-    if (v->has_gps) {
-        sqlite3_bind_int(st, 15, v->lat_microdeg);
-        sqlite3_bind_int(st, 16, v->lon_microdeg);
-    }
-    bind_text(st, 17, v->notes);
-    bind_optional_text(st, 18, v->supersedes);
-    sqlite3_bind_int64(st, 19, (sqlite3_int64)v->hlc);
-    if ((ret = exec_done(s, st)) != HH_OK) {
+    if ((ret = hh_records_visit_insert(&s->sql, v)) != HH_OK) {
         ret = db_fail(s->db, d, "cannot write the visit");
         goto cleanup;
     }
@@ -1250,27 +813,6 @@ cleanup:
 
 /* ---- tiers ---------------------------------------------------------------------------- */
 
-/* The latest two visits that no other visit supersedes, newest first. */
-static hh_err latest_visits(hh_store *s, const char *household_id, hh_visit out[2], int *count)
-{
-    static const char sql[] =
-        "SELECT " VISIT_COLS " FROM visits v WHERE household_id = ?1"
-        " AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
-        " ORDER BY visited_on DESC, hlc DESC LIMIT 2";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_err ret = HH_OK;
-    int rc;
-
-    *count = 0;
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, household_id);
-    while (ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((ret = read_visit(st, &out[*count])) == HH_OK)
-            (*count)++;
-    sqlite3_reset(st);
-    return ret;
-}
 
 static hh_err recompute_tier(hh_store *s, const char *household_id)
 {
@@ -1282,52 +824,35 @@ static hh_err recompute_tier(hh_store *s, const char *household_id)
         " last_visit_on = excluded.last_visit_on, per_capita_yuan = excluded.per_capita_yuan,"
         " computed_hlc = excluded.computed_hlc";
     static const char remove[] = "DELETE FROM tiers WHERE household_id = ?1 AND source = 'device'";
-    hh_household *h = NULL;
-    hh_visit *visits = NULL;
     hh_tier_result r;
-    char reasons[256];
+    char reasons[256], last_visit_on[HH_DATE_LEN + 1];
     sqlite3_stmt *st;
     uint64_t hlc;
-    int count;
-    hh_err ret = HH_ENOMEM;
+    int found;
+    hh_err ret;
 
-    h = malloc(sizeof *h);
-    visits = malloc(2 * sizeof *visits);
-    if (!h || !visits)
-        goto cleanup;
-    if ((ret = household_lookup(s, household_id, 1, h)) != HH_OK ||
-        (ret = latest_visits(s, household_id, visits, &count)) != HH_OK)
-        goto cleanup;
-    if (count == 0 || hh_tier_compute(&s->rules, h, &visits[0], count > 1 ? &visits[1] : NULL,
-                                      &r) != HH_OK) {
-        /* No visit (or no size to divide by): no tier rather than a wrong one. */
-        if (!(st = stmt(s, remove))) {
-            ret = HH_EDB;
-            goto cleanup;
-        }
-        bind_text(st, 1, household_id);
-        ret = exec_done(s, st);
-        goto cleanup;
+    if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on,
+                                       &found)) != HH_OK)
+        return ret;
+    if (!found) {
+        if (!(st = hh_sql(&s->sql, remove)))
+            return HH_EDB;
+        hh_sql_bind_text(st, 1, household_id);
+        return hh_sql_done(st);
     }
     if ((ret = hh_reasons_format(r.reasons, ",", reasons, sizeof reasons)) != HH_OK ||
         (ret = stamp(s, &hlc)) != HH_OK)
-        goto cleanup;
-    if (!(st = stmt(s, upsert))) {
-        ret = HH_EDB;
-        goto cleanup;
-    }
-    bind_text(st, 1, household_id);
+        return ret;
+    if (!(st = hh_sql(&s->sql, upsert)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
     sqlite3_bind_int(st, 2, (int)r.tier);
-    bind_text(st, 3, reasons);
-    bind_text(st, 4, s->rules.version);
-    bind_text(st, 5, visits[0].visited_on);
+    hh_sql_bind_text(st, 3, reasons);
+    hh_sql_bind_text(st, 4, s->rules.version);
+    hh_sql_bind_text(st, 5, last_visit_on);
     sqlite3_bind_int64(st, 6, r.per_capita_yuan);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)hlc);
-    ret = exec_done(s, st);
-cleanup:
-    free(h);
-    free(visits);
-    return ret;
+    return hh_sql_done(st);
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */
@@ -1335,111 +860,23 @@ cleanup:
 hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
                            char household_id[HH_UUID_LEN + 1])
 {
-    static const char sql[] =
-        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
-        " school, medical_insurance, employment, employment_stable, household_id"
-        " FROM members WHERE id = ?1";
-    sqlite3_stmt *st = stmt(s, sql);
-    hh_err ret;
-    int rc;
-
-    if (!st)
-        return HH_EDB;
-    bind_text(st, 1, member_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        ret = read_member(st, out);
-        if (ret == HH_OK)
-            ret = col_text(st, 13, household_id, HH_UUID_LEN + 1);
-    } else {
-        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
-    }
-    sqlite3_reset(st);
-    return ret;
+    return hh_records_member_get(&s->sql, member_id, out, household_id);
 }
 
-/* Run sql with ?1 bound to param (NULL binds NULL) on a private statement (the
- * row callbacks may use the cached ones), calling row(st, ctx, &stop) for each
- * result row until it fails or sets stop. */
-typedef hh_err (*row_fn)(sqlite3_stmt *st, void *ctx, int *stop);
 
-static hh_err each_row(hh_store *s, const char *sql, const char *param, row_fn row, void *ctx)
-{
-    sqlite3_stmt *st;
-    hh_err ret = HH_OK;
-    int rc = SQLITE_DONE, stop = 0;
 
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return HH_EDB;
-    bind_optional_text(st, 1, param);
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((ret = row(st, ctx, &stop)) != HH_OK)
-            break;
-    if (ret == HH_OK && !stop && rc != SQLITE_DONE)
-        ret = HH_EDB;
-    sqlite3_finalize(st);
-    return ret;
-}
 
-typedef struct household_rows {
-    hh_store *s;
-    hh_household_cb cb;
-    void *ctx;
-    hh_household h;
-} household_rows;
-
-static hh_err household_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    household_rows *r = ctx;
-    hh_err ret;
-
-    if ((ret = read_household(st, &r->h)) != HH_OK || (ret = load_members(r->s, &r->h)) != HH_OK)
-        return ret;
-    *stop = r->cb(r->ctx, &r->h);
-    return HH_OK;
-}
 
 hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb cb, void *ctx)
 {
-    static const char sql[] =
-        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
-        " FROM households WHERE ?1 IS NULL OR village_code = ?1"
-        " ORDER BY village_code, registry_no, id";
-    household_rows *r = malloc(sizeof *r);
-    hh_err ret;
-
-    if (!r)
-        return HH_ENOMEM;
-    *r = (household_rows){ .s = s, .cb = cb, .ctx = ctx };
-    ret = each_row(s, sql, village, household_row, r);
-    free(r);
-    return ret;
+    return hh_records_each_household(&s->sql, village, cb, ctx);
 }
 
-typedef struct visit_rows {
-    hh_visit_cb cb;
-    void *ctx;
-} visit_rows;
 
-static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    visit_rows *r = ctx;
-    hh_visit v;
-    hh_err ret = read_visit(st, &v);
-
-    if (ret == HH_OK)
-        *stop = r->cb(r->ctx, &v);
-    return ret;
-}
 
 hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb, void *ctx)
 {
-    static const char sql[] =
-        "SELECT " VISIT_COLS " FROM visits WHERE ?1 IS NULL OR household_id = ?1"
-        " ORDER BY household_id, visited_on, hlc";
-    visit_rows r = { cb, ctx };
-
-    return each_row(s, sql, household_id, visit_row, &r);
+    return hh_records_each_visit(&s->sql, household_id, cb, ctx);
 }
 
 static uint32_t parse_reasons(const char *text)
@@ -1466,13 +903,13 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
     int tier = sqlite3_column_int(st, 3);
 
     memset(&row, 0, sizeof row);
-    if (col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
-        col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
-        col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
-        col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
-        col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
-        col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
-        col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
+    if (hh_sql_col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
+        hh_sql_col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
+        hh_sql_col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
+        hh_sql_col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
+        hh_sql_col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
         tier < HH_TIER_GREEN || tier > HH_TIER_RED)
         return HH_ECORRUPT;
     row.tier = (hh_tier)tier;
@@ -1495,7 +932,7 @@ hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void 
         " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
     tier_rows r = { cb, ctx };
 
-    return each_row(s, sql, village, tier_row, &r);
+    return hh_sql_each_row(s->db, sql, village, tier_row, &r);
 }
 
 typedef struct outbox_rows {
@@ -1513,11 +950,11 @@ static hh_err outbox_row(sqlite3_stmt *st, void *ctx, int *stop)
     row.hlc = (uint64_t)sqlite3_column_int64(st, 1);
     row.created_ms = (uint64_t)sqlite3_column_int64(st, 5);
     row.payload_bytes = (size_t)sqlite3_column_int64(st, 8);
-    if (col_text(st, 2, row.entity, sizeof row.entity) != HH_OK ||
-        col_text(st, 3, row.op, sizeof row.op) != HH_OK ||
-        col_text(st, 4, row.entity_id, sizeof row.entity_id) != HH_OK ||
-        col_text(st, 6, row.state, sizeof row.state) != HH_OK ||
-        col_text(st, 7, row.reason, sizeof row.reason) != HH_OK)
+    if (hh_sql_col_text(st, 2, row.entity, sizeof row.entity) != HH_OK ||
+        hh_sql_col_text(st, 3, row.op, sizeof row.op) != HH_OK ||
+        hh_sql_col_text(st, 4, row.entity_id, sizeof row.entity_id) != HH_OK ||
+        hh_sql_col_text(st, 6, row.state, sizeof row.state) != HH_OK ||
+        hh_sql_col_text(st, 7, row.reason, sizeof row.reason) != HH_OK)
         return HH_ECORRUPT;
     *stop = r->cb(r->ctx, &row);
     return HH_OK;
@@ -1530,7 +967,7 @@ hh_err hh_store_each_outbox(hh_store *s, const char *state, hh_outbox_cb cb, voi
         " FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY seq";
     outbox_rows r = { cb, ctx };
 
-    return each_row(s, sql, state, outbox_row, &r);
+    return hh_sql_each_row(s->db, sql, state, outbox_row, &r);
 }
 
 static int64_t count_of(hh_store *s, const char *sql)

@@ -19,6 +19,7 @@
 #include "model/record.h"
 #include "model/rulebook.h"
 #include "model/tier.h"
+#include "sync/records.h"
 
 typedef struct hh_store hh_store;
 
@@ -70,9 +71,6 @@ hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m,
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d);
 
 /* ---- reading --------------------------------------------------------------- */
-
-typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
-typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
 
 /* Call cb for each household (ordered by village, registry number, id), only
  * those of `village` when it is not NULL. A non-zero return from cb stops. */

@@ -1,0 +1,604 @@
+/* sync/records.c — households, members and visits in SQLite (see records.h).
+ *
+ * The device store (agent/store.c) and the collector (collector/) keep these
+ * records in the same tables, so reading, writing and judging them is written
+ * once, here. Statements are prepared once per connection and cached by the
+ * address of their SQL text. */
+#include "records.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/validate.h"
+
+#define VISIT_COLS \
+    "id, household_id, visited_on, officer, household_size, wages, operating, property," \
+    " transfer, medical, education, disaster, shocks, guarantees_met, lat_microdeg," \
+    " lon_microdeg, notes, supersedes, hlc"
+
+/* A prepared statement for sql, reset and unbound, cached by the address of the
+ * string literal (every caller passes a literal). NULL on error. */
+sqlite3_stmt *hh_sql(hh_sqlcache *c, const char *sql)
+{
+    int i;
+
+    for (i = 0; i < HH_SQLCACHE_SLOTS && c->slot[i].sql; i++) {
+        if (c->slot[i].sql == sql) {
+            sqlite3_reset(c->slot[i].st);
+            sqlite3_clear_bindings(c->slot[i].st);
+            return c->slot[i].st;
+        }
+    }
+    if (i == HH_SQLCACHE_SLOTS)
+        return NULL;   /* a programming error: raise HH_SQLCACHE_SLOTS */
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->slot[i].st, NULL) != SQLITE_OK)
+        return NULL;
+    c->slot[i].sql = sql;
+    return c->slot[i].st;
+}
+
+void hh_sql_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+void hh_sql_bind_optional(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && v[0])
+        hh_sql_bind_text(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Copy text column i into dst (cap bytes); a longer value means the file was
+ * not written by Hearth. */
+hh_err hh_sql_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+    if (n >= cap)
+        return HH_ECORRUPT;
+    memcpy(dst, v ? (const char *)v : "", n);
+    dst[n] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+
+    *out = v ? hh_enum_parse(e, (const char *)v) : 0;
+    return *out ? HH_OK : HH_ECORRUPT;
+}
+
+/* Run a statement that returns no rows. */
+hh_err hh_sql_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? HH_OK : HH_EDB;
+}
+
+hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const char *field, uint64_t *out)
+{
+    static const char sql[] = "SELECT hlc FROM field_versions WHERE entity_id = ?1 AND field = ?2";
+    sqlite3_stmt *st = hh_sql(c, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 2, field);
+    *out = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return HH_OK;
+}
+
+hh_err hh_records_field_version_set(hh_sqlcache *c, const char *entity_id, const char *field, uint64_t hlc)
+{
+    static const char sql[] =
+        "INSERT INTO field_versions (entity_id, field, hlc) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (entity_id, field) DO UPDATE SET hlc = excluded.hlc";
+    sqlite3_stmt *st = hh_sql(c, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 2, field);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)hlc);
+    return hh_sql_done(st);
+}
+
+hh_err hh_records_read_member(sqlite3_stmt *st, hh_member *m)
+{
+    int e;
+
+    hh_member_init(m);
+    if (hh_sql_col_text(st, 0, m->id, sizeof m->id) != HH_OK ||
+        hh_sql_col_text(st, 1, m->name, sizeof m->name) != HH_OK ||
+        hh_sql_col_text(st, 2, m->id_number, sizeof m->id_number) != HH_OK)
+        return HH_ECORRUPT;
+    if (hh_sql_col_enum(st, 3, &hh_relation_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->relation = (hh_relation)e;
+    if (hh_sql_col_enum(st, 4, &hh_sex_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->sex = (hh_sex)e;
+    m->birth_year = sqlite3_column_int(st, 5);
+    if (hh_sql_col_enum(st, 6, &hh_labour_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->labour = (hh_labour)e;
+    if (hh_sql_col_enum(st, 7, &hh_health_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->health = (hh_health)e;
+    m->disability_grade = sqlite3_column_int(st, 8);
+    if (hh_sql_col_enum(st, 9, &hh_school_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->school = (hh_school)e;
+    m->medical_insurance = sqlite3_column_int(st, 10) != 0;
+    if (hh_sql_col_enum(st, 11, &hh_employment_names, &e) != HH_OK) return HH_ECORRUPT;
+    m->employment = (hh_employment)e;
+    m->employment_stable = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1
+                           : sqlite3_column_int(st, 12) != 0;
+    return HH_OK;
+}
+
+static hh_err load_members(hh_sqlcache *c, hh_household *h)
+{
+    static const char sql[] =
+        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
+        " school, medical_insurance, employment, employment_stable"
+        " FROM members WHERE household_id = ?1 ORDER BY position, id";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, h->id);
+    h->member_count = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (h->member_count >= HH_MEMBERS_MAX) {
+            ret = HH_ECORRUPT;
+            break;
+        }
+        if ((ret = hh_records_read_member(st, &h->members[h->member_count])) != HH_OK)
+            break;
+        h->member_count++;
+    }
+    if (ret == HH_OK && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+static hh_err read_household(sqlite3_stmt *st, hh_household *h)
+{
+    int e;
+
+    memset(h, 0, sizeof *h);
+    if (hh_sql_col_text(st, 0, h->id, sizeof h->id) != HH_OK ||
+        hh_sql_col_text(st, 1, h->registry_no, sizeof h->registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, h->village_code, sizeof h->village_code) != HH_OK ||
+        hh_sql_col_enum(st, 3, &hh_category_names, &e) != HH_OK ||
+        hh_sql_col_text(st, 5, h->resettlement_site, sizeof h->resettlement_site) != HH_OK)
+        return HH_ECORRUPT;
+    h->category = (hh_category)e;
+    h->relocated = sqlite3_column_int(st, 4) != 0;
+    return HH_OK;
+}
+
+/* Load by exact id (by_id) or registry number. */
+hh_err hh_records_household_get(hh_sqlcache *c, const char *key, int by_id, hh_household *out)
+{
+    static const char by_id_sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE id = ?1";
+    static const char by_reg_sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE registry_no = ?1";
+    sqlite3_stmt *st = hh_sql(c, by_id ? by_id_sql : by_reg_sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = read_household(st, out);
+    else
+        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    sqlite3_reset(st);
+    if (ret == HH_OK)
+        ret = load_members(c, out);
+    return ret;
+}
+
+hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int position,
+                           const hh_member *m, uint64_t hlc)
+{
+    static const char sql[] =
+        "INSERT INTO members (id, household_id, position, name, id_number, relation, sex,"
+        " birth_year, labour, health, disability_grade, school, medical_insurance, employment,"
+        " employment_stable, updated_hlc)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name,"
+        " id_number = excluded.id_number, relation = excluded.relation, sex = excluded.sex,"
+        " birth_year = excluded.birth_year, labour = excluded.labour, health = excluded.health,"
+        " disability_grade = excluded.disability_grade, school = excluded.school,"
+        " medical_insurance = excluded.medical_insurance, employment = excluded.employment,"
+        " employment_stable = excluded.employment_stable, updated_hlc = excluded.updated_hlc";
+    sqlite3_stmt *st = hh_sql(c, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, m->id);
+    hh_sql_bind_text(st, 2, household_id);
+    sqlite3_bind_int(st, 3, position);
+    hh_sql_bind_text(st, 4, m->name);
+    hh_sql_bind_text(st, 5, m->id_number);
+    hh_sql_bind_text(st, 6, hh_enum_name(&hh_relation_names, (int)m->relation));
+    hh_sql_bind_text(st, 7, hh_enum_name(&hh_sex_names, (int)m->sex));
+    sqlite3_bind_int(st, 8, m->birth_year);
+    hh_sql_bind_text(st, 9, hh_enum_name(&hh_labour_names, (int)m->labour));
+    hh_sql_bind_text(st, 10, hh_enum_name(&hh_health_names, (int)m->health));
+    sqlite3_bind_int(st, 11, m->disability_grade);
+    hh_sql_bind_text(st, 12, hh_enum_name(&hh_school_names, (int)m->school));
+    sqlite3_bind_int(st, 13, m->medical_insurance);
+    hh_sql_bind_text(st, 14, hh_enum_name(&hh_employment_names, (int)m->employment));
+    if (m->employment_stable >= 0)
+        sqlite3_bind_int(st, 15, m->employment_stable);
+    else
+        sqlite3_bind_null(st, 15);
+    sqlite3_bind_int64(st, 16, (sqlite3_int64)hlc);
+    return hh_sql_done(st);
+}
+
+/* The household id owning id_number, or "" when nobody has it. */
+hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number, char member_id[HH_UUID_LEN + 1],
+                              char household_id[HH_UUID_LEN + 1])
+{
+    static const char sql[] = "SELECT id, household_id FROM members WHERE id_number = ?1";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret = HH_OK;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, id_number);
+    member_id[0] = household_id[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        (hh_sql_col_text(st, 0, member_id, HH_UUID_LEN + 1) != HH_OK ||
+         hh_sql_col_text(st, 1, household_id, HH_UUID_LEN + 1) != HH_OK))
+        ret = HH_ECORRUPT;
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_records_read_visit(sqlite3_stmt *st, hh_visit *v)
+{
+    hh_visit_init(v);
+    if (hh_sql_col_text(st, 0, v->id, sizeof v->id) != HH_OK ||
+        hh_sql_col_text(st, 1, v->household_id, sizeof v->household_id) != HH_OK ||
+        hh_sql_col_text(st, 2, v->visited_on, sizeof v->visited_on) != HH_OK ||
+        hh_sql_col_text(st, 3, v->officer, sizeof v->officer) != HH_OK ||
+        hh_sql_col_text(st, 16, v->notes, sizeof v->notes) != HH_OK ||
+        hh_sql_col_text(st, 17, v->supersedes, sizeof v->supersedes) != HH_OK)
+        return HH_ECORRUPT;
+    v->household_size = sqlite3_column_int(st, 4);
+    v->income.wages_yuan = sqlite3_column_int64(st, 5);
+    v->income.operating_yuan = sqlite3_column_int64(st, 6);
+    v->income.property_yuan = sqlite3_column_int64(st, 7);
+    v->income.transfer_yuan = sqlite3_column_int64(st, 8);
+    v->expenditure.medical_yuan = sqlite3_column_int64(st, 9);
+    v->expenditure.education_yuan = sqlite3_column_int64(st, 10);
+    v->expenditure.disaster_yuan = sqlite3_column_int64(st, 11);
+    v->shocks = (uint32_t)sqlite3_column_int64(st, 12);
+    v->guarantees_met = (uint32_t)sqlite3_column_int64(st, 13);
+    v->has_gps = sqlite3_column_type(st, 14) != SQLITE_NULL;
+    v->lat_microdeg = sqlite3_column_int(st, 14);
+    v->lon_microdeg = sqlite3_column_int(st, 15);
+    v->hlc = (uint64_t)sqlite3_column_int64(st, 18);
+    /* What was stored must still pass the checks it passed on the way in. */
+    return hh_visit_validate(v, NULL) == HH_OK ? HH_OK : HH_ECORRUPT;
+}
+
+hh_err hh_records_visit_get(hh_sqlcache *c, const char *id, hh_visit *out)
+{
+    static const char sql[] = "SELECT " VISIT_COLS " FROM visits WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    ret = rc == SQLITE_ROW ? hh_records_read_visit(st, out) : rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Same content, ignoring the stamp (which the device assigns). */
+int hh_records_visit_same(const hh_visit *a, const hh_visit *b)
+{
+    return strcmp(a->household_id, b->household_id) == 0 &&
+           strcmp(a->visited_on, b->visited_on) == 0 && strcmp(a->officer, b->officer) == 0 &&
+           a->household_size == b->household_size &&
+           memcmp(&a->income, &b->income, sizeof a->income) == 0 &&
+           memcmp(&a->expenditure, &b->expenditure, sizeof a->expenditure) == 0 &&
+           a->shocks == b->shocks && a->guarantees_met == b->guarantees_met &&
+           a->has_gps == b->has_gps &&
+           (!a->has_gps || (a->lat_microdeg == b->lat_microdeg &&
+                            a->lon_microdeg == b->lon_microdeg)) &&
+           strcmp(a->notes, b->notes) == 0 && strcmp(a->supersedes, b->supersedes) == 0;
+}
+
+/* Put into id the id of a stored visit with the same content as v, if any. */
+hh_err hh_records_visit_find_same(hh_sqlcache *c, const hh_visit *v, char id[HH_UUID_LEN + 1])
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits WHERE household_id = ?1 AND visited_on = ?2"
+        " AND officer = ?3";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_visit candidate;
+    hh_err ret = HH_OK;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, v->household_id);
+    hh_sql_bind_text(st, 2, v->visited_on);
+    hh_sql_bind_text(st, 3, v->officer);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((ret = hh_records_read_visit(st, &candidate)) != HH_OK)
+            break;
+        if (hh_records_visit_same(&candidate, v)) {
+            memcpy(id, candidate.id, HH_UUID_LEN + 1);
+            break;
+        }
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* The latest two visits that no other visit supersedes, newest first. */
+hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_visit out[2], int *count)
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits v WHERE household_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
+        " ORDER BY visited_on DESC, hlc DESC LIMIT 2";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret = HH_OK;
+    int rc;
+
+    *count = 0;
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    while (ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = hh_records_read_visit(st, &out[*count])) == HH_OK)
+            (*count)++;
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Run sql with ?1 bound to param (NULL binds NULL) on a private statement (the
+ * row callbacks may use the cached ones), calling row(st, ctx, &stop) for each
+ * result row until it fails or sets stop. */
+
+hh_err hh_sql_each_row(sqlite3 *db, const char *sql, const char *param, hh_sql_row_fn row, void *ctx)
+{
+    sqlite3_stmt *st;
+    hh_err ret = HH_OK;
+    int rc = SQLITE_DONE, stop = 0;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    hh_sql_bind_optional(st, 1, param);
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((ret = row(st, ctx, &stop)) != HH_OK)
+            break;
+    if (ret == HH_OK && !stop && rc != SQLITE_DONE)
+        ret = HH_EDB;
+    sqlite3_finalize(st);
+    return ret;
+}
+
+typedef struct household_rows {
+    hh_sqlcache *c;
+    hh_household_cb cb;
+    void *ctx;
+    hh_household h;
+} household_rows;
+
+static hh_err household_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    household_rows *r = ctx;
+    hh_err ret;
+
+    if ((ret = read_household(st, &r->h)) != HH_OK || (ret = load_members(r->c, &r->h)) != HH_OK)
+        return ret;
+    *stop = r->cb(r->ctx, &r->h);
+    return HH_OK;
+}
+
+typedef struct visit_rows {
+    hh_visit_cb cb;
+    void *ctx;
+} visit_rows;
+
+static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    visit_rows *r = ctx;
+    hh_visit v;
+    hh_err ret = hh_records_read_visit(st, &v);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &v);
+    return ret;
+}
+
+void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
+{
+    memset(c, 0, sizeof *c);
+    c->db = db;
+}
+
+void hh_sqlcache_free(hh_sqlcache *c)
+{
+    for (int i = 0; i < HH_SQLCACHE_SLOTS && c->slot[i].sql; i++)
+        sqlite3_finalize(c->slot[i].st);
+    memset(c->slot, 0, sizeof c->slot);
+}
+
+hh_err hh_records_household_write(hh_sqlcache *c, const hh_household *h, int is_new, uint64_t hlc)
+{
+    static const char insert_sql[] =
+        "INSERT INTO households (id, registry_no, village_code, category, relocated,"
+        " resettlement_site, created_hlc, updated_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    static const char update_sql[] =
+        "UPDATE households SET registry_no = ?2, village_code = ?3, category = ?4,"
+        " relocated = ?5, resettlement_site = ?6, updated_hlc = ?7 WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(c, is_new ? insert_sql : update_sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, h->id);
+    hh_sql_bind_optional(st, 2, h->registry_no);
+    hh_sql_bind_text(st, 3, h->village_code);
+    hh_sql_bind_text(st, 4, hh_enum_name(&hh_category_names, (int)h->category));
+    sqlite3_bind_int(st, 5, h->relocated);
+    hh_sql_bind_text(st, 6, h->resettlement_site);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)hlc);
+    return hh_sql_done(st);
+}
+
+hh_err hh_records_member_delete(hh_sqlcache *c, const char *member_id)
+{
+    static const char del_member[] = "DELETE FROM members WHERE id = ?1";
+    static const char del_versions[] = "DELETE FROM field_versions WHERE entity_id = ?1";
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    if (!(st = hh_sql(c, del_member)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, member_id);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(c, del_versions)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, member_id);
+    return hh_sql_done(st);
+}
+
+hh_err hh_records_member_get(hh_sqlcache *c, const char *member_id, hh_member *out,
+                             char household_id[HH_UUID_LEN + 1])
+{
+    static const char sql[] =
+        "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
+        " school, medical_insurance, employment, employment_stable, household_id"
+        " FROM members WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, member_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret = hh_records_read_member(st, out);
+        if (ret == HH_OK)
+            ret = hh_sql_col_text(st, 13, household_id, HH_UUID_LEN + 1);
+    } else {
+        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v)
+{
+    static const char sql[] =
+        "INSERT INTO visits (" VISIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    sqlite3_stmt *st = hh_sql(c, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, v->id);
+    hh_sql_bind_text(st, 2, v->household_id);
+    hh_sql_bind_text(st, 3, v->visited_on);
+    hh_sql_bind_text(st, 4, v->officer);
+    sqlite3_bind_int(st, 5, v->household_size);
+    sqlite3_bind_int64(st, 6, v->income.wages_yuan);
+    sqlite3_bind_int64(st, 7, v->income.operating_yuan);
+    sqlite3_bind_int64(st, 8, v->income.property_yuan);
+    sqlite3_bind_int64(st, 9, v->income.transfer_yuan);
+    sqlite3_bind_int64(st, 10, v->expenditure.medical_yuan);
+    sqlite3_bind_int64(st, 11, v->expenditure.education_yuan);
+    sqlite3_bind_int64(st, 12, v->expenditure.disaster_yuan);
+    sqlite3_bind_int64(st, 13, v->shocks);
+    sqlite3_bind_int64(st, 14, v->guarantees_met);
+    if (v->has_gps) {
+        sqlite3_bind_int(st, 15, v->lat_microdeg);
+        sqlite3_bind_int(st, 16, v->lon_microdeg);
+    }
+    hh_sql_bind_text(st, 17, v->notes);
+    hh_sql_bind_optional(st, 18, v->supersedes);
+    sqlite3_bind_int64(st, 19, (sqlite3_int64)v->hlc);
+    return hh_sql_done(st);
+}
+
+hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
+                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1], int *found)
+{
+    hh_household *h = malloc(sizeof *h);
+    hh_visit *visits = malloc(2 * sizeof *visits);
+    int count = 0;
+    hh_err ret = HH_ENOMEM;
+
+    *found = 0;
+    if (!h || !visits)
+        goto cleanup;
+    if ((ret = hh_records_household_get(c, household_id, 1, h)) != HH_OK ||
+        (ret = hh_records_latest_visits(c, household_id, visits, &count)) != HH_OK)
+        goto cleanup;
+    /* No visit, or no size to divide by: no tier rather than a wrong one. */
+    if (count > 0 && hh_tier_compute(rules, h, &visits[0], count > 1 ? &visits[1] : NULL, out) == HH_OK) {
+        memcpy(last_visit_on, visits[0].visited_on, HH_DATE_LEN + 1);
+        *found = 1;
+    }
+cleanup:
+    free(h);
+    free(visits);
+    return ret;
+}
+
+hh_err hh_records_each_household(hh_sqlcache *c, const char *village, hh_household_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id, registry_no, village_code, category, relocated, resettlement_site"
+        " FROM households WHERE ?1 IS NULL OR village_code = ?1"
+        " ORDER BY village_code, registry_no, id";
+    household_rows *r = malloc(sizeof *r);
+    hh_err ret;
+
+    if (!r)
+        return HH_ENOMEM;
+    *r = (household_rows){ .c = c, .cb = cb, .ctx = ctx };
+    ret = hh_sql_each_row(c->db, sql, village, household_row, r);
+    free(r);
+    return ret;
+}
+
+hh_err hh_records_each_visit(hh_sqlcache *c, const char *household_id, hh_visit_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT " VISIT_COLS " FROM visits WHERE ?1 IS NULL OR household_id = ?1"
+        " ORDER BY household_id, visited_on, hlc";
+    visit_rows r = { cb, ctx };
+
+    return hh_sql_each_row(c->db, sql, household_id, visit_row, &r);
+}

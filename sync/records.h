@@ -1,0 +1,140 @@
+/* sync/records.h — households, members and visits in SQLite.
+ *
+ * The device and the collector keep their records in the same tables
+ * (HH_RECORDS_SCHEMA), so the code that reads and writes them, and that judges
+ * a household's tier from what is stored, lives here once. Every function takes
+ * an hh_sqlcache: a connection and its prepared statements. None of them begins
+ * or ends a transaction; the caller does. Text read back is checked against the
+ * same bounds it was written with (HH_ECORRUPT if it does not fit). */
+#ifndef HH_RECORDS_H
+#define HH_RECORDS_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "model/record.h"
+#include "model/rulebook.h"
+#include "model/tier.h"
+
+/* The record tables, for a migration. Visits name the visit they supersede;
+ * field_versions hold the HLC of every household and member field. */
+#define HH_RECORDS_SCHEMA \
+    "CREATE TABLE households (" \
+    "  id TEXT PRIMARY KEY, registry_no TEXT UNIQUE, village_code TEXT NOT NULL," \
+    "  category TEXT NOT NULL, relocated INTEGER NOT NULL, resettlement_site TEXT NOT NULL," \
+    "  created_hlc INTEGER NOT NULL, updated_hlc INTEGER NOT NULL) STRICT;" \
+    "CREATE INDEX households_village ON households(village_code, registry_no);" \
+    "CREATE TABLE members (" \
+    "  id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id)," \
+    "  position INTEGER NOT NULL, name TEXT NOT NULL, id_number TEXT NOT NULL UNIQUE," \
+    "  relation TEXT NOT NULL, sex TEXT NOT NULL, birth_year INTEGER NOT NULL," \
+    "  labour TEXT NOT NULL, health TEXT NOT NULL, disability_grade INTEGER NOT NULL," \
+    "  school TEXT NOT NULL, medical_insurance INTEGER NOT NULL, employment TEXT NOT NULL," \
+    "  employment_stable INTEGER, updated_hlc INTEGER NOT NULL) STRICT;" \
+    "CREATE INDEX members_household ON members(household_id, position);" \
+    "CREATE TABLE visits (" \
+    "  id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id)," \
+    "  visited_on TEXT NOT NULL, officer TEXT NOT NULL, household_size INTEGER NOT NULL," \
+    "  wages INTEGER NOT NULL, operating INTEGER NOT NULL, property INTEGER NOT NULL," \
+    "  transfer INTEGER NOT NULL, medical INTEGER NOT NULL, education INTEGER NOT NULL," \
+    "  disaster INTEGER NOT NULL, shocks INTEGER NOT NULL, guarantees_met INTEGER NOT NULL," \
+    "  lat_microdeg INTEGER, lon_microdeg INTEGER, notes TEXT NOT NULL," \
+    "  supersedes TEXT REFERENCES visits(id), hlc INTEGER NOT NULL) STRICT;" \
+    "CREATE INDEX visits_household ON visits(household_id, visited_on, hlc);" \
+    "CREATE INDEX visits_supersedes ON visits(supersedes) WHERE supersedes IS NOT NULL;" \
+    "CREATE TABLE field_versions (" \
+    "  entity_id TEXT NOT NULL, field TEXT NOT NULL, hlc INTEGER NOT NULL," \
+    "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
+
+/* ---- statements ------------------------------------------------------------ */
+
+#define HH_SQLCACHE_SLOTS 64
+
+typedef struct hh_sqlcache {
+    sqlite3 *db;
+    struct { const char *sql; sqlite3_stmt *st; } slot[HH_SQLCACHE_SLOTS];
+} hh_sqlcache;
+
+void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db);
+
+/* Finalize every cached statement (the connection stays open). */
+void hh_sqlcache_free(hh_sqlcache *c);
+
+/* The prepared statement for sql, reset and unbound, cached by the address of
+ * the string (every caller passes a static string). NULL on error. */
+sqlite3_stmt *hh_sql(hh_sqlcache *c, const char *sql);
+
+void hh_sql_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Binds NULL for NULL or "". */
+void hh_sql_bind_optional(sqlite3_stmt *st, int i, const char *v);
+/* Copy text column i into dst (cap bytes); HH_ECORRUPT if it does not fit. */
+hh_err hh_sql_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
+hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out);
+/* Step a statement that returns no rows, and reset it. */
+hh_err hh_sql_done(sqlite3_stmt *st);
+
+/* Run sql with ?1 bound to param (NULL binds NULL) on a private statement (so
+ * callbacks may use cached ones), calling row(st, ctx, &stop) for each row until
+ * it fails or sets stop. */
+typedef hh_err (*hh_sql_row_fn)(sqlite3_stmt *st, void *ctx, int *stop);
+hh_err hh_sql_each_row(sqlite3 *db, const char *sql, const char *param, hh_sql_row_fn row,
+                       void *ctx);
+
+/* ---- records ---------------------------------------------------------------- */
+
+#define VISIT_COLS \
+    "id, household_id, visited_on, officer, household_size, wages, operating, property," \
+    " transfer, medical, education, disaster, shocks, guarantees_met, lat_microdeg," \
+    " lon_microdeg, notes, supersedes, hlc"
+
+/* A household by id (by_id) or registry number, with its members. */
+hh_err hh_records_household_get(hh_sqlcache *c, const char *key, int by_id, hh_household *out);
+/* Insert (is_new) or update a household's own fields (not its members). */
+hh_err hh_records_household_write(hh_sqlcache *c, const hh_household *h, int is_new, uint64_t hlc);
+
+/* Read a member row in the column order of members (id .. employment_stable). */
+hh_err hh_records_read_member(sqlite3_stmt *st, hh_member *m);
+hh_err hh_records_member_get(hh_sqlcache *c, const char *member_id, hh_member *out,
+                             char household_id[HH_UUID_LEN + 1]);
+/* Insert or update member m of household_id at position. */
+hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int position,
+                               const hh_member *m, uint64_t hlc);
+hh_err hh_records_member_delete(hh_sqlcache *c, const char *member_id);
+/* Who holds id_number: member and household ids, both "" when nobody. */
+hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number,
+                                  char member_id[HH_UUID_LEN + 1],
+                                  char household_id[HH_UUID_LEN + 1]);
+
+/* Read a visit row in the column order of VISIT_COLS; it must validate. */
+hh_err hh_records_read_visit(sqlite3_stmt *st, hh_visit *v);
+hh_err hh_records_visit_get(hh_sqlcache *c, const char *id, hh_visit *out);
+hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v);
+/* Same content, ignoring the id and the stamp. */
+int hh_records_visit_same(const hh_visit *a, const hh_visit *b);
+/* Put into id the id of a stored visit of v's household with v's content, if any. */
+hh_err hh_records_visit_find_same(hh_sqlcache *c, const hh_visit *v, char id[HH_UUID_LEN + 1]);
+/* The latest two visits no other visit supersedes, newest first. */
+hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_visit out[2],
+                                int *count);
+
+/* The tier of a household from its stored members and latest visits. *found is
+ * 0 when it has no visit (or no size to divide by): no tier, not a wrong one. */
+hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
+                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1], int *found);
+
+/* The version (HLC) of one field; 0 when never set. */
+hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const char *field,
+                                uint64_t *out);
+hh_err hh_records_field_version_set(hh_sqlcache *c, const char *entity_id, const char *field,
+                                    uint64_t hlc);
+
+typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
+typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
+
+/* Each household (of `village`, or all), by village, registry number, id; a
+ * non-zero return from cb stops. */
+hh_err hh_records_each_household(hh_sqlcache *c, const char *village, hh_household_cb cb, void *ctx);
+/* Each visit of household_id (all when NULL), oldest first. */
+hh_err hh_records_each_visit(hh_sqlcache *c, const char *household_id, hh_visit_cb cb, void *ctx);
+
+#endif
