@@ -55,48 +55,6 @@ static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
     return hh_diag_fail(d, HH_EDB, "database", "%s: %s", what, sqlite3_errmsg(db));
 }
 
-static int user_version(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    int v = -1;
-
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-hh_err hh_store_migrate(sqlite3 *db, const char *const *list, int count, hh_diag *d)
-{
-    int v = user_version(db);
-    char sql[48];
-
-    if (v < 0)
-        return db_fail(db, d, "cannot read the schema version");
-    if (v > count)
-        return hh_diag_fail(d, HH_ESCHEMA, "database",
-                            "schema version %d is newer than this hearth (%d): update hearth",
-                            v, count);
-    for (; v < count; v++) {
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-            return db_fail(db, d, "cannot start a migration");
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(db, list[v], NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "migration to version %d failed: %s",
-                                      v + 1, sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return ret;
-        }
-        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return db_fail(db, d, "cannot commit a migration");
-        }
-    }
-    return HH_OK;
-}
-
 /* ---- connection and statements -------------------------------------------------- */
 
 struct hh_store {
@@ -246,7 +204,7 @@ hh_err hh_store_create(const char *path, hh_store **out, hh_diag *d)
         return hh_diag_fail(d, HH_EIO, "db", "cannot create the directory for %s", path);
     if ((ret = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s, d)) != HH_OK)
         return ret;
-    if ((ret = hh_store_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, d)) != HH_OK)
+    if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK)
         goto cleanup;
     if ((ret = new_uuid(device_id)) != HH_OK)
         goto cleanup;
@@ -294,7 +252,7 @@ hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
                             "no device database at %s (run `hearth init` first)", path);
     if ((ret = connect(path, SQLITE_OPEN_READWRITE, &s, d)) != HH_OK)
         return ret;
-    if ((ret = hh_store_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, d)) != HH_OK ||
+    if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK ||
         (ret = load_identity(s, d)) != HH_OK)
         goto cleanup;
     *out = s;
@@ -993,7 +951,7 @@ hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
     memset(out, 0, sizeof *out);
     memcpy(out->device_id, s->device_id, sizeof out->device_id);
     out->device_epoch = s->device_epoch;
-    out->schema_version = user_version(s->db);
+    out->schema_version = hh_sql_user_version(s->db);
     memcpy(out->rulebook_version, s->rules.version, sizeof out->rulebook_version);
     if ((ret = meta_get_u64(s, "next_seq", &out->next_seq)) != HH_OK)
         return ret;

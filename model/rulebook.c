@@ -1,6 +1,8 @@
 /* model/rulebook.c — the rulebook parser (format in model/default.rulebook). */
 #include "rulebook.h"
 
+#include "kv.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -36,18 +38,6 @@ static const key_spec keys[] = {
     { "no_labour_capacity.tier",          KEY_TIER,    AT(no_labour_capacity_tier), 0, 0 },
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
-
-static const char *trim(char *s)
-{
-    char *end;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    end = s + strlen(s);
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        *--end = '\0';
-    return s;
-}
 
 /* A decimal integer in [min, max] with nothing after it. */
 static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -106,60 +96,45 @@ static hh_err set_value(const key_spec *k, const char *value, hh_rulebook *out,
     return HH_EPARSE;
 }
 
+typedef struct parse_state {
+    hh_rulebook *out;
+    int seen[KEY_COUNT];      /* line number where each key was set */
+} parse_state;
+
+static hh_err take_setting(void *ctx, const char *key, const char *value, int line_no,
+                           const char *where, hh_diag *d)
+{
+    parse_state *p = ctx;
+    size_t k;
+    hh_err ret;
+
+    for (k = 0; k < KEY_COUNT; k++)
+        if (strcmp(keys[k].name, key) == 0)
+            break;
+    if (k == KEY_COUNT)
+        return hh_diag_fail(d, HH_EPARSE, where, "unknown key '%.64s'", key);
+    if (p->seen[k])
+        return hh_diag_fail(d, HH_EPARSE, where, "'%s' is set twice (first on line %d)",
+                            keys[k].name, p->seen[k]);
+    if ((ret = set_value(&keys[k], value, p->out, where, d)) != HH_OK)
+        return ret;
+    p->seen[k] = line_no;
+    return HH_OK;
+}
+
 hh_err hh_rulebook_parse(const char *text, size_t len, hh_rulebook *out, hh_diag *d)
 {
-    int seen[KEY_COUNT] = { 0 };
-    char line[HH_RULEBOOK_LINE_MAX + 2];
-    char where[32];
-    size_t pos = 0;
-    int line_no = 0;
+    parse_state p = { .out = out };
     hh_err ret;
 
     memset(out, 0, sizeof *out);
-    if (len > HH_RULEBOOK_TEXT_MAX)
-        return hh_diag_fail(d, HH_ERANGE, "rulebook", "is %zu bytes, more than %d",
-                            len, HH_RULEBOOK_TEXT_MAX);
-    if (memchr(text, '\0', len))
-        return hh_diag_fail(d, HH_EPARSE, "rulebook", "contains a NUL byte");
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t line_len = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        char *eq;
-        const char *key, *value;
-        size_t k;
-
-        line_no++;
-        snprintf(where, sizeof where, "line %d", line_no);
-        if (line_len > HH_RULEBOOK_LINE_MAX)
-            return hh_diag_fail(d, HH_EPARSE, where, "is longer than %d bytes",
-                                HH_RULEBOOK_LINE_MAX);
-        memcpy(line, text + pos, line_len);
-        line[line_len] = '\0';
-        pos += line_len + (nl ? 1 : 0);
-
-        key = trim(line);
-        if (key[0] == '\0' || key[0] == '#')
-            continue;
-        eq = strchr(key, '=');
-        if (!eq)
-            return hh_diag_fail(d, HH_EPARSE, where, "expected 'key = value'");
-        *eq = '\0';
-        value = trim(eq + 1);
-        key = trim((char *)key);
-        for (k = 0; k < KEY_COUNT; k++)
-            if (strcmp(keys[k].name, key) == 0)
-                break;
-        if (k == KEY_COUNT)
-            return hh_diag_fail(d, HH_EPARSE, where, "unknown key '%.64s'", key);
-        if (seen[k])
-            return hh_diag_fail(d, HH_EPARSE, where, "'%s' is set twice (first on line %d)",
-                                keys[k].name, seen[k]);
-        if ((ret = set_value(&keys[k], value, out, where, d)) != HH_OK)
-            return ret;
-        seen[k] = line_no;
+    if ((ret = hh_kv_parse(text, len, HH_RULEBOOK_TEXT_MAX, take_setting, &p, d)) != HH_OK) {
+        if (d && strcmp(d->field, "file") == 0)
+            memcpy(d->field, "rulebook", sizeof "rulebook");
+        return ret;
     }
     for (size_t k = 0; k < KEY_COUNT; k++)
-        if (!seen[k])
+        if (!p.seen[k])
             return hh_diag_fail(d, HH_EPARSE, keys[k].name, "is missing from the rulebook");
     if (out->red_below_yuan > out->orange_below_yuan ||
         out->orange_below_yuan > out->yellow_below_yuan)

@@ -25,7 +25,6 @@ extern const hh_enum_names hh_tier_names;
 
 #define HH_RULEBOOK_VERSION_MAX 64
 #define HH_RULEBOOK_TEXT_MAX    16384
-#define HH_RULEBOOK_LINE_MAX    256
 
 typedef struct hh_rulebook {
     char version[HH_RULEBOOK_VERSION_MAX + 1];

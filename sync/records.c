@@ -439,6 +439,53 @@ static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
     return ret;
 }
 
+int hh_sql_user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+hh_err hh_sql_migrate(sqlite3 *db, const char *const *list, int count, const char *program,
+                      hh_diag *d)
+{
+    int v = hh_sql_user_version(db);
+    char sql[48];
+
+    if (v < 0)
+        return hh_diag_fail(d, HH_EDB, "database", "cannot read the schema version: %s",
+                            sqlite3_errmsg(db));
+    if (v > count)
+        return hh_diag_fail(d, HH_ESCHEMA, "database",
+                            "schema version %d is newer than this %s (%d): update %s",
+                            v, program, count, program);
+    for (; v < count; v++) {
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return hh_diag_fail(d, HH_EDB, "database", "cannot start a migration: %s",
+                                sqlite3_errmsg(db));
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, list[v], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "migration to version %d failed: %s",
+                                      v + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ret;
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot commit a migration: %s",
+                                      sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return ret;
+        }
+    }
+    return HH_OK;
+}
+
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
 {
     memset(c, 0, sizeof *c);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "model/diag.h"
 #include "model/record.h"
 #include "model/rulebook.h"
 #include "model/tier.h"
@@ -45,6 +46,18 @@
     "CREATE TABLE field_versions (" \
     "  entity_id TEXT NOT NULL, field TEXT NOT NULL, hlc INTEGER NOT NULL," \
     "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
+
+/* ---- schema ------------------------------------------------------------------ */
+
+/* PRAGMA user_version, or -1 if it cannot be read. */
+int hh_sql_user_version(sqlite3 *db);
+
+/* Bring db from its user_version to `count` by running migrations[v] for each
+ * missing version v (migrations[0] makes version 1), each in its own transaction
+ * with the version bump. A database newer than count is HH_ESCHEMA ("update
+ * <program>"); a failing migration is rolled back whole and reported in d. */
+hh_err hh_sql_migrate(sqlite3 *db, const char *const *migrations, int count, const char *program,
+                      hh_diag *d);
 
 /* ---- statements ------------------------------------------------------------ */
 

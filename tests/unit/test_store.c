@@ -153,9 +153,9 @@ static void migrations_step_and_roll_back(void **state)
     (void)f;
     snprintf(path, sizeof path, "%s/migrate.db", f->dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(hh_store_migrate(db, steps, 1, &d), HH_OK);
+    assert_int_equal(hh_sql_migrate(db, steps, 1, "test", &d), HH_OK);
     /* Step 2 fails half way: its table must not exist, the version stays 1. */
-    assert_int_equal(hh_store_migrate(db, steps, 3, &d), HH_EDB);
+    assert_int_equal(hh_sql_migrate(db, steps, 3, "test", &d), HH_EDB);
     assert_non_null(strstr(d.message, "version 2"));
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
                      " (SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b', 'c'))",
@@ -167,7 +167,7 @@ static void migrations_step_and_roll_back(void **state)
     assert_int_equal(version, 1);
     assert_int_equal(tables, 1);
     /* Running the first step again is a no-op. */
-    assert_int_equal(hh_store_migrate(db, steps, 1, &d), HH_OK);
+    assert_int_equal(hh_sql_migrate(db, steps, 1, "test", &d), HH_OK);
     sqlite3_close(db);
 }
 

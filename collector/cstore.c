@@ -1,0 +1,781 @@
+/* collector/cstore.c — the collector's database (see cstore.h). */
+#include "cstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+
+#include "model/buf.h"
+#include "model/validate.h"
+#include "platform/platform.h"
+
+#define CSTORE_SCHEMA_VERSION 1
+
+static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+    HH_RECORDS_SCHEMA
+    "CREATE TABLE field_owners ("
+    "  entity_id TEXT NOT NULL, field TEXT NOT NULL, device_id TEXT NOT NULL,"
+    "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
+    "ALTER TABLE households ADD COLUMN change_no INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE devices ("
+    "  id TEXT PRIMARY KEY, officer TEXT NOT NULL, villages TEXT NOT NULL,"
+    "  cert_sha256 TEXT NOT NULL DEFAULT '', enrolled_ms INTEGER NOT NULL DEFAULT 0,"
+    "  revoked_ms INTEGER NOT NULL DEFAULT 0, last_seen_ms INTEGER NOT NULL DEFAULT 0,"
+    "  acked_seq INTEGER NOT NULL DEFAULT 0) STRICT;"
+    "CREATE TABLE enrol_codes ("
+    "  code_sha256 TEXT PRIMARY KEY, officer TEXT NOT NULL, villages TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used_ms INTEGER,"
+    "  device_id TEXT) STRICT;"
+    "CREATE TABLE rulebooks ("
+    "  version TEXT PRIMARY KEY, text TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  current INTEGER NOT NULL DEFAULT 0) STRICT;"
+    "CREATE TABLE tiers ("
+    "  household_id TEXT PRIMARY KEY REFERENCES households(id),"
+    "  tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4), reasons TEXT NOT NULL,"
+    "  rulebook TEXT NOT NULL, last_visit_on TEXT, per_capita_yuan INTEGER,"
+    "  review TEXT NOT NULL DEFAULT 'computed'"
+    "    CHECK (review IN ('computed', 'verified', 'intervening', 'released')),"
+    "  change_no INTEGER NOT NULL, computed_ms INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX tiers_change ON tiers(change_no);"
+    "CREATE TABLE applied ("
+    "  device_id TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL,"
+    "  reject_reason INTEGER NOT NULL, detail TEXT NOT NULL, entity TEXT NOT NULL,"
+    "  entity_id TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (device_id, seq)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE conflicts ("
+    "  id INTEGER PRIMARY KEY, entity_id TEXT NOT NULL, field TEXT NOT NULL,"
+    "  kept_value TEXT NOT NULL, kept_hlc INTEGER NOT NULL, kept_device TEXT NOT NULL,"
+    "  other_value TEXT NOT NULL, other_hlc INTEGER NOT NULL, other_device TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL, resolved_ms INTEGER) STRICT;"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+    "  device_id TEXT, detail TEXT NOT NULL) STRICT;"
+    "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "INSERT INTO meta (key, value) VALUES ('next_change', '1');",
+};
+
+struct hh_cstore {
+    sqlite3 *db;
+    hh_sqlcache sql;
+    int in_tx;
+    hh_rulebook rules;         /* the rulebook in force, parsed once */
+};
+
+hh_sqlcache *hh_cstore_sql(hh_cstore *s)
+{
+    return &s->sql;
+}
+
+static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
+{
+    hh_cstore *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    if (!s)
+        return HH_ENOMEM;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                            "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+        hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s: %s", path,
+                                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        free(s);
+        return ret;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    hh_sqlcache_init(&s->sql, s->db);
+    *out = s;
+    return HH_OK;
+}
+
+static hh_err migrate(hh_cstore *s, hh_diag *d)
+{
+    return hh_sql_migrate(s->db, migrations, CSTORE_SCHEMA_VERSION, "hearthd", d);
+}
+
+hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d)
+{
+    const char *text = hh_rulebook_default_text();
+    hh_err ret;
+
+    if (hh_platform_exists(path))
+        return hh_diag_fail(d, HH_EEXIST, "database", "%s already exists", path);
+    if ((ret = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, out, d)) != HH_OK)
+        return ret;
+    if ((ret = migrate(*out, d)) != HH_OK ||
+        (ret = hh_cstore_rulebook_set(*out, text, strlen(text), d)) != HH_OK) {
+        hh_cstore_close(*out);
+        *out = NULL;
+        hh_platform_remove(path);
+    }
+    return ret;
+}
+
+hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d)
+{
+    hh_err ret;
+
+    if (!hh_platform_exists(path))
+        return hh_diag_fail(d, HH_ENOTFOUND, "database",
+                            "no collector database at %s (run `hearthd init` first)", path);
+    if ((ret = connect(path, SQLITE_OPEN_READWRITE, out, d)) != HH_OK)
+        return ret;
+    if ((ret = migrate(*out, d)) != HH_OK ||
+        (ret = hh_cstore_rulebook(*out, &(*out)->rules, NULL, 0)) != HH_OK) {
+        if (ret == HH_ECORRUPT)
+            hh_diag_fail(d, ret, "database", "the stored rulebook does not parse");
+        hh_cstore_close(*out);
+        *out = NULL;
+    }
+    return ret;
+}
+
+void hh_cstore_close(hh_cstore *s)
+{
+    if (!s)
+        return;
+    if (s->in_tx)
+        hh_cstore_rollback(s);
+    hh_sqlcache_free(&s->sql);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+hh_err hh_cstore_begin(hh_cstore *s)
+{
+    if (s->in_tx || sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    s->in_tx = 1;
+    return HH_OK;
+}
+
+hh_err hh_cstore_commit(hh_cstore *s)
+{
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        hh_cstore_rollback(s);
+        return HH_EDB;
+    }
+    s->in_tx = 0;
+    return HH_OK;
+}
+
+void hh_cstore_rollback(hh_cstore *s)
+{
+    if (s->in_tx)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+/* ---- villages -------------------------------------------------------------------- */
+
+hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], hh_diag *d)
+{
+    size_t used = 0;
+    int count = 0;
+    const char *p = text;
+
+    out[0] = '\0';
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char code[HH_VILLAGE_CODE_LEN + 1];
+        if (n != HH_VILLAGE_CODE_LEN)
+            return hh_diag_fail(d, HH_EINVAL, "villages", "each village code must be 12 digits");
+        memcpy(code, p, n);
+        code[n] = '\0';
+        if (hh_validate_village_code(code, d) != HH_OK)
+            return hh_diag_fail(d, HH_EINVAL, "villages", "'%s' is not a village code", code);
+        if (++count > HH_VILLAGES_MAX)
+            return hh_diag_fail(d, HH_ERANGE, "villages", "at most %d villages", HH_VILLAGES_MAX);
+        if (!hh_villages_contain(out, code)) {
+            used += (size_t)snprintf(out + used, HH_VILLAGES_TEXT_MAX + 1 - used, "%s%s",
+                                     used ? "," : "", code);
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (count == 0)
+        return hh_diag_fail(d, HH_EINVAL, "villages", "give at least one village code");
+    return HH_OK;
+}
+
+int hh_villages_contain(const char *villages, const char *village)
+{
+    size_t n = strlen(village);
+
+    if (n != HH_VILLAGE_CODE_LEN)
+        return 0;
+    for (const char *p = villages; *p; ) {
+        size_t len = strcspn(p, ",");
+        if (len == n && memcmp(p, village, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* ---- devices and codes ------------------------------------------------------------ */
+
+static void code_digest(const char *code, char hex[65])
+{
+    unsigned char hash[32];
+
+    mbedtls_sha256((const unsigned char *)code, strlen(code), hash, 0);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+}
+
+hh_err hh_cstore_code_add(hh_cstore *s, const char *code, const char *officer,
+                          const char *villages, uint64_t expires_ms)
+{
+    static const char sql[] =
+        "INSERT INTO enrol_codes (code_sha256, officer, villages, created_ms, expires_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char digest[65];
+
+    if (!st)
+        return HH_EDB;
+    code_digest(code, digest);
+    hh_sql_bind_text(st, 1, digest);
+    hh_sql_bind_text(st, 2, officer);
+    hh_sql_bind_text(st, 3, villages);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)hh_platform_wall_ms());
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)expires_ms);
+    return hh_sql_done(st);
+}
+
+static hh_err read_device(sqlite3_stmt *st, hh_device *out)
+{
+    memset(out, 0, sizeof *out);
+    if (hh_sql_col_text(st, 0, out->id, sizeof out->id) != HH_OK ||
+        hh_sql_col_text(st, 1, out->officer, sizeof out->officer) != HH_OK ||
+        hh_sql_col_text(st, 2, out->villages, sizeof out->villages) != HH_OK ||
+        hh_sql_col_text(st, 3, out->cert_sha256, sizeof out->cert_sha256) != HH_OK)
+        return HH_ECORRUPT;
+    out->enrolled_ms = (uint64_t)sqlite3_column_int64(st, 4);
+    out->revoked_ms = (uint64_t)sqlite3_column_int64(st, 5);
+    out->last_seen_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    out->acked_seq = (uint64_t)sqlite3_column_int64(st, 7);
+    return HH_OK;
+}
+
+#define DEVICE_COLS "id, officer, villages, cert_sha256, enrolled_ms, revoked_ms, last_seen_ms, acked_seq"
+
+hh_err hh_cstore_device_get(hh_cstore *s, const char *id, hh_device *out)
+{
+    static const char sql[] = "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    ret = rc == SQLITE_ROW ? read_device(st, out) : rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_id,
+                             const char *cert_sha256, uint64_t now_ms, hh_device *out)
+{
+    static const char find[] =
+        "SELECT officer, villages, expires_ms, used_ms FROM enrol_codes WHERE code_sha256 = ?1";
+    static const char spend[] =
+        "UPDATE enrol_codes SET used_ms = ?2, device_id = ?3 WHERE code_sha256 = ?1";
+    static const char enrol[] =
+        "INSERT INTO devices (id, officer, villages, cert_sha256, enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (id) DO UPDATE SET officer = excluded.officer, villages = excluded.villages,"
+        " cert_sha256 = excluded.cert_sha256, enrolled_ms = excluded.enrolled_ms, revoked_ms = 0";
+    sqlite3_stmt *st = hh_sql(&s->sql, find);
+    char digest[65], officer[HH_OFFICER_MAX + 1], villages[HH_VILLAGES_TEXT_MAX + 1];
+    uint64_t expires_ms;
+    int used, rc;
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    code_digest(code, digest);
+    hh_sql_bind_text(st, 1, digest);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+    }
+    ret = hh_sql_col_text(st, 0, officer, sizeof officer);
+    if (ret == HH_OK)
+        ret = hh_sql_col_text(st, 1, villages, sizeof villages);
+    expires_ms = (uint64_t)sqlite3_column_int64(st, 2);
+    used = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    sqlite3_reset(st);
+    if (ret != HH_OK)
+        return ret;
+    if (used)
+        return HH_EEXIST;
+    if (now_ms > expires_ms)
+        return HH_ERANGE;
+    if (!(st = hh_sql(&s->sql, spend)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, digest);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    hh_sql_bind_text(st, 3, device_id);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(&s->sql, enrol)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    hh_sql_bind_text(st, 2, officer);
+    hh_sql_bind_text(st, 3, villages);
+    hh_sql_bind_text(st, 4, cert_sha256);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return hh_cstore_device_get(s, device_id, out);
+}
+
+hh_err hh_cstore_device_revoke(hh_cstore *s, const char *id, uint64_t now_ms)
+{
+    static const char sql[] = "UPDATE devices SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(s->db) == 1 ? HH_OK : HH_ENOTFOUND;
+}
+
+hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms)
+{
+    static const char sql[] =
+        "UPDATE devices SET last_seen_ms = ?2, acked_seq = max(acked_seq, ?3) WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)acked_seq);
+    return hh_sql_done(st);
+}
+
+typedef struct device_rows {
+    hh_device_cb cb;
+    void *ctx;
+} device_rows;
+
+static hh_err device_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    device_rows *r = ctx;
+    hh_device dev;
+    hh_err ret = read_device(st, &dev);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &dev);
+    return ret;
+}
+
+hh_err hh_cstore_each_device(hh_cstore *s, hh_device_cb cb, void *ctx)
+{
+    static const char sql[] = "SELECT " DEVICE_COLS " FROM devices WHERE ?1 IS NULL ORDER BY enrolled_ms, id";
+    device_rows r = { cb, ctx };
+
+    return hh_sql_each_row(s->db, sql, NULL, device_row, &r);
+}
+
+/* ---- rulebooks -------------------------------------------------------------------- */
+
+hh_err hh_cstore_rulebook(hh_cstore *s, hh_rulebook *out, char *text, size_t cap)
+{
+    static const char sql[] = "SELECT text FROM rulebooks WHERE current = 1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char buf[HH_RULEBOOK_TEXT_MAX + 1];
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    ret = sqlite3_step(st) == SQLITE_ROW ? hh_sql_col_text(st, 0, buf, sizeof buf) : HH_ECORRUPT;
+    sqlite3_reset(st);
+    if (ret != HH_OK)
+        return ret;
+    if (hh_rulebook_parse(buf, strlen(buf), out, NULL) != HH_OK)
+        return HH_ECORRUPT;
+    if (text) {
+        if (strlen(buf) >= cap)
+            return HH_ERANGE;
+        memcpy(text, buf, strlen(buf) + 1);
+    }
+    return HH_OK;
+}
+
+static int collect_household(void *ctx, const hh_household *h)
+{
+    hh_buf *ids = ctx;
+
+    return hh_buf_append(ids, h->id, sizeof h->id) != HH_OK;
+}
+
+hh_err hh_cstore_rulebook_set(hh_cstore *s, const char *text, size_t len, hh_diag *d)
+{
+    static const char clear[] = "UPDATE rulebooks SET current = 0";
+    static const char put[] =
+        "INSERT INTO rulebooks (version, text, created_ms, current) VALUES (?1, ?2, ?3, 1)"
+        " ON CONFLICT (version) DO UPDATE SET current = 1 WHERE text = excluded.text";
+    hh_rulebook rules;
+    sqlite3_stmt *st;
+    hh_buf ids;
+    char *copy;
+    hh_err ret;
+
+    if ((ret = hh_rulebook_parse(text, len, &rules, d)) != HH_OK)
+        return ret;
+    if (!(copy = malloc(len + 1)))
+        return HH_ENOMEM;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    hh_buf_init(&ids, 1u << 30);
+    if ((ret = hh_cstore_begin(s)) != HH_OK)
+        goto cleanup;
+    ret = HH_EDB;
+    if (!(st = hh_sql(&s->sql, clear)) || hh_sql_done(st) != HH_OK || !(st = hh_sql(&s->sql, put)))
+        goto rollback;
+    hh_sql_bind_text(st, 1, rules.version);
+    hh_sql_bind_text(st, 2, copy);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)hh_platform_wall_ms());
+    if (hh_sql_done(st) != HH_OK)
+        goto rollback;
+    if (sqlite3_changes(s->db) != 1) {
+        ret = hh_diag_fail(d, HH_ECONFLICT, "version",
+                           "'%s' is already in use with other content: give the new rulebook a new version",
+                           rules.version);
+        goto rollback;
+    }
+    /* Every tier is judged again under the new rulebook. */
+    s->rules = rules;
+    if ((ret = hh_records_each_household(&s->sql, NULL, collect_household, &ids)) != HH_OK)
+        goto rollback;
+    for (size_t off = 0; off + HH_UUID_LEN < ids.len; off += HH_UUID_LEN + 1)
+        if ((ret = hh_cstore_tier_recompute(s, ids.data + off)) != HH_OK)
+            goto rollback;
+    if ((ret = hh_cstore_audit(s, "rulebook", NULL, rules.version)) != HH_OK)
+        goto rollback;
+    ret = hh_cstore_commit(s);
+    goto cleanup;
+rollback:
+    hh_cstore_rollback(s);
+    hh_cstore_rulebook(s, &s->rules, NULL, 0);   /* back to the one in force */
+cleanup:
+    hh_buf_free(&ids);
+    free(copy);
+    return ret;
+}
+
+/* ---- sync bookkeeping ---------------------------------------------------------------- */
+
+hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_applied *out)
+{
+    static const char sql[] =
+        "SELECT digest, reject_reason, detail FROM applied WHERE device_id = ?1 AND seq = ?2";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret = HH_OK;
+
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != 32)
+            ret = HH_ECORRUPT;
+        else
+            memcpy(out->digest, sqlite3_column_blob(st, 0), 32);
+        out->found = 1;
+        out->reject_reason = sqlite3_column_int(st, 1);
+        if (ret == HH_OK)
+            ret = hh_sql_col_text(st, 2, out->detail, sizeof out->detail);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
+                             const uint8_t digest[32], int reject_reason, const char *detail,
+                             const char *entity, const char *entity_id, uint64_t now_ms)
+{
+    static const char sql[] =
+        "INSERT INTO applied (device_id, seq, digest, reject_reason, detail, entity, entity_id, at_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    sqlite3_bind_blob(st, 3, digest, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, reject_reason);
+    hh_sql_bind_text(st, 5, detail);
+    hh_sql_bind_text(st, 6, entity);
+    hh_sql_bind_text(st, 7, entity_id);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)now_ms);
+    return hh_sql_done(st);
+}
+
+hh_err hh_cstore_audit(hh_cstore *s, const char *kind, const char *device_id, const char *detail)
+{
+    static const char sql[] =
+        "INSERT INTO audit (at_ms, kind, device_id, detail) VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)hh_platform_wall_ms());
+    hh_sql_bind_text(st, 2, kind);
+    hh_sql_bind_optional(st, 3, device_id);
+    hh_sql_bind_text(st, 4, detail);
+    return hh_sql_done(st);
+}
+
+hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out)
+{
+    static const char sql[] =
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'next_change'"
+        " RETURNING CAST(value AS INTEGER) - 1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret = HH_EDB;
+
+    if (!st)
+        return HH_EDB;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
+        ret = HH_OK;
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
+{
+    static const char current[] = "SELECT tier, review FROM tiers WHERE household_id = ?1";
+    static const char upsert[] =
+        "INSERT INTO tiers (household_id, tier, reasons, rulebook, last_visit_on, per_capita_yuan,"
+        " review, change_no, computed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'computed', ?7, ?8)"
+        " ON CONFLICT (household_id) DO UPDATE SET tier = excluded.tier, reasons = excluded.reasons,"
+        " rulebook = excluded.rulebook, last_visit_on = excluded.last_visit_on,"
+        " per_capita_yuan = excluded.per_capita_yuan,"
+        " review = CASE WHEN tiers.tier = excluded.tier THEN tiers.review ELSE 'computed' END,"
+        " change_no = excluded.change_no, computed_ms = excluded.computed_ms";
+    hh_tier_result r;
+    char reasons[256], last_visit_on[HH_DATE_LEN + 1], review[16] = "";
+    sqlite3_stmt *st;
+    uint64_t change_no;
+    int found, previous = 0;
+    hh_err ret;
+
+    if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on,
+                                       &found)) != HH_OK)
+        return ret;
+    if (!found)
+        return HH_OK;
+    if (!(st = hh_sql(&s->sql, current)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        previous = sqlite3_column_int(st, 0);
+        hh_sql_col_text(st, 1, review, sizeof review);
+    }
+    sqlite3_reset(st);
+    /* A red household stays flagged until a reviewer releases it. */
+    if (previous == HH_TIER_RED && r.tier != HH_TIER_RED && strcmp(review, "released") != 0)
+        r.tier = HH_TIER_RED;
+    if ((ret = hh_reasons_format(r.reasons, ",", reasons, sizeof reasons)) != HH_OK ||
+        (ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(&s->sql, upsert)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    sqlite3_bind_int(st, 2, (int)r.tier);
+    hh_sql_bind_text(st, 3, reasons);
+    hh_sql_bind_text(st, 4, s->rules.version);
+    hh_sql_bind_text(st, 5, last_visit_on);
+    sqlite3_bind_int64(st, 6, r.per_capita_yuan);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)change_no);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)hh_platform_wall_ms());
+    return hh_sql_done(st);
+}
+
+/* ---- reading tiers, quarantine, conflicts ----------------------------------------------- */
+
+static uint32_t parse_reason_list(const char *text)
+{
+    char copy[256], *save = NULL;
+    uint32_t bits = 0;
+
+    snprintf(copy, sizeof copy, "%s", text);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        bits |= hh_reason_parse(tok);
+    return bits;
+}
+
+typedef struct ctier_rows {
+    const char *villages;
+    int limit, count;
+    hh_ctier_cb cb;
+    void *ctx;
+} ctier_rows;
+
+static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    ctier_rows *r = ctx;
+    hh_ctier t;
+    char reasons[256];
+    int tier = sqlite3_column_int(st, 3);
+
+    memset(&t, 0, sizeof t);
+    if (hh_sql_col_text(st, 0, t.household_id, sizeof t.household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, t.registry_no, sizeof t.registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, t.village_code, sizeof t.village_code) != HH_OK ||
+        hh_sql_col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
+        hh_sql_col_text(st, 5, t.rulebook, sizeof t.rulebook) != HH_OK ||
+        hh_sql_col_text(st, 6, t.review, sizeof t.review) != HH_OK ||
+        hh_sql_col_text(st, 7, t.last_visit_on, sizeof t.last_visit_on) != HH_OK ||
+        tier < HH_TIER_GREEN || tier > HH_TIER_RED)
+        return HH_ECORRUPT;
+    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, t.village_code))
+        return HH_OK;
+    t.tier = (hh_tier)tier;
+    t.reasons = parse_reason_list(reasons);
+    t.per_capita_yuan = sqlite3_column_int64(st, 8);
+    t.change_no = (uint64_t)sqlite3_column_int64(st, 9);
+    *stop = r->cb(r->ctx, &t) || (r->limit > 0 && ++r->count >= r->limit);
+    return HH_OK;
+}
+
+#define CTIER_SELECT \
+    "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook," \
+    " t.review, t.last_visit_on, t.per_capita_yuan, t.change_no" \
+    " FROM tiers t JOIN households h ON h.id = t.household_id"
+
+hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cursor,
+                                 int limit, hh_ctier_cb cb, void *ctx)
+{
+    static const char sql[] = CTIER_SELECT " WHERE t.change_no > CAST(?1 AS INTEGER) ORDER BY t.change_no";
+    ctier_rows r = { villages, limit, 0, cb, ctx };
+    char param[24];
+
+    snprintf(param, sizeof param, "%llu", (unsigned long long)cursor);
+    return hh_sql_each_row(s->db, sql, param, ctier_row, &r);
+}
+
+hh_err hh_cstore_each_tier(hh_cstore *s, const char *village, hh_ctier_cb cb, void *ctx)
+{
+    static const char sql[] = CTIER_SELECT " WHERE ?1 IS NULL OR h.village_code = ?1"
+                              " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
+    ctier_rows r = { NULL, 0, 0, cb, ctx };
+
+    return hh_sql_each_row(s->db, sql, village, ctier_row, &r);
+}
+
+typedef struct quarantine_rows {
+    hh_quarantine_cb cb;
+    void *ctx;
+} quarantine_rows;
+
+static hh_err quarantine_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    quarantine_rows *r = ctx;
+    hh_quarantined q;
+
+    memset(&q, 0, sizeof q);
+    if (hh_sql_col_text(st, 0, q.device_id, sizeof q.device_id) != HH_OK ||
+        hh_sql_col_text(st, 3, q.detail, sizeof q.detail) != HH_OK ||
+        hh_sql_col_text(st, 4, q.entity, sizeof q.entity) != HH_OK ||
+        hh_sql_col_text(st, 5, q.entity_id, sizeof q.entity_id) != HH_OK)
+        return HH_ECORRUPT;
+    q.seq = (uint64_t)sqlite3_column_int64(st, 1);
+    q.reason = sqlite3_column_int(st, 2);
+    q.at_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    *stop = r->cb(r->ctx, &q);
+    return HH_OK;
+}
+
+hh_err hh_cstore_each_quarantined(hh_cstore *s, hh_quarantine_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT device_id, seq, reject_reason, detail, entity, entity_id, at_ms FROM applied"
+        " WHERE reject_reason <> 0 AND ?1 IS NULL ORDER BY at_ms, device_id, seq";
+    quarantine_rows r = { cb, ctx };
+
+    return hh_sql_each_row(s->db, sql, NULL, quarantine_row, &r);
+}
+
+hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c)
+{
+    static const char sql[] =
+        "INSERT INTO conflicts (entity_id, field, kept_value, kept_hlc, kept_device, other_value,"
+        " other_hlc, other_device, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, c->entity_id);
+    hh_sql_bind_text(st, 2, c->field);
+    hh_sql_bind_text(st, 3, c->kept_value);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)c->kept_hlc);
+    hh_sql_bind_text(st, 5, c->kept_device);
+    hh_sql_bind_text(st, 6, c->other_value);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)c->other_hlc);
+    hh_sql_bind_text(st, 8, c->other_device);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)hh_platform_wall_ms());
+    return hh_sql_done(st);
+}
+
+typedef struct conflict_rows {
+    hh_conflict_cb cb;
+    void *ctx;
+} conflict_rows;
+
+static hh_err conflict_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    conflict_rows *r = ctx;
+    hh_conflict c;
+
+    memset(&c, 0, sizeof c);
+    c.id = sqlite3_column_int64(st, 0);
+    if (hh_sql_col_text(st, 1, c.entity_id, sizeof c.entity_id) != HH_OK ||
+        hh_sql_col_text(st, 2, c.field, sizeof c.field) != HH_OK ||
+        hh_sql_col_text(st, 3, c.kept_value, sizeof c.kept_value) != HH_OK ||
+        hh_sql_col_text(st, 5, c.kept_device, sizeof c.kept_device) != HH_OK ||
+        hh_sql_col_text(st, 6, c.other_value, sizeof c.other_value) != HH_OK ||
+        hh_sql_col_text(st, 8, c.other_device, sizeof c.other_device) != HH_OK)
+        return HH_ECORRUPT;
+    c.kept_hlc = (uint64_t)sqlite3_column_int64(st, 4);
+    c.other_hlc = (uint64_t)sqlite3_column_int64(st, 7);
+    c.at_ms = (uint64_t)sqlite3_column_int64(st, 9);
+    *stop = r->cb(r->ctx, &c);
+    return HH_OK;
+}
+
+hh_err hh_cstore_each_conflict(hh_cstore *s, hh_conflict_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id, entity_id, field, kept_value, kept_hlc, kept_device, other_value, other_hlc,"
+        " other_device, at_ms FROM conflicts WHERE ?1 IS NULL ORDER BY id";
+    conflict_rows r = { cb, ctx };
+
+    return hh_sql_each_row(s->db, sql, NULL, conflict_row, &r);
+}

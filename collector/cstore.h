@@ -1,0 +1,148 @@
+/* collector/cstore.h — the collector's database (SQLite, WAL, synchronous=FULL).
+ *
+ * Beside the record tables shared with the devices (sync/records.h) it keeps:
+ * enrolled devices and their one-time enrolment codes (only a SHA-256 of each
+ * code is stored), the rulebooks, the authoritative tiers with their review
+ * state, every applied (device, seq) with a digest of its content (so a replay
+ * is recognised and a changed replay refused), refused changes (quarantine),
+ * field conflicts, and an append-only audit log without personal data.
+ *
+ * Every tier or household change takes the next value of a collector-wide
+ * change number; a device's pull cursor is the last change number it has seen. */
+#ifndef HH_CSTORE_H
+#define HH_CSTORE_H
+
+#include <stdint.h>
+
+#include "model/diag.h"
+#include "model/rulebook.h"
+#include "sync/records.h"
+
+typedef struct hh_cstore hh_cstore;
+
+#define HH_VILLAGES_MAX      64
+#define HH_VILLAGES_TEXT_MAX (HH_VILLAGES_MAX * (HH_VILLAGE_CODE_LEN + 1))
+
+typedef struct hh_device {
+    char id[HH_UUID_LEN + 1];
+    char officer[HH_OFFICER_MAX + 1];
+    char villages[HH_VILLAGES_TEXT_MAX + 1];   /* comma-separated codes */
+    char cert_sha256[65];                      /* hex; "" until enrolled */
+    uint64_t enrolled_ms, revoked_ms, last_seen_ms;
+    uint64_t acked_seq;
+} hh_device;
+
+/* Create the database at path (HH_EEXIST if present) with the default rulebook. */
+hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d);
+/* Open and migrate an existing database. */
+hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d);
+void hh_cstore_close(hh_cstore *s);
+
+hh_err hh_cstore_begin(hh_cstore *s);
+hh_err hh_cstore_commit(hh_cstore *s);
+void hh_cstore_rollback(hh_cstore *s);
+
+/* The record tables, for sync/records.h and collector/merge.c. */
+hh_sqlcache *hh_cstore_sql(hh_cstore *s);
+
+/* ---- devices and enrolment ---------------------------------------------------- */
+
+/* Check and normalise "CODE,CODE,…" (12 digits each, at most HH_VILLAGES_MAX). */
+hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], hh_diag *d);
+/* Is village in the comma-separated list? */
+int hh_villages_contain(const char *villages, const char *village);
+
+/* Record a one-time code for a device of officer in villages, valid until
+ * expires_ms. Only the code's SHA-256 is stored. */
+hh_err hh_cstore_code_add(hh_cstore *s, const char *code, const char *officer,
+                          const char *villages, uint64_t expires_ms);
+
+/* Spend a code for device_id whose certificate has fingerprint cert_sha256:
+ * HH_ENOTFOUND (no such code), HH_EEXIST (already used), HH_ERANGE (expired).
+ * On HH_OK the device is enrolled (or re-enrolled) and out describes it. */
+hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_id,
+                             const char *cert_sha256, uint64_t now_ms, hh_device *out);
+
+hh_err hh_cstore_device_get(hh_cstore *s, const char *id, hh_device *out);
+hh_err hh_cstore_device_revoke(hh_cstore *s, const char *id, uint64_t now_ms);
+hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms);
+typedef int (*hh_device_cb)(void *ctx, const hh_device *dev);
+hh_err hh_cstore_each_device(hh_cstore *s, hh_device_cb cb, void *ctx);
+
+/* ---- rulebooks ----------------------------------------------------------------- */
+
+/* The rulebook in force and its text (text may be NULL). */
+hh_err hh_cstore_rulebook(hh_cstore *s, hh_rulebook *out, char *text, size_t cap);
+/* Parse and make text the rulebook in force; recomputes every tier. */
+hh_err hh_cstore_rulebook_set(hh_cstore *s, const char *text, size_t len, hh_diag *d);
+
+/* ---- sync bookkeeping --------------------------------------------------------------- */
+
+typedef struct hh_applied {
+    int found;
+    uint8_t digest[32];
+    int reject_reason;           /* 0: applied; else a RejectReason */
+    char detail[160];
+} hh_applied;
+
+hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_applied *out);
+hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
+                             const uint8_t digest[32], int reject_reason, const char *detail,
+                             const char *entity, const char *entity_id, uint64_t now_ms);
+
+/* Append to the audit log. detail must hold no personal data. */
+hh_err hh_cstore_audit(hh_cstore *s, const char *kind, const char *device_id, const char *detail);
+
+/* The next change number (for households and tiers touched now). */
+hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out);
+
+/* Recompute the authoritative tier of a household; a red tier that is not yet
+ * released stays red (DESIGN 2: released by a reviewer only). */
+hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id);
+
+typedef struct hh_ctier {
+    char household_id[HH_UUID_LEN + 1];
+    char registry_no[HH_REGISTRY_NO_MAX + 1];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    uint32_t reasons;
+    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
+    char review[16];
+    char last_visit_on[HH_DATE_LEN + 1];
+    int64_t per_capita_yuan;
+    uint64_t change_no;
+} hh_ctier;
+
+typedef int (*hh_ctier_cb)(void *ctx, const hh_ctier *t);
+/* Tiers changed after cursor in the given villages ("" or NULL: all), by
+ * change number, at most limit (0: no limit). */
+hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cursor,
+                                 int limit, hh_ctier_cb cb, void *ctx);
+/* The worklist: red first, like the device's. */
+hh_err hh_cstore_each_tier(hh_cstore *s, const char *village, hh_ctier_cb cb, void *ctx);
+
+typedef struct hh_quarantined {
+    char device_id[HH_UUID_LEN + 1];
+    uint64_t seq;
+    int reason;
+    char detail[160];
+    char entity[12];
+    char entity_id[HH_UUID_LEN + 1];
+    uint64_t at_ms;
+} hh_quarantined;
+typedef int (*hh_quarantine_cb)(void *ctx, const hh_quarantined *q);
+hh_err hh_cstore_each_quarantined(hh_cstore *s, hh_quarantine_cb cb, void *ctx);
+
+typedef struct hh_conflict {
+    int64_t id;
+    char entity_id[HH_UUID_LEN + 1];
+    char field[32];
+    char kept_value[160], other_value[160];
+    char kept_device[HH_UUID_LEN + 1], other_device[HH_UUID_LEN + 1];
+    uint64_t kept_hlc, other_hlc, at_ms;
+} hh_conflict;
+typedef int (*hh_conflict_cb)(void *ctx, const hh_conflict *c);
+hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c);
+hh_err hh_cstore_each_conflict(hh_cstore *s, hh_conflict_cb cb, void *ctx);
+
+#endif
