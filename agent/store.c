@@ -366,19 +366,11 @@ static hh_err outbox_append(hh_store *s, hh_change *c)
 
 
 
-/* A record's fields as text, for change detection: the same shape serves
- * households and members. */
-#define FIELD_TEXT_MAX 160
-typedef struct field_view {
-    const char *name;
-    char text[FIELD_TEXT_MAX];
-} field_view;
-
 /* Compare old and new views (n fields each; old NULL on create), list every
  * differing field in c->changed with its current version as base, and move each
  * to version c->hlc. */
-static hh_err diff_fields(hh_store *s, const char *entity_id, const field_view *old,
-                          const field_view *new_, int n, hh_change *c)
+static hh_err diff_fields(hh_store *s, const char *entity_id, const hh_field_view *old,
+                          const hh_field_view *new_, int n, hh_change *c)
 {
     hh_err ret;
 
@@ -400,43 +392,6 @@ static hh_err diff_fields(hh_store *s, const char *entity_id, const field_view *
 
 /* ---- households and members ----------------------------------------------------------- */
 
-#define HOUSEHOLD_FIELDS 5
-static void household_view(const hh_household *h, field_view v[HOUSEHOLD_FIELDS])
-{
-    static const char *const names[HOUSEHOLD_FIELDS] = {
-        "registry_no", "village_code", "category", "relocated", "resettlement_site" };
-
-    for (int i = 0; i < HOUSEHOLD_FIELDS; i++)
-        v[i].name = names[i];
-    snprintf(v[0].text, FIELD_TEXT_MAX, "%s", h->registry_no);
-    snprintf(v[1].text, FIELD_TEXT_MAX, "%s", h->village_code);
-    snprintf(v[2].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_category_names, (int)h->category));
-    snprintf(v[3].text, FIELD_TEXT_MAX, "%d", h->relocated ? 1 : 0);
-    snprintf(v[4].text, FIELD_TEXT_MAX, "%s", h->resettlement_site);
-}
-
-#define MEMBER_FIELDS 12
-static void member_view(const hh_member *m, field_view v[MEMBER_FIELDS])
-{
-    static const char *const names[MEMBER_FIELDS] = {
-        "name", "id_number", "relation", "sex", "birth_year", "labour", "health",
-        "disability_grade", "school", "medical_insurance", "employment", "employment_stable" };
-
-    for (int i = 0; i < MEMBER_FIELDS; i++)
-        v[i].name = names[i];
-    snprintf(v[0].text, FIELD_TEXT_MAX, "%s", m->name);
-    snprintf(v[1].text, FIELD_TEXT_MAX, "%s", m->id_number);
-    snprintf(v[2].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_relation_names, (int)m->relation));
-    snprintf(v[3].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_sex_names, (int)m->sex));
-    snprintf(v[4].text, FIELD_TEXT_MAX, "%d", m->birth_year);
-    snprintf(v[5].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_labour_names, (int)m->labour));
-    snprintf(v[6].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_health_names, (int)m->health));
-    snprintf(v[7].text, FIELD_TEXT_MAX, "%d", m->disability_grade);
-    snprintf(v[8].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_school_names, (int)m->school));
-    snprintf(v[9].text, FIELD_TEXT_MAX, "%d", m->medical_insurance ? 1 : 0);
-    snprintf(v[10].text, FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_employment_names, (int)m->employment));
-    snprintf(v[11].text, FIELD_TEXT_MAX, "%d", m->employment_stable);
-}
 
 
 
@@ -459,7 +414,7 @@ hh_err hh_store_household_get(hh_store *s, const char *key, hh_household *out)
 static hh_err member_save(hh_store *s, const char *household_id, int position,
                           hh_member *m, const hh_member *old, int *changed, hh_diag *d)
 {
-    field_view old_view[MEMBER_FIELDS], new_view[MEMBER_FIELDS];
+    hh_field_view old_view[HH_MEMBER_FIELDS], new_view[HH_MEMBER_FIELDS];
     char owner_member[HH_UUID_LEN + 1], owner_household[HH_UUID_LEN + 1];
     hh_change c = { 0 };
     hh_err ret;
@@ -473,12 +428,12 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
                                                                        : " in another household");
     if (!m->id[0] && (ret = new_uuid(m->id)) != HH_OK)
         return ret;
-    member_view(m, new_view);
+    hh_records_member_view(m, new_view);
     if (old)
-        member_view(old, old_view);
+        hh_records_member_view(old, old_view);
     if ((ret = stamp(s, &c.hlc)) != HH_OK)
         return ret;
-    if ((ret = diff_fields(s, m->id, old ? old_view : NULL, new_view, MEMBER_FIELDS, &c)) != HH_OK)
+    if ((ret = diff_fields(s, m->id, old ? old_view : NULL, new_view, HH_MEMBER_FIELDS, &c)) != HH_OK)
         return ret;
     /* The row is written even when no field changed: its position may have. */
     if ((ret = hh_records_member_write(&s->sql, household_id, position, m, c.hlc)) != HH_OK)
@@ -558,7 +513,7 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
                               int *changed, hh_diag *d)
 {
     hh_household *old = NULL;
-    field_view old_view[HOUSEHOLD_FIELDS], new_view[HOUSEHOLD_FIELDS];
+    hh_field_view old_view[HH_HOUSEHOLD_FIELDS], new_view[HH_HOUSEHOLD_FIELDS];
     hh_change c = { 0 };
     hh_err ret;
     int wrote = 0;
@@ -600,11 +555,11 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
         if (!h->id[0] && (ret = new_uuid(h->id)) != HH_OK)
             goto cleanup;
     }
-    household_view(h, new_view);
+    hh_records_household_view(h, new_view);
     if (old)
-        household_view(old, old_view);
+        hh_records_household_view(old, old_view);
     if ((ret = stamp(s, &c.hlc)) != HH_OK ||
-        (ret = diff_fields(s, h->id, old ? old_view : NULL, new_view, HOUSEHOLD_FIELDS, &c)) != HH_OK)
+        (ret = diff_fields(s, h->id, old ? old_view : NULL, new_view, HH_HOUSEHOLD_FIELDS, &c)) != HH_OK)
         goto cleanup;
     if (c.changed_count > 0) {
         if ((ret = hh_records_household_write(&s->sql, h, !old, c.hlc)) != HH_OK) {

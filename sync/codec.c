@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "model/validate.h"
 #include "proto/hearth.pb-c.h"
 
 const char *hh_entity_name(hh_entity e)
@@ -211,4 +212,186 @@ hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out)
         return ret;
     hearth__v1__change__pack(&msg, where);
     return HH_OK;
+}
+
+/* ---- decoding ------------------------------------------------------------------- */
+
+static hh_err copy_text(const char *field, const char *src, char *dst, size_t cap, int required,
+                        hh_diag *d)
+{
+    size_t n = src ? strlen(src) : 0;
+
+    dst[0] = '\0';
+    if (!src || n == 0)
+        return required ? hh_diag_fail(d, HH_EINVAL, field, "is required") : HH_OK;
+    if (n >= cap)
+        return hh_diag_fail(d, HH_ERANGE, field, "is longer than %zu bytes", cap - 1);
+    memcpy(dst, src, n + 1);
+    return HH_OK;
+}
+
+/* An enumeration value from the wire: in 1..e->count. */
+static hh_err wire_enum(const hh_enum_names *e, int has, int value, int *out, hh_diag *d)
+{
+    if (!has || !hh_enum_name(e, value))
+        return hh_diag_fail(d, HH_EINVAL, e->kind, "is missing or out of range");
+    *out = value;
+    return HH_OK;
+}
+
+static hh_err household_from_pb(const Hearth__V1__Household *pb, hh_household *h, hh_diag *d)
+{
+    int v = 0;
+    hh_err ret;
+
+    memset(h, 0, sizeof *h);
+    if ((ret = copy_text("id", pb->id, h->id, sizeof h->id, 1, d)) != HH_OK ||
+        (ret = copy_text("registry_no", pb->registry_no, h->registry_no, sizeof h->registry_no, 0, d)) != HH_OK ||
+        (ret = copy_text("village_code", pb->village_code, h->village_code, sizeof h->village_code, 1, d)) != HH_OK ||
+        (ret = copy_text("resettlement_site", pb->resettlement_site, h->resettlement_site,
+                         sizeof h->resettlement_site, 0, d)) != HH_OK ||
+        (ret = wire_enum(&hh_category_names, pb->has_category, (int)pb->category, &v, d)) != HH_OK)
+        return ret;
+    h->category = (hh_category)v;
+    h->relocated = pb->has_relocated && pb->relocated;
+    if (pb->n_members != 0)
+        return hh_diag_fail(d, HH_EINVAL, "members", "are sent as changes of their own");
+    return hh_household_validate(h, 2100, d);
+}
+
+static hh_err member_from_pb(const Hearth__V1__Member *pb, int current_year, hh_member *m,
+                             hh_diag *d)
+{
+    int v = 0;
+    hh_err ret;
+
+    hh_member_init(m);
+    if ((ret = copy_text("id", pb->id, m->id, sizeof m->id, 1, d)) != HH_OK ||
+        (ret = copy_text("name", pb->name, m->name, sizeof m->name, 1, d)) != HH_OK ||
+        (ret = copy_text("id_number", pb->id_number, m->id_number, sizeof m->id_number, 1, d)) != HH_OK)
+        return ret;
+#define ENUM(names, has, value, field)                                              \
+    do {                                                                            \
+        if ((ret = wire_enum(names, pb->has, (int)pb->value, &v, d)) != HH_OK)       \
+            return ret;                                                             \
+        m->field = v;                                                               \
+    } while (0)
+    ENUM(&hh_relation_names, has_relation, relation, relation);
+    ENUM(&hh_sex_names, has_sex, sex, sex);
+    ENUM(&hh_labour_names, has_labour, labour, labour);
+    ENUM(&hh_health_names, has_health, health, health);
+    ENUM(&hh_school_names, has_school, school, school);
+    ENUM(&hh_employment_names, has_employment, employment, employment);
+#undef ENUM
+    if (!pb->has_birth_year || pb->birth_year > 9999)
+        return hh_diag_fail(d, HH_EINVAL, "birth_year", "is missing or out of range");
+    m->birth_year = (int)pb->birth_year;
+    m->disability_grade = pb->has_disability_grade && pb->disability_grade <= 4
+                          ? (int)pb->disability_grade : pb->has_disability_grade ? 99 : 0;
+    m->medical_insurance = pb->has_medical_insurance && pb->medical_insurance;
+    m->employment_stable = pb->has_employment_stable ? (pb->employment_stable ? 1 : 0) : -1;
+    return hh_member_validate(m, current_year, d);
+}
+
+static hh_err visit_from_pb(const Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d)
+{
+    hh_err ret;
+
+    hh_visit_init(v);
+    if ((ret = copy_text("id", pb->id, v->id, sizeof v->id, 1, d)) != HH_OK ||
+        (ret = copy_text("household_id", pb->household_id, v->household_id,
+                         sizeof v->household_id, 1, d)) != HH_OK ||
+        (ret = copy_text("visited_on", pb->visited_on, v->visited_on, sizeof v->visited_on, 1, d)) != HH_OK ||
+        (ret = copy_text("officer", pb->officer, v->officer, sizeof v->officer, 1, d)) != HH_OK ||
+        (ret = copy_text("notes", pb->notes, v->notes, sizeof v->notes, 0, d)) != HH_OK ||
+        (ret = copy_text("supersedes", pb->supersedes, v->supersedes, sizeof v->supersedes, 0, d)) != HH_OK)
+        return ret;
+    if (pb->household_size > HH_HOUSEHOLD_SIZE_MAX)
+        return hh_diag_fail(d, HH_ERANGE, "household_size", "is over %d", HH_HOUSEHOLD_SIZE_MAX);
+    v->household_size = (int)pb->household_size;
+    if (!pb->income || !pb->expenditure || !pb->guarantees)
+        return hh_diag_fail(d, HH_EINVAL, "visit", "income, expenditure and guarantees are required");
+    v->income = (hh_income){ pb->income->wages, pb->income->operating, pb->income->property,
+                             pb->income->transfer };
+    v->expenditure = (hh_expenditure){ pb->expenditure->medical, pb->expenditure->education,
+                                       pb->expenditure->disaster };
+    if (pb->n_shocks > 16)
+        return hh_diag_fail(d, HH_ERANGE, "shocks", "too many");
+    for (size_t i = 0; i < pb->n_shocks; i++) {
+        if (!hh_enum_name(&hh_shock_names, (int)pb->shocks[i]))
+            return hh_diag_fail(d, HH_EINVAL, "shocks", "contains an unknown shock");
+        v->shocks |= 1u << pb->shocks[i];
+    }
+    v->guarantees_met = (pb->guarantees->food ? 1u << HH_GUARANTEE_FOOD : 0) |
+                        (pb->guarantees->clothing ? 1u << HH_GUARANTEE_CLOTHING : 0) |
+                        (pb->guarantees->education ? 1u << HH_GUARANTEE_EDUCATION : 0) |
+                        (pb->guarantees->medical ? 1u << HH_GUARANTEE_MEDICAL : 0) |
+                        (pb->guarantees->housing ? 1u << HH_GUARANTEE_HOUSING : 0) |
+                        (pb->guarantees->water ? 1u << HH_GUARANTEE_WATER : 0);
+    if (pb->gps) {
+        v->has_gps = true;
+        v->lat_microdeg = pb->gps->lat_microdeg;
+        v->lon_microdeg = pb->gps->lon_microdeg;
+    }
+    v->hlc = pb->hlc;
+    return hh_visit_validate(v, d);
+}
+
+hh_err hh_codec_change_from_pb(const Hearth__V1__Change *pb, int current_year,
+                               hh_change_in *out, hh_diag *d)
+{
+    hh_err ret;
+
+    memset(out, 0, sizeof *out);
+    if ((ret = copy_text("device_id", pb->device_id, out->device_id, sizeof out->device_id, 1, d)) != HH_OK ||
+        (ret = copy_text("entity_id", pb->entity_id, out->entity_id, sizeof out->entity_id, 1, d)) != HH_OK)
+        return ret;
+    if (!pb->has_seq || pb->seq == 0 || !pb->has_hlc || pb->hlc == 0)
+        return hh_diag_fail(d, HH_EINVAL, "change", "needs a seq and an hlc");
+    if (!pb->has_entity || pb->entity < HEARTH__V1__ENTITY_TYPE__ENTITY_HOUSEHOLD ||
+        pb->entity > HEARTH__V1__ENTITY_TYPE__ENTITY_VISIT ||
+        !pb->has_op || pb->op < HEARTH__V1__OPERATION__OPERATION_CREATE ||
+        pb->op > HEARTH__V1__OPERATION__OPERATION_DELETE)
+        return hh_diag_fail(d, HH_EINVAL, "change", "unknown entity or operation");
+    out->seq = pb->seq;
+    out->hlc = pb->hlc;
+    out->device_epoch = pb->device_epoch;
+    out->entity = (hh_entity)pb->entity;
+    out->op = (hh_op)pb->op;
+    if (pb->n_changed > HH_CHANGE_FIELDS_MAX)
+        return hh_diag_fail(d, HH_ERANGE, "changed", "lists more than %d fields", HH_CHANGE_FIELDS_MAX);
+    for (size_t i = 0; i < pb->n_changed; i++) {
+        if ((ret = copy_text("changed.field", pb->changed[i]->field, out->changed[i].field,
+                             sizeof out->changed[i].field, 1, d)) != HH_OK)
+            return ret;
+        out->changed[i].base_hlc = pb->changed[i]->base_hlc;
+    }
+    out->changed_count = pb->n_changed;
+    switch (out->entity) {
+    case HH_ENTITY_HOUSEHOLD:
+        if (pb->payload_case != HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD)
+            return hh_diag_fail(d, HH_EINVAL, "change", "a household change needs a household");
+        ret = household_from_pb(pb->household, &out->household, d);
+        if (ret == HH_OK && strcmp(out->household.id, out->entity_id) != 0)
+            ret = hh_diag_fail(d, HH_EINVAL, "entity_id", "does not match the household");
+        return ret;
+    case HH_ENTITY_MEMBER:
+        if (pb->payload_case != HEARTH__V1__CHANGE__PAYLOAD_MEMBER)
+            return hh_diag_fail(d, HH_EINVAL, "change", "a member change needs a member");
+        if ((ret = copy_text("household_id", pb->member->household_id, out->member_household_id,
+                             sizeof out->member_household_id, 1, d)) != HH_OK)
+            return ret;
+        ret = member_from_pb(pb->member, current_year, &out->member, d);
+        if (ret == HH_OK && strcmp(out->member.id, out->entity_id) != 0)
+            ret = hh_diag_fail(d, HH_EINVAL, "entity_id", "does not match the member");
+        return ret;
+    case HH_ENTITY_VISIT:
+        if (pb->payload_case != HEARTH__V1__CHANGE__PAYLOAD_VISIT)
+            return hh_diag_fail(d, HH_EINVAL, "change", "a visit change needs a visit");
+        ret = visit_from_pb(pb->visit, &out->visit, d);
+        if (ret == HH_OK && strcmp(out->visit.id, out->entity_id) != 0)
+            ret = hh_diag_fail(d, HH_EINVAL, "entity_id", "does not match the visit");
+        return ret;
+    }
+    return HH_EINVAL;
 }

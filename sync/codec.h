@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model/buf.h"
+#include "model/diag.h"
 #include "model/record.h"
 
 typedef enum hh_entity {
@@ -48,6 +49,31 @@ typedef struct hh_change {
     const char *member_household_id;
     const hh_visit *visit;
 } hh_change;
+
+/* A Change as received: every text copied within its bound, every enumeration
+ * checked, the payload validated by model/validate. */
+typedef struct hh_change_in {
+    char device_id[HH_UUID_LEN + 1];
+    uint32_t device_epoch;
+    uint64_t seq;
+    uint64_t hlc;
+    hh_entity entity;
+    hh_op op;
+    char entity_id[HH_UUID_LEN + 1];
+    size_t changed_count;
+    struct { char field[32]; uint64_t base_hlc; } changed[HH_CHANGE_FIELDS_MAX];
+    hh_household household;            /* ENTITY_HOUSEHOLD (no members) */
+    hh_member member;                  /* ENTITY_MEMBER */
+    char member_household_id[HH_UUID_LEN + 1];
+    hh_visit visit;                    /* ENTITY_VISIT */
+} hh_change_in;
+
+struct Hearth__V1__Change;
+
+/* Check and copy a decoded protobuf Change into out. HH_EINVAL (with d) when
+ * anything is missing, out of range or invalid; current_year bounds birth years. */
+hh_err hh_codec_change_from_pb(const struct Hearth__V1__Change *pb, int current_year,
+                               hh_change_in *out, hh_diag *d);
 
 /* Largest encoded Change Hearth will produce or accept, bytes. */
 #define HH_CHANGE_BYTES_MAX (32 * 1024)

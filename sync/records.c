@@ -486,6 +486,82 @@ hh_err hh_sql_migrate(sqlite3 *db, const char *const *list, int count, const cha
     return HH_OK;
 }
 
+void hh_records_household_view(const hh_household *h, hh_field_view v[HH_HOUSEHOLD_FIELDS])
+{
+    static const char *const names[HH_HOUSEHOLD_FIELDS] = {
+        "registry_no", "village_code", "category", "relocated", "resettlement_site" };
+
+    for (int i = 0; i < HH_HOUSEHOLD_FIELDS; i++)
+        v[i].name = names[i];
+    snprintf(v[0].text, HH_FIELD_TEXT_MAX, "%s", h->registry_no);
+    snprintf(v[1].text, HH_FIELD_TEXT_MAX, "%s", h->village_code);
+    snprintf(v[2].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_category_names, (int)h->category));
+    snprintf(v[3].text, HH_FIELD_TEXT_MAX, "%d", h->relocated ? 1 : 0);
+    snprintf(v[4].text, HH_FIELD_TEXT_MAX, "%s", h->resettlement_site);
+}
+
+void hh_records_member_view(const hh_member *m, hh_field_view v[HH_MEMBER_FIELDS])
+{
+    static const char *const names[HH_MEMBER_FIELDS] = {
+        "name", "id_number", "relation", "sex", "birth_year", "labour", "health",
+        "disability_grade", "school", "medical_insurance", "employment", "employment_stable" };
+
+    for (int i = 0; i < HH_MEMBER_FIELDS; i++)
+        v[i].name = names[i];
+    snprintf(v[0].text, HH_FIELD_TEXT_MAX, "%s", m->name);
+    snprintf(v[1].text, HH_FIELD_TEXT_MAX, "%s", m->id_number);
+    snprintf(v[2].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_relation_names, (int)m->relation));
+    snprintf(v[3].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_sex_names, (int)m->sex));
+    snprintf(v[4].text, HH_FIELD_TEXT_MAX, "%d", m->birth_year);
+    snprintf(v[5].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_labour_names, (int)m->labour));
+    snprintf(v[6].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_health_names, (int)m->health));
+    snprintf(v[7].text, HH_FIELD_TEXT_MAX, "%d", m->disability_grade);
+    snprintf(v[8].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_school_names, (int)m->school));
+    snprintf(v[9].text, HH_FIELD_TEXT_MAX, "%d", m->medical_insurance ? 1 : 0);
+    snprintf(v[10].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_employment_names, (int)m->employment));
+    snprintf(v[11].text, HH_FIELD_TEXT_MAX, "%d", m->employment_stable);
+}
+
+int hh_records_household_take(hh_household *dst, const hh_household *src, const char *field)
+{
+    if (strcmp(field, "registry_no") == 0)
+        memcpy(dst->registry_no, src->registry_no, sizeof dst->registry_no);
+    else if (strcmp(field, "village_code") == 0)
+        memcpy(dst->village_code, src->village_code, sizeof dst->village_code);
+    else if (strcmp(field, "category") == 0)
+        dst->category = src->category;
+    else if (strcmp(field, "relocated") == 0)
+        dst->relocated = src->relocated;
+    else if (strcmp(field, "resettlement_site") == 0)
+        memcpy(dst->resettlement_site, src->resettlement_site, sizeof dst->resettlement_site);
+    else
+        return 0;
+    return 1;
+}
+
+int hh_records_member_take(hh_member *dst, const hh_member *src, const char *field)
+{
+#define TAKE(name, member)                                                   \
+    if (strcmp(field, name) == 0) {                                          \
+        memcpy(&dst->member, &src->member, sizeof dst->member);              \
+        return 1;                                                            \
+    }
+    TAKE("name", name)
+    TAKE("id_number", id_number)
+    TAKE("relation", relation)
+    TAKE("sex", sex)
+    TAKE("birth_year", birth_year)
+    TAKE("labour", labour)
+    TAKE("health", health)
+    TAKE("disability_grade", disability_grade)
+    TAKE("school", school)
+    TAKE("medical_insurance", medical_insurance)
+    TAKE("employment", employment)
+    TAKE("employment_stable", employment_stable)
+#undef TAKE
+    return 0;
+}
+
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
 {
     memset(c, 0, sizeof *c);

@@ -141,6 +141,25 @@ hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const cha
 hh_err hh_records_field_version_set(hh_sqlcache *c, const char *entity_id, const char *field,
                                     uint64_t hlc);
 
+/* ---- field views: records as named text fields, for change detection ---- */
+
+#define HH_FIELD_TEXT_MAX   160
+#define HH_HOUSEHOLD_FIELDS 5
+#define HH_MEMBER_FIELDS    12
+
+typedef struct hh_field_view {
+    const char *name;                 /* the field's exchange name */
+    char text[HH_FIELD_TEXT_MAX];
+} hh_field_view;
+
+/* A household's own fields (not its members) / a member's fields, as text. */
+void hh_records_household_view(const hh_household *h, hh_field_view v[HH_HOUSEHOLD_FIELDS]);
+void hh_records_member_view(const hh_member *m, hh_field_view v[HH_MEMBER_FIELDS]);
+
+/* Copy the field named `field` from src into dst; 0 if there is no such field. */
+int hh_records_household_take(hh_household *dst, const hh_household *src, const char *field);
+int hh_records_member_take(hh_member *dst, const hh_member *src, const char *field);
+
 typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
 typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
 
