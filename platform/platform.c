@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -52,6 +54,15 @@ hh_err hh_platform_today(char out[11])
     if (strftime(out, 11, "%Y-%m-%d", &tm) != 10)
         return HH_ERANGE;
     return HH_OK;
+}
+
+void hh_platform_utc_now(char out[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!gmtime_r(&now, &tm) || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        snprintf(out, 21, "1970-01-01T00:00:00Z");
 }
 
 int hh_platform_current_year(void)
@@ -314,6 +325,37 @@ hh_err hh_platform_default_db_path(char *out, size_t cap)
     if (n < 0 || (size_t)n >= cap)
         return HH_ERANGE;
     return HH_OK;
+}
+
+static void termination_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+}
+
+hh_err hh_platform_block_termination(void)
+{
+    sigset_t set;
+
+    termination_set(&set);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? HH_OK : HH_EIO;
+}
+
+int hh_platform_wait_termination(void)
+{
+    sigset_t set;
+    int sig = 0;
+
+    termination_set(&set);
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
+}
+
+long hh_platform_pid(void)
+{
+    return (long)getpid();
 }
 
 uint64_t hh_platform_peak_rss_bytes(void)

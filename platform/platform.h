@@ -26,6 +26,9 @@ uint64_t hh_platform_monotonic_ns(void);
 /* Today's local date as "YYYY-MM-DD" into out (at least 11 bytes). */
 hh_err hh_platform_today(char out[11]);
 
+/* Now in UTC as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void hh_platform_utc_now(char out[21]);
+
 /* The current local year (for bounds such as a birth year). */
 int hh_platform_current_year(void);
 
@@ -69,6 +72,16 @@ hh_err hh_platform_file_size(const char *path, uint64_t *out);
  * $XDG_DATA_HOME/hearth/device.db, else $HOME/.local/share/hearth/device.db.
  * HH_ERANGE if it does not fit in cap; HH_ENOTFOUND if no variable is set. */
 hh_err hh_platform_default_db_path(char *out, size_t cap);
+
+/* Block SIGTERM and SIGINT in this thread and every thread started after it,
+ * so that hh_platform_wait_termination can take them. */
+hh_err hh_platform_block_termination(void);
+
+/* Wait until SIGTERM or SIGINT arrives; returns the signal number. */
+int hh_platform_wait_termination(void);
+
+/* This process's id. */
+long hh_platform_pid(void);
 
 /* Resident set size high-water mark of this process, in bytes. */
 uint64_t hh_platform_peak_rss_bytes(void);

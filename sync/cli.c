@@ -209,8 +209,22 @@ static int parse_args(cli *c, int argc, char **argv)
             k = opt_index(c->cmd->opts, name, len);
             if (k < 0)
                 return cli_usage(c, "unknown option --%.*s", (int)len, name);
-            if (c->values[k])
+            if (c->values[k] && !c->cmd->opts[k].repeat)
                 return cli_usage(c, "--%s is given twice", c->cmd->opts[k].name);
+            if (c->cmd->opts[k].repeat) {
+                /* Values of the (one) repeatable option, joined by commas. */
+                const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+                size_t used = strlen(c->joined);
+                int n;
+                if (!v)
+                    return cli_usage(c, "--%s needs a value (%s)", c->cmd->opts[k].name,
+                                     c->cmd->opts[k].arg);
+                n = snprintf(c->joined + used, sizeof c->joined - used, "%s%s", used ? "," : "", v);
+                if (n < 0 || (size_t)n >= sizeof c->joined - used)
+                    return cli_usage(c, "too many --%s values", c->cmd->opts[k].name);
+                c->values[k] = c->joined;
+                continue;
+            }
             if (c->cmd->opts[k].arg) {
                 if (eq)
                     c->values[k] = eq + 1;

@@ -40,6 +40,8 @@ typedef struct cli_opt {
     const char *name;       /* without the leading dashes */
     const char *arg;        /* placeholder for its value, or NULL for a flag */
     const char *help;
+    int repeat;             /* may be given several times: values joined by ','
+                               (at most one such option per command) */
 } cli_opt;
 
 typedef struct cli cli;
@@ -72,6 +74,7 @@ struct cli {
     const char *args[CLI_ARGS_MAX];
     int nargs;
     void *app;                          /* the program's state, set by prepare */
+    char joined[512];                   /* the repeatable option's values */
 };
 
 /* Run program p; returns the exit status. */

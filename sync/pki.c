@@ -375,3 +375,20 @@ hh_err hh_pki_cert_cn(const char *cert_pem, size_t len, char cn[HH_PKI_CN_MAX + 
     mbedtls_x509_crt_free(&crt);
     return ret;
 }
+
+hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65])
+{
+    unsigned char hash[32];
+    mbedtls_x509_crt crt;
+    hh_err ret;
+
+    mbedtls_x509_crt_init(&crt);
+    ret = parse_cert(&crt, cert_pem, len);
+    if (ret == HH_OK && mbedtls_sha256(crt.raw.p, crt.raw.len, hash, 0) != 0)
+        ret = HH_EIO;
+    if (ret == HH_OK)
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    mbedtls_x509_crt_free(&crt);
+    return ret;
+}

@@ -53,6 +53,9 @@ hh_err hh_pki_issue_cert(const hh_pki_issue *req, hh_buf *cert_pem);
 /* The pin of a certificate's public key: "sha256//<base64>". */
 hh_err hh_pki_pin(const char *cert_pem, size_t len, char pin[HH_PKI_PIN_LEN + 1]);
 
+/* The SHA-256 of a certificate's DER encoding, as 64 lowercase hex digits. */
+hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65]);
+
 /* The subject CN of a certificate. */
 hh_err hh_pki_cert_cn(const char *cert_pem, size_t len, char cn[HH_PKI_CN_MAX + 1]);
 

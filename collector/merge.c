@@ -1,0 +1,337 @@
+/* collector/merge.c — applying one device change to the collector's records.
+ *
+ * DESIGN 5. Households and members merge field by field. Every changed field
+ * carries the version (HLC) of it the device had seen (its base):
+ *   - the collector's version is that base: the device saw the current value,
+ *     its write wins;
+ *   - otherwise two devices changed the field without seeing each other: the
+ *     higher (hlc, device id) wins, and both values go to the conflicts table
+ *     for a reviewer.
+ * Visits are immutable: stored once, by id. A device may only write households
+ * of its villages. A stamp far ahead of the collector's clock is refused: it
+ * would otherwise win every later merge. */
+#include "merge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/hlc.h"
+#include "platform/platform.h"
+#include "proto/hearth.pb-c.h"
+
+/* How far a device's clock may run ahead of the collector's. */
+#define CLOCK_AHEAD_MAX_MS (5 * 60 * 1000)
+
+static hh_err reject(hh_merge_result *r, int reason, const char *fmt, const char *arg)
+{
+    r->reject_reason = reason;
+    snprintf(r->detail, sizeof r->detail, fmt, arg);
+    return HH_OK;
+}
+
+static hh_err field_owner(hh_cstore *s, const char *entity_id, const char *field,
+                          char device[HH_UUID_LEN + 1])
+{
+    static const char sql[] = "SELECT device_id FROM field_owners WHERE entity_id = ?1 AND field = ?2";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret = HH_OK;
+
+    if (!st)
+        return HH_EDB;
+    device[0] = '\0';
+    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 2, field);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ret = hh_sql_col_text(st, 0, device, HH_UUID_LEN + 1);
+    sqlite3_reset(st);
+    return ret;
+}
+
+static hh_err field_owner_set(hh_cstore *s, const char *entity_id, const char *field,
+                              const char *device)
+{
+    static const char sql[] =
+        "INSERT INTO field_owners (entity_id, field, device_id) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (entity_id, field) DO UPDATE SET device_id = excluded.device_id";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 2, field);
+    hh_sql_bind_text(st, 3, device);
+    return hh_sql_done(st);
+}
+
+static const char *view_text(const hh_field_view *v, int n, const char *field)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(v[i].name, field) == 0)
+            return v[i].text;
+    return NULL;
+}
+
+/* Decide, field by field, which of the change's fields win over the stored
+ * ones. take(field) is called for each winning field; conflicts are recorded.
+ * stored/incoming are the two records' views. */
+typedef int (*take_fn)(void *dst, const void *src, const char *field);
+
+static hh_err merge_fields(hh_cstore *s, const hh_change_in *c, const hh_field_view *stored,
+                           const hh_field_view *incoming, int n, void *dst, const void *src,
+                           take_fn take, int *changed)
+{
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    hh_err ret;
+
+    for (size_t i = 0; i < c->changed_count; i++) {
+        const char *field = c->changed[i].field;
+        const char *old_text = view_text(stored, n, field);
+        const char *new_text = view_text(incoming, n, field);
+        char owner[HH_UUID_LEN + 1];
+        uint64_t version;
+        int wins;
+
+        if (!old_text || !new_text)
+            continue;   /* a field this collector does not know: ignored */
+        if ((ret = hh_records_field_version(sql, c->entity_id, field, &version)) != HH_OK ||
+            (ret = field_owner(s, c->entity_id, field, owner)) != HH_OK)
+            return ret;
+        if (version == 0 || c->changed[i].base_hlc == version) {
+            wins = c->hlc > version || version == 0;
+        } else {
+            /* Concurrent: the higher stamp wins, then the higher device id. */
+            hh_conflict k;
+            wins = c->hlc > version || (c->hlc == version && strcmp(c->device_id, owner) > 0);
+            if (strcmp(old_text, new_text) != 0) {
+                memset(&k, 0, sizeof k);
+                snprintf(k.entity_id, sizeof k.entity_id, "%s", c->entity_id);
+                snprintf(k.field, sizeof k.field, "%s", field);
+                snprintf(k.kept_value, sizeof k.kept_value, "%s", wins ? new_text : old_text);
+                snprintf(k.other_value, sizeof k.other_value, "%s", wins ? old_text : new_text);
+                snprintf(k.kept_device, sizeof k.kept_device, "%s", wins ? c->device_id : owner);
+                snprintf(k.other_device, sizeof k.other_device, "%s", wins ? owner : c->device_id);
+                k.kept_hlc = wins ? c->hlc : version;
+                k.other_hlc = wins ? version : c->hlc;
+                if ((ret = hh_cstore_conflict_add(s, &k)) != HH_OK)
+                    return ret;
+            }
+        }
+        if (!wins)
+            continue;
+        take(dst, src, field);
+        if ((ret = hh_records_field_version_set(sql, c->entity_id, field, c->hlc)) != HH_OK ||
+            (ret = field_owner_set(s, c->entity_id, field, c->device_id)) != HH_OK)
+            return ret;
+        *changed = 1;
+    }
+    return HH_OK;
+}
+
+static int take_household(void *dst, const void *src, const char *field)
+{
+    return hh_records_household_take(dst, src, field);
+}
+
+static int take_member(void *dst, const void *src, const char *field)
+{
+    return hh_records_member_take(dst, src, field);
+}
+
+static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_change_in *c,
+                              hh_household *stored, hh_merge_result *r)
+{
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    hh_field_view old_view[HH_HOUSEHOLD_FIELDS], new_view[HH_HOUSEHOLD_FIELDS];
+    hh_household merged;
+    int is_new, changed = 0;
+    hh_err ret;
+
+    if (!hh_villages_contain(dev->villages, c->household.village_code))
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
+                      "village %s is not one of this device's villages", c->household.village_code);
+    ret = hh_records_household_get(sql, c->entity_id, 1, stored);
+    if (ret != HH_OK && ret != HH_ENOTFOUND)
+        return ret;
+    is_new = ret == HH_ENOTFOUND;
+    if (!is_new && !hh_villages_contain(dev->villages, stored->village_code))
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
+                      "household belongs to village %s, not one of this device's", stored->village_code);
+    if (c->household.registry_no[0]) {
+        hh_household other;
+        if (hh_records_household_get(sql, c->household.registry_no, 0, &other) == HH_OK &&
+            strcmp(other.id, c->entity_id) != 0)
+            return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                          "registry number %s belongs to another household", c->household.registry_no);
+    }
+    if (is_new) {
+        memset(stored, 0, sizeof *stored);
+        memcpy(stored->id, c->entity_id, sizeof stored->id);
+    }
+    merged = *stored;
+    hh_records_household_view(stored, old_view);
+    hh_records_household_view(&c->household, new_view);
+    if (is_new) {
+        /* Every field is new: take them all, versions at the change's stamp. */
+        merged = c->household;
+        for (int i = 0; i < HH_HOUSEHOLD_FIELDS; i++)
+            if ((ret = hh_records_field_version_set(sql, c->entity_id, new_view[i].name, c->hlc)) != HH_OK ||
+                (ret = field_owner_set(s, c->entity_id, new_view[i].name, c->device_id)) != HH_OK)
+                return ret;
+        changed = 1;
+    } else if ((ret = merge_fields(s, c, old_view, new_view, HH_HOUSEHOLD_FIELDS, &merged,
+                                   &c->household, take_household, &changed)) != HH_OK) {
+        return ret;
+    }
+    if (changed && (ret = hh_records_household_write(sql, &merged, is_new, c->hlc)) != HH_OK)
+        return ret;
+    memcpy(r->household_id, c->entity_id, sizeof r->household_id);
+    r->touched = changed;
+    return HH_OK;
+}
+
+/* The household a member or visit change refers to, checked for scope. */
+static hh_err scoped_household(hh_cstore *s, const hh_device *dev, const char *household_id,
+                               hh_household *h, hh_merge_result *r, int *ok)
+{
+    hh_err ret = hh_records_household_get(hh_cstore_sql(s), household_id, 1, h);
+
+    *ok = 0;
+    if (ret == HH_ENOTFOUND)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_UNKNOWN_ENTITY,
+                      "household %s is unknown to the collector", household_id);
+    if (ret != HH_OK)
+        return ret;
+    if (!hh_villages_contain(dev->villages, h->village_code))
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
+                      "household belongs to village %s, not one of this device's", h->village_code);
+    memcpy(r->household_id, household_id, sizeof r->household_id);
+    *ok = 1;
+    return HH_OK;
+}
+
+static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_in *c,
+                           hh_household *h, hh_merge_result *r)
+{
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    hh_field_view old_view[HH_MEMBER_FIELDS], new_view[HH_MEMBER_FIELDS];
+    char owner_member[HH_UUID_LEN + 1], owner_household[HH_UUID_LEN + 1];
+    char stored_household[HH_UUID_LEN + 1];
+    hh_member stored, merged;
+    int ok, is_new, position, changed = 0;
+    hh_err ret;
+
+    if ((ret = scoped_household(s, dev, c->member_household_id, h, r, &ok)) != HH_OK || !ok)
+        return ret;
+    ret = hh_records_member_get(sql, c->entity_id, &stored, stored_household);
+    if (ret != HH_OK && ret != HH_ENOTFOUND)
+        return ret;
+    is_new = ret == HH_ENOTFOUND;
+    if (!is_new && strcmp(stored_household, c->member_household_id) != 0)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                      "member %s belongs to another household", c->entity_id);
+    if (c->op == HH_OP_DELETE) {
+        if (!is_new && (ret = hh_records_member_delete(sql, c->entity_id)) != HH_OK)
+            return ret;
+        r->touched = !is_new;
+        return HH_OK;
+    }
+    if ((ret = hh_records_id_number_owner(sql, c->member.id_number, owner_member, owner_household)) != HH_OK)
+        return ret;
+    if (owner_member[0] && strcmp(owner_member, c->entity_id) != 0)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                      "the member's ID number is already registered to another member%s", "");
+    position = h->member_count;
+    for (int i = 0; i < h->member_count; i++)
+        if (strcmp(h->members[i].id, c->entity_id) == 0)
+            position = i;
+    if (is_new && h->member_count >= HH_MEMBERS_MAX)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                      "a household has at most %s members", "30");
+    if (is_new) {
+        merged = c->member;
+        hh_records_member_view(&merged, new_view);
+        for (int i = 0; i < HH_MEMBER_FIELDS; i++)
+            if ((ret = hh_records_field_version_set(sql, c->entity_id, new_view[i].name, c->hlc)) != HH_OK ||
+                (ret = field_owner_set(s, c->entity_id, new_view[i].name, c->device_id)) != HH_OK)
+                return ret;
+        changed = 1;
+    } else {
+        merged = stored;
+        hh_records_member_view(&stored, old_view);
+        hh_records_member_view(&c->member, new_view);
+        if ((ret = merge_fields(s, c, old_view, new_view, HH_MEMBER_FIELDS, &merged, &c->member,
+                                take_member, &changed)) != HH_OK)
+            return ret;
+    }
+    if (changed && (ret = hh_records_member_write(sql, c->member_household_id, position, &merged,
+                                                  c->hlc)) != HH_OK)
+        return ret;
+    r->touched = changed;
+    return HH_OK;
+}
+
+static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in *c,
+                          hh_household *h, hh_merge_result *r)
+{
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    hh_visit existing;
+    int ok;
+    hh_err ret;
+
+    if (c->op != HH_OP_CREATE)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                      "visits are immutable: %s", "record a correction instead");
+    if ((ret = scoped_household(s, dev, c->visit.household_id, h, r, &ok)) != HH_OK || !ok)
+        return ret;
+    ret = hh_records_visit_get(sql, c->entity_id, &existing);
+    if (ret == HH_OK)
+        return hh_records_visit_same(&existing, &c->visit)
+               ? HH_OK
+               : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                        "visit %s is already stored with other content", c->entity_id);
+    if (ret != HH_ENOTFOUND)
+        return ret;
+    if (c->visit.supersedes[0]) {
+        ret = hh_records_visit_get(sql, c->visit.supersedes, &existing);
+        if (ret == HH_ENOTFOUND || (ret == HH_OK && strcmp(existing.household_id, c->visit.household_id) != 0))
+            return reject(r, HEARTH__V1__REJECT_REASON__REJECT_UNKNOWN_ENTITY,
+                          "the visit it corrects (%s) is unknown", c->visit.supersedes);
+        if (ret != HH_OK)
+            return ret;
+    }
+    if (c->visit.household_size == 0 && h->member_count == 0)
+        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                      "household_size is required while the household has no members%s", "");
+    if ((ret = hh_records_visit_insert(sql, &c->visit)) != HH_OK)
+        return ret;
+    r->touched = 1;
+    return HH_OK;
+}
+
+hh_err hh_merge_apply(hh_cstore *s, const hh_device *dev, const hh_change_in *c, uint64_t now_ms,
+                      hh_merge_result *r)
+{
+    hh_household *h = malloc(sizeof *h);
+    hh_err ret;
+
+    memset(r, 0, sizeof *r);
+    if (!h)
+        return HH_ENOMEM;
+    if (strcmp(c->device_id, dev->id) != 0) {
+        ret = reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                     "the change names device %s, not the one that sent it", c->device_id);
+    } else if (HH_HLC_MS(c->hlc) > now_ms + CLOCK_AHEAD_MAX_MS) {
+        ret = reject(r, HEARTH__V1__REJECT_REASON__REJECT_CLOCK_AHEAD,
+                     "stamped %s: more than 5 minutes ahead of the collector's clock", "in the future");
+    } else {
+        switch (c->entity) {
+        case HH_ENTITY_HOUSEHOLD: ret = apply_household(s, dev, c, h, r); break;
+        case HH_ENTITY_MEMBER:    ret = apply_member(s, dev, c, h, r); break;
+        case HH_ENTITY_VISIT:     ret = apply_visit(s, dev, c, h, r); break;
+        default:                  ret = HH_EINVAL;
+        }
+    }
+    free(h);
+    return ret;
+}

@@ -1,0 +1,279 @@
+/* collector/server.c — libmicrohttpd glue (see server.h).
+ *
+ * libmicrohttpd calls the access handler several times per request: once with
+ * the headers (we check the declared size there), once per chunk of body (we
+ * copy it into a capped buffer), and once at the end (we verify the client
+ * certificate, call the handler and queue its response). The completion
+ * callback logs the request and frees its state. */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+
+#include "platform/platform.h"
+
+#define RESPONSE_BYTES_MAX (8u * 1024 * 1024)
+
+struct hh_server {
+    struct MHD_Daemon *daemon;
+    hh_handler handler;
+    void *ctx;
+    size_t max_body;
+};
+
+typedef struct request_state {
+    hh_buf body;
+    int too_large;
+    int status;
+    size_t bytes_out;
+    uint64_t start_ns;
+    char note[64];
+    char method[8];
+    char path[64];
+    char cn[65];
+} request_state;
+
+/* The client certificate, if one chaining to our CA was presented. */
+static void client_identity(struct MHD_Connection *conn, hh_request *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t tls;
+    const gnutls_datum_t *certs;
+    unsigned int count = 0, status = 0;
+    gnutls_x509_crt_t crt;
+    unsigned char digest[32];
+    size_t digest_len = sizeof digest, cn_len = sizeof req->client_cn - 1;
+
+    if (!ci || !ci->tls_session)
+        return;
+    tls = ci->tls_session;
+    certs = gnutls_certificate_get_peers(tls, &count);
+    if (!certs || count == 0)
+        return;
+    if (gnutls_certificate_verify_peers2(tls, &status) != 0 || status != 0)
+        return;
+    if (gnutls_x509_crt_init(&crt) != 0)
+        return;
+    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
+        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, req->client_cn,
+                                      &cn_len) == 0 &&
+        gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], digest, &digest_len) == 0 &&
+        digest_len == sizeof digest) {
+        req->client_cn[cn_len < sizeof req->client_cn ? cn_len : sizeof req->client_cn - 1] = '\0';
+        for (size_t i = 0; i < sizeof digest; i++)
+            snprintf(req->client_sha256 + 2 * i, 3, "%02x", digest[i]);
+        req->client_verified = 1;
+    }
+    gnutls_x509_crt_deinit(crt);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int status,
+                             const char *type, const void *data, size_t len, unsigned retry_after)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data,
+                                                                MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+    char retry[16];
+
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (retry_after) {
+        snprintf(retry, sizeof retry, "%u", retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
+    rs->status = status;
+    rs->bytes_out = len;
+    ret = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    hh_server *s = cls;
+    request_state *rs = *con_cls;
+    hh_request req;
+    hh_response resp;
+    enum MHD_Result ret;
+
+    (void)version;
+    if (!rs) {
+        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (!(rs = calloc(1, sizeof *rs)))
+            return MHD_NO;
+        *con_cls = rs;
+        rs->start_ns = hh_platform_monotonic_ns();
+        snprintf(rs->method, sizeof rs->method, "%s", method);
+        snprintf(rs->path, sizeof rs->path, "%s", url);
+        hh_buf_init(&rs->body, s->max_body);
+        if (length && strtoull(length, NULL, 10) > s->max_body) {
+            static const char msg[] = "request body too large\n";
+            rs->too_large = 1;
+            return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!rs->too_large && hh_buf_append(&rs->body, upload_data, *upload_size) != HH_OK)
+            rs->too_large = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (rs->status)
+        return MHD_YES;   /* answered already (413) */
+    if (rs->too_large) {
+        static const char msg[] = "request body too large\n";
+        return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0);
+    }
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.path = url;
+    req.body = (const uint8_t *)hh_buf_str(&rs->body);
+    req.body_len = rs->body.len;
+    client_identity(conn, &req);
+    memcpy(rs->cn, req.client_cn, sizeof rs->cn);
+    memset(&resp, 0, sizeof resp);
+    resp.status = 500;
+    resp.content_type = "text/plain";
+    hh_buf_init(&resp.body, RESPONSE_BYTES_MAX);
+    s->handler(s->ctx, &req, &resp);
+    memcpy(rs->note, resp.log_note, sizeof rs->note);
+    ret = reply(conn, rs, resp.status, resp.content_type, hh_buf_str(&resp.body), resp.body.len,
+                resp.retry_after_s);
+    hh_buf_free(&resp.body);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    request_state *rs = *con_cls;
+    char when[21];
+
+    (void)cls;
+    (void)conn;
+    if (!rs)
+        return;
+    hh_platform_utc_now(when);
+    /* The device id is the certificate's CN: not personal data. */
+    fprintf(stderr, "%s %s %s %d in=%zu out=%zu %.1fms%s%s%s%s%s\n", when, rs->method, rs->path,
+            rs->status, rs->body.len, rs->bytes_out,
+            (hh_platform_monotonic_ns() - rs->start_ns) / 1e6, rs->cn[0] ? " device=" : "", rs->cn,
+            rs->note[0] ? " " : "", rs->note,
+            why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+    hh_buf_free(&rs->body);
+    free(rs);
+    *con_cls = NULL;
+}
+
+/* Parse "ADDR:PORT" or "[V6]:PORT" into a socket address. */
+static hh_err parse_listen(const char *text, struct sockaddr_storage *out, int *v6)
+{
+    char host[64];
+    const char *colon;
+    char *end;
+    unsigned long port;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':')
+            return HH_EINVAL;
+        n = (size_t)(close - text - 1);
+        colon = close + 1;
+        if (n >= sizeof host)
+            return HH_EINVAL;
+        memcpy(host, text + 1, n);
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon)
+            return HH_EINVAL;
+        n = (size_t)(colon - text);
+        if (n >= sizeof host)
+            return HH_EINVAL;
+        memcpy(host, text, n);
+    }
+    host[n] = '\0';
+    port = strtoul(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port > 65535)
+        return HH_EINVAL;
+    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)out)->sin_addr) == 1) {
+        ((struct sockaddr_in *)out)->sin_family = AF_INET;
+        ((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
+        *v6 = 0;
+        return HH_OK;
+    }
+    if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)out)->sin6_addr) == 1) {
+        ((struct sockaddr_in6 *)out)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+        *v6 = 1;
+        return HH_OK;
+    }
+    return HH_EINVAL;
+}
+
+hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ctx,
+                       hh_server **out, uint16_t *port, hh_diag *d)
+{
+    struct sockaddr_storage addr;
+    const union MHD_DaemonInfo *info;
+    hh_server *s;
+    int v6 = 0;
+
+    *out = NULL;
+    if (parse_listen(cfg->listen, &addr, &v6) != HH_OK)
+        return hh_diag_fail(d, HH_EINVAL, "listen", "'%s' is not ADDRESS:PORT or [V6ADDRESS]:PORT",
+                            cfg->listen);
+    if (!(s = calloc(1, sizeof *s)))
+        return HH_ENOMEM;
+    s->handler = handler;
+    s->ctx = ctx;
+    s->max_body = cfg->max_body_bytes;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_HTTPS_MEM_KEY, cfg->key_pem,
+        MHD_OPTION_HTTPS_MEM_CERT, cfg->cert_pem,
+        MHD_OPTION_HTTPS_MEM_TRUST, cfg->ca_pem,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        free(s);
+        return hh_diag_fail(d, HH_EIO, "listen",
+                            "cannot serve on %s (address in use, or the key and certificate do not match)",
+                            cfg->listen);
+    }
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    *port = info ? info->port : 0;
+    *out = s;
+    return HH_OK;
+}
+
+void hh_server_stop(hh_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

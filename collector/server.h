@@ -1,0 +1,62 @@
+/* collector/server.h — the collector's HTTPS endpoint (libmicrohttpd on GnuTLS).
+ *
+ * TLS 1.2 and 1.3 only. Clients are asked for a certificate on every
+ * connection; whether one is required is the handler's decision per path
+ * (enrolment and health need none). The certificate is verified against the
+ * collector's CA here, and the handler gets its subject CN and fingerprint.
+ * Request bodies are bounded: a declared Content-Length over the limit is
+ * refused with 413 before the body is read, and an undeclared body is cut off
+ * at the limit. Connection count, per-address connections, memory per
+ * connection and idle time are all limited explicitly. One log line per request
+ * goes to stderr, without personal data. */
+#ifndef HH_SERVER_H
+#define HH_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/buf.h"
+#include "model/diag.h"
+
+typedef struct hh_server_config {
+    const char *listen;            /* "ADDR:PORT", "[V6]:PORT"; port 0 picks a free one */
+    const char *key_pem;
+    const char *cert_pem;
+    const char *ca_pem;            /* client certificates must chain to this */
+    size_t max_body_bytes;
+    unsigned connection_limit;
+    unsigned per_ip_limit;
+    unsigned timeout_s;
+    unsigned threads;
+} hh_server_config;
+
+typedef struct hh_request {
+    const char *method;
+    const char *path;
+    const uint8_t *body;
+    size_t body_len;
+    int client_verified;           /* a certificate from our CA was presented */
+    char client_cn[65];
+    char client_sha256[65];        /* hex SHA-256 of the certificate (DER) */
+} hh_request;
+
+typedef struct hh_response {
+    int status;
+    const char *content_type;
+    hh_buf body;                   /* cap set by the server */
+    unsigned retry_after_s;        /* 0: no Retry-After header */
+    char log_note[64];             /* appended to the request's log line */
+} hh_response;
+
+typedef void (*hh_handler)(void *ctx, const hh_request *req, hh_response *resp);
+
+typedef struct hh_server hh_server;
+
+/* Start serving; the port actually bound is in *port. */
+hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ctx,
+                       hh_server **out, uint16_t *port, hh_diag *d);
+
+/* Stop accepting, finish the requests in flight, free everything. NULL ok. */
+void hh_server_stop(hh_server *s);
+
+#endif
