@@ -42,9 +42,11 @@ SYS_LIBS  := -lsqlite3 -lprotobuf-c -lpthread -lm
 PLATFORM_SRC := platform/err.c platform/platform.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c
-SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c
+SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/version.c
+COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c
+COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \
             $(OBJ)/gen/default_rulebook.o
@@ -56,7 +58,7 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 .PHONY: all deps test unit demo bench clean distclean
 # Test objects are not intermediates: keep them between runs.
 .SECONDARY:
-all: $(BIN)/hearth
+all: $(BIN)/hearth $(BIN)/hearthd
 
 deps: $(DEPS)/.ready
 $(DEPS)/.ready: cross/deps.sh
@@ -98,6 +100,10 @@ $(OBJ)/%.o: %.c $(GEN)/proto/hearth.pb-c.h $(DEPS)/.ready
 $(BIN)/hearth: $(OBJ)/agent/main.o $(AGENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
+
+$(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -o $@
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)

@@ -253,7 +253,9 @@ static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__C
     memset(&r, 0, sizeof r);
     if (hh_codec_change_from_pb(pb, hh_platform_current_year(), c, &d) != HH_OK) {
         r.reject_reason = HEARTH__V1__REJECT_REASON__REJECT_INVALID;
-        snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message);
+        /* Cut to the detail's bound: it is a hint for the officer, not a record. */
+        if (snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message) < 0)
+            r.detail[0] = '\0';
     } else if ((ret = hh_merge_apply(api->store, dev, c, hh_platform_wall_ms(), &r)) != HH_OK) {
         return ret;
     }

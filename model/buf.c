@@ -121,6 +121,13 @@ void hh_buf_free(hh_buf *b)
     hh_buf_init(b, b->max);
 }
 
+void hh_buf_free_secret(hh_buf *b)
+{
+    if (b->data)
+        explicit_bzero(b->data, b->cap);
+    hh_buf_free(b);
+}
+
 const char *hh_buf_str(const hh_buf *b)
 {
     return b->data ? b->data : "";

@@ -43,6 +43,9 @@ void hh_buf_reset(hh_buf *b);
 /* Release the memory; b is empty afterwards. Harmless on an empty buffer. */
 void hh_buf_free(hh_buf *b);
 
+/* Overwrite the contents with zeros (for keys and other secrets), then free. */
+void hh_buf_free_secret(hh_buf *b);
+
 /* The contents (never NULL: "" when empty). Borrowed until the next append. */
 const char *hh_buf_str(const hh_buf *b);
 

@@ -353,6 +353,15 @@ int hh_platform_wait_termination(void)
     return sig;
 }
 
+void hh_platform_hostname(char *out, size_t cap)
+{
+    if (cap == 0)
+        return;
+    if (gethostname(out, cap) != 0)
+        out[0] = '\0';
+    out[cap - 1] = '\0';
+}
+
 long hh_platform_pid(void)
 {
     return (long)getpid();

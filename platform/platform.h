@@ -80,6 +80,9 @@ hh_err hh_platform_block_termination(void);
 /* Wait until SIGTERM or SIGINT arrives; returns the signal number. */
 int hh_platform_wait_termination(void);
 
+/* This machine's host name into out; "" if it has none. */
+void hh_platform_hostname(char *out, size_t cap);
+
 /* This process's id. */
 long hh_platform_pid(void);
 

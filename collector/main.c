@@ -1,0 +1,677 @@
+/* collector/main.c — `hearthd`, the collector: set-up, serving, and the
+ * administrator's commands. Everything lives in one directory (--dir):
+ *
+ *   hearthd.conf   settings (key = value; written by init, documented inside)
+ *   ca.key ca.crt  the collector's CA (the key is mode 0600)
+ *   server.key server.crt   the HTTPS identity, signed by the CA
+ *   collector.db   the database
+ *   hearthd.url    written by serve: the URL it listens on (for scripts) */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+#include <mbedtls/version.h>
+#include <protobuf-c/protobuf-c.h>
+#include <sqlite3.h>
+
+#include "api.h"
+#include "cstore.h"
+#include "model/kv.h"
+#include "model/validate.h"
+#include "platform/platform.h"
+#include "server.h"
+#include "sync/cli.h"
+#include "sync/pki.h"
+
+#define HEARTHD_VERSION "0.1.0"
+#define CONFIG_BYTES_MAX 8192
+
+typedef struct config {
+    char listen[80];
+    char url[128];
+    int64_t enrol_code_ttl_s;
+    int64_t device_cert_days;
+    int64_t max_body_bytes;
+    int64_t connection_limit;
+    int64_t per_ip_connection_limit;
+    int64_t timeout_s;
+    int64_t threads;
+} config;
+
+typedef struct collector {
+    char dir[HH_PATH_MAX];
+    config cfg;
+    hh_cstore *store;
+} collector;
+
+static collector app;
+
+enum { NEEDS_STORE = 1 };
+
+static const char *dir_file(const char *name)
+{
+    static char paths[4][HH_PATH_MAX + 32];
+    static int next;
+    char *p = paths[next++ % 4];
+
+    snprintf(p, sizeof paths[0], "%s/%s", app.dir, name);
+    return p;
+}
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+typedef struct config_key {
+    const char *name;
+    size_t offset;
+    int64_t min, max;    /* numbers; min > max: text of that size */
+} config_key;
+
+#define CFG(field) offsetof(config, field)
+static const config_key config_keys[] = {
+    { "listen", CFG(listen), 1, 0 },
+    { "url", CFG(url), 1, 0 },
+    { "enrol_code_ttl_s", CFG(enrol_code_ttl_s), 60, 30 * 86400 },
+    { "device_cert_days", CFG(device_cert_days), 1, 3650 },
+    { "max_body_bytes", CFG(max_body_bytes), 4096, 64 * 1024 * 1024 },
+    { "connection_limit", CFG(connection_limit), 1, 10000 },
+    { "per_ip_connection_limit", CFG(per_ip_connection_limit), 1, 10000 },
+    { "timeout_s", CFG(timeout_s), 1, 3600 },
+    { "threads", CFG(threads), 1, 64 },
+};
+
+static hh_err config_take(void *ctx, const char *key, const char *value, int line_no,
+                          const char *where, hh_diag *d)
+{
+    config *cfg = ctx;
+
+    (void)line_no;
+    for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+        const config_key *k = &config_keys[i];
+        char *field = (char *)cfg + k->offset;
+        if (strcmp(k->name, key) != 0)
+            continue;
+        if (k->min > k->max) {
+            size_t cap = k->offset == CFG(listen) ? sizeof cfg->listen : sizeof cfg->url;
+            if (strlen(value) == 0 || strlen(value) >= cap)
+                return hh_diag_fail(d, HH_EPARSE, where, "%s must be 1-%zu characters", key, cap - 1);
+            memcpy(field, value, strlen(value) + 1);
+            return HH_OK;
+        }
+        return cli_parse_int(where, value, k->min, k->max, (int64_t *)field, d) == HH_OK
+               ? HH_OK : hh_diag_fail(d, HH_EPARSE, where, "%s must be a whole number in %lld..%lld",
+                                      key, (long long)k->min, (long long)k->max);
+    }
+    return hh_diag_fail(d, HH_EPARSE, where, "unknown setting '%.40s'", key);
+}
+
+static void config_defaults(config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:8443");
+    snprintf(cfg->url, sizeof cfg->url, "https://127.0.0.1:8443");
+    cfg->enrol_code_ttl_s = 86400;
+    cfg->device_cert_days = 730;
+    cfg->max_body_bytes = 1024 * 1024;
+    cfg->connection_limit = 256;
+    cfg->per_ip_connection_limit = 64;
+    cfg->timeout_s = 30;
+    cfg->threads = 4;
+}
+
+static hh_err config_load(config *cfg, hh_diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    hh_err ret;
+
+    config_defaults(cfg);
+    if ((ret = hh_platform_read_file(dir_file("hearthd.conf"), CONFIG_BYTES_MAX, &text, &len)) != HH_OK)
+        return hh_diag_fail(d, ret, "hearthd.conf", "cannot read %s", dir_file("hearthd.conf"));
+    ret = hh_kv_parse(text, len, CONFIG_BYTES_MAX, config_take, cfg, d);
+    free(text);
+    if (ret != HH_OK)
+        hh_diag_prefix(d, "hearthd.conf ");
+    return ret;
+}
+
+static hh_err config_write(const config *cfg)
+{
+    char text[2048];
+    int n = snprintf(text, sizeof text,
+        "# hearthd settings: one `key = value` per line (hearthd serve reads them).\n"
+        "# The address to listen on, and the URL devices use to reach it.\n"
+        "listen = %s\nurl = %s\n"
+        "# How long a one-time enrolment code stays valid, and a device certificate.\n"
+        "enrol_code_ttl_s = %lld\ndevice_cert_days = %lld\n"
+        "# Limits: request body size, connections in all and per address, idle\n"
+        "# seconds before a connection is closed, and server threads.\n"
+        "max_body_bytes = %lld\nconnection_limit = %lld\nper_ip_connection_limit = %lld\n"
+        "timeout_s = %lld\nthreads = %lld\n",
+        cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
+        (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
+        (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads);
+
+    if (n < 0 || (size_t)n >= sizeof text)
+        return HH_ERANGE;
+    return hh_platform_write_file_durable(dir_file("hearthd.conf"), text, (size_t)n, 0644);
+}
+
+/* ---- init --------------------------------------------------------------------------- */
+
+static hh_err write_pem(const char *name, const hh_buf *pem, mode_t mode)
+{
+    return hh_platform_write_file_durable(dir_file(name), pem->data, pem->len, mode);
+}
+
+static int cmd_init(cli *c)
+{
+    const char *names_opt = cli_get(c, "name"), *listen = cli_get(c, "listen");
+    char names_text[512] = "localhost,127.0.0.1,::1", host[256];
+    const char *names[20];
+    int n_names = 0;
+    hh_buf ca_key, ca_cert, key, cert;
+    hh_pki_issue ca = { HH_PKI_ROLE_CA, "Hearth collector CA", NULL, NULL, NULL, NULL, NULL, 3650 };
+    hh_pki_issue server = { HH_PKI_ROLE_SERVER, "hearthd", NULL, NULL, NULL, NULL, NULL, 825 };
+    hh_cstore *store = NULL;
+    char pin[HH_PKI_PIN_LEN + 1];
+    hh_diag d;
+    hh_err ret;
+    int rc = HH_EXIT_OK;
+
+    hh_diag_clear(&d);
+    if (hh_platform_exists(dir_file("collector.db")) || hh_platform_exists(dir_file("ca.key")))
+        return cli_fail(HH_EEXIST, NULL, "%s already holds a collector", app.dir);
+    config_defaults(&app.cfg);
+    if (listen) {
+        if (strlen(listen) >= sizeof app.cfg.listen)
+            return cli_usage(c, "--listen is too long");
+        snprintf(app.cfg.listen, sizeof app.cfg.listen, "%s", listen);
+        snprintf(app.cfg.url, sizeof app.cfg.url, "https://%s", listen);
+    }
+    /* The server certificate names: loopback, the host name, and every --name. */
+    hh_platform_hostname(host, sizeof host);
+    if (host[0] && strlen(names_text) + strlen(host) + 2 < sizeof names_text) {
+        strcat(names_text, ",");
+        strcat(names_text, host);
+    }
+    if (names_opt && strlen(names_text) + strlen(names_opt) + 2 < sizeof names_text) {
+        strcat(names_text, ",");
+        strcat(names_text, names_opt);
+    } else if (names_opt) {
+        return cli_usage(c, "too many --name values");
+    }
+    for (char *save = NULL, *t = strtok_r(names_text, ",", &save); t && n_names < 19;
+         t = strtok_r(NULL, ",", &save))
+        names[n_names++] = t;
+    names[n_names] = NULL;
+    server.names = names;
+
+    hh_buf_init(&ca_key, HH_PKI_PEM_MAX);
+    hh_buf_init(&ca_cert, HH_PKI_PEM_MAX);
+    hh_buf_init(&key, HH_PKI_PEM_MAX);
+    hh_buf_init(&cert, HH_PKI_PEM_MAX);
+    if (hh_platform_mkdirs(app.dir, 0700) != HH_OK) {
+        rc = cli_fail(HH_EIO, NULL, "cannot create %s", app.dir);
+        goto cleanup;
+    }
+    ca.subject_key_pem = ca.ca_key_pem = NULL;
+    if ((ret = hh_pki_key_new(&ca_key)) != HH_OK || (ret = hh_pki_key_new(&key)) != HH_OK)
+        goto pki_failed;
+    ca.subject_key_pem = ca.ca_key_pem = ca_key.data;
+    if ((ret = hh_pki_issue_cert(&ca, &ca_cert)) != HH_OK)
+        goto pki_failed;
+    server.subject_key_pem = key.data;
+    server.ca_cert_pem = ca_cert.data;
+    server.ca_key_pem = ca_key.data;
+    if ((ret = hh_pki_issue_cert(&server, &cert)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot issue the server certificate (is every --name a host "
+                                 "name or an IP address?)");
+        goto cleanup;
+    }
+    if ((ret = write_pem("ca.key", &ca_key, 0600)) != HH_OK ||
+        (ret = write_pem("ca.crt", &ca_cert, 0644)) != HH_OK ||
+        (ret = write_pem("server.key", &key, 0600)) != HH_OK ||
+        (ret = write_pem("server.crt", &cert, 0644)) != HH_OK ||
+        (ret = config_write(&app.cfg)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot write the collector's files in %s", app.dir);
+        goto cleanup;
+    }
+    if ((ret = hh_cstore_create(dir_file("collector.db"), &store, &d)) != HH_OK) {
+        rc = cli_fail(ret, &d, "cannot create the database");
+        goto cleanup;
+    }
+    hh_pki_pin(ca_cert.data, ca_cert.len, pin);
+    printf("initialised collector in %s\nurl      %s\nca pin   %s\nnames    ", app.dir, app.cfg.url, pin);
+    for (int i = 0; i < n_names; i++)
+        printf("%s%s", i ? ", " : "", names[i]);
+    printf("\n");
+    goto cleanup;
+pki_failed:
+    rc = cli_fail(ret, NULL, "cannot make the collector's keys");
+cleanup:
+    hh_cstore_close(store);
+    hh_buf_free_secret(&ca_key);
+    hh_buf_free_secret(&key);
+    hh_buf_free(&ca_cert);
+    hh_buf_free(&cert);
+    return rc;
+}
+
+/* ---- serve ---------------------------------------------------------------------------- */
+
+static int cmd_serve(cli *c)
+{
+    char *key = NULL, *cert = NULL, *ca = NULL, *ca_key = NULL, url[200];
+    size_t len;
+    hh_server_config sc;
+    hh_server *server = NULL;
+    hh_api api;
+    uint16_t port = 0;
+    hh_diag d;
+    hh_err ret;
+    int rc = HH_EXIT_OK, sig;
+    const char *listen = cli_get(c, "listen");
+
+    hh_diag_clear(&d);
+    if ((ret = hh_platform_read_file(dir_file("server.key"), HH_PKI_PEM_MAX, &key, &len)) != HH_OK ||
+        (ret = hh_platform_read_file(dir_file("server.crt"), HH_PKI_PEM_MAX, &cert, &len)) != HH_OK ||
+        (ret = hh_platform_read_file(dir_file("ca.crt"), HH_PKI_PEM_MAX, &ca, &len)) != HH_OK ||
+        (ret = hh_platform_read_file(dir_file("ca.key"), HH_PKI_PEM_MAX, &ca_key, &len)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot read the keys and certificates in %s", app.dir);
+        goto cleanup;
+    }
+    memset(&api, 0, sizeof api);
+    api.store = app.store;
+    api.ca_pem = ca;
+    api.ca_key_pem = ca_key;
+    api.device_cert_days = (int)app.cfg.device_cert_days;
+    pthread_mutex_init(&api.lock, NULL);
+    sc = (hh_server_config){ listen ? listen : app.cfg.listen, key, cert, ca,
+                             (size_t)app.cfg.max_body_bytes, (unsigned)app.cfg.connection_limit,
+                             (unsigned)app.cfg.per_ip_connection_limit, (unsigned)app.cfg.timeout_s,
+                             (unsigned)app.cfg.threads };
+    /* Every server thread inherits the blocked signals; this thread waits. */
+    hh_platform_block_termination();
+    if ((ret = hh_server_start(&sc, hh_api_handle, &api, &server, &port, &d)) != HH_OK) {
+        rc = cli_fail(ret, &d, "cannot start");
+        goto cleanup;
+    }
+    {
+        /* The URL with the port actually bound (the configured one may be 0). */
+        const char *colon = strrchr(sc.listen, ':');
+        char line[sizeof url + 1];
+        snprintf(url, sizeof url, "https://%.*s:%u", (int)(colon - sc.listen), sc.listen, port);
+        snprintf(line, sizeof line, "%s\n", url);
+        hh_platform_write_file_durable(dir_file("hearthd.url"), line, strlen(line), 0644);
+    }
+    fprintf(stderr, "hearthd %s: serving %s (pid %ld); SIGTERM stops it\n", HEARTHD_VERSION, url,
+            hh_platform_pid());
+    sig = hh_platform_wait_termination();
+    fprintf(stderr, "hearthd: signal %d: finishing the requests in flight and stopping\n", sig);
+    hh_server_stop(server);
+    pthread_mutex_destroy(&api.lock);
+cleanup:
+    if (key)
+        explicit_bzero(key, strlen(key));
+    if (ca_key)
+        explicit_bzero(ca_key, strlen(ca_key));
+    free(key);
+    free(cert);
+    free(ca);
+    free(ca_key);
+    return rc;
+}
+
+/* ---- devices -------------------------------------------------------------------------- */
+
+static void make_code(char out[15])
+{
+    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";  /* no 0/O, 1/I */
+    uint8_t random[12];
+
+    hh_platform_random(random, sizeof random);
+    for (int i = 0, j = 0; i < 12; i++) {
+        out[j++] = alphabet[random[i] % 32];
+        if (i == 3 || i == 7)
+            out[j++] = '-';
+    }
+    out[14] = '\0';
+}
+
+static int cmd_device_add(cli *c)
+{
+    const char *officer = cli_get(c, "officer"), *villages_opt = cli_get(c, "villages");
+    char villages[HH_VILLAGES_TEXT_MAX + 1], code[15], pin[HH_PKI_PIN_LEN + 1];
+    char *ca = NULL;
+    size_t len;
+    int64_t ttl = app.cfg.enrol_code_ttl_s;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (!officer || !villages_opt)
+        return cli_usage(c, "--officer and --villages are required");
+    if ((ret = hh_validate_text("--officer", officer, HH_OFFICER_MAX, 0, &d)) != HH_OK || !officer[0])
+        return cli_fail(HH_EINVAL, &d, "--officer must be 1-%d characters", HH_OFFICER_MAX);
+    if ((ret = hh_villages_parse(villages_opt, villages, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--villages");
+    if (cli_has(c, "ttl") && (ret = cli_parse_int("--ttl", cli_get(c, "ttl"), 60, 30 * 86400, &ttl, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--ttl");
+    if ((ret = hh_platform_read_file(dir_file("ca.crt"), HH_PKI_PEM_MAX, &ca, &len)) != HH_OK ||
+        (ret = hh_pki_pin(ca, len, pin)) != HH_OK) {
+        free(ca);
+        return cli_fail(ret, NULL, "cannot read the CA certificate in %s", app.dir);
+    }
+    free(ca);
+    make_code(code);
+    if ((ret = hh_cstore_begin(app.store)) == HH_OK) {
+        ret = hh_cstore_code_add(app.store, code, officer, villages,
+                                 hh_platform_wall_ms() + (uint64_t)ttl * 1000);
+        if (ret == HH_OK)
+            ret = hh_cstore_audit(app.store, "code", NULL, "enrolment code issued");
+        if (ret == HH_OK)
+            ret = hh_cstore_commit(app.store);
+        else
+            hh_cstore_rollback(app.store);
+    }
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "cannot store the enrolment code");
+    if (cli_has(c, "json")) {
+        printf("{\"code\": \"%s\", \"url\": ", code);
+        cli_json_string(stdout, app.cfg.url);
+        printf(", \"ca_pin\": \"%s\", \"villages\": \"%s\", \"expires_in_s\": %lld}\n", pin, villages,
+               (long long)ttl);
+    } else {
+        printf("enrolment code  %s (single use, valid %lld s)\nserver          %s\nca pin          %s\n"
+               "villages        %s\n\non the device:\n  hearth enroll --server %s --code %s --ca-pin '%s'\n",
+               code, (long long)ttl, app.cfg.url, pin, villages, app.cfg.url, code, pin);
+    }
+    return HH_EXIT_OK;
+}
+
+static int print_device(void *ctx, const hh_device *dev)
+{
+    int json = *(int *)ctx;
+
+    if (json) {
+        printf("{\"id\": \"%s\", \"officer\": ", dev->id);
+        cli_json_string(stdout, dev->officer);
+        printf(", \"villages\": \"%s\", \"enrolled_ms\": %llu, \"revoked\": %s, \"last_seen_ms\": %llu, "
+               "\"acked_seq\": %llu}\n", dev->villages, (unsigned long long)dev->enrolled_ms,
+               dev->revoked_ms ? "true" : "false", (unsigned long long)dev->last_seen_ms,
+               (unsigned long long)dev->acked_seq);
+    } else {
+        printf("%-36s  %-8s  %-16s  %8llu  %s\n", dev->id, dev->revoked_ms ? "revoked" : "active",
+               dev->officer, (unsigned long long)dev->acked_seq, dev->villages);
+    }
+    return 0;
+}
+
+static int cmd_device_list(cli *c)
+{
+    int json = cli_has(c, "json");
+    hh_err ret;
+
+    if (!json)
+        printf("%-36s  %-8s  %-16s  %8s  %s\n", "DEVICE", "STATE", "OFFICER", "ACKED", "VILLAGES");
+    ret = hh_cstore_each_device(app.store, print_device, &json);
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot list devices");
+}
+
+static int cmd_device_revoke(cli *c)
+{
+    hh_err ret = hh_cstore_begin(app.store);
+
+    if (ret == HH_OK) {
+        ret = hh_cstore_device_revoke(app.store, c->args[0], hh_platform_wall_ms());
+        if (ret == HH_OK)
+            ret = hh_cstore_audit(app.store, "revoke", c->args[0], "device revoked");
+        if (ret == HH_OK)
+            ret = hh_cstore_commit(app.store);
+        else
+            hh_cstore_rollback(app.store);
+    }
+    if (ret == HH_ENOTFOUND)
+        return cli_fail(ret, NULL, "no active device '%s'", c->args[0]);
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "cannot revoke '%s'", c->args[0]);
+    printf("revoked %s: its next request is refused\n", c->args[0]);
+    return HH_EXIT_OK;
+}
+
+/* ---- rulebook, tiers, conflicts, quarantine --------------------------------------------- */
+
+static int cmd_rulebook_set(cli *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    hh_rulebook rules;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if ((ret = hh_platform_read_file(c->args[0], HH_RULEBOOK_TEXT_MAX, &text, &len)) != HH_OK)
+        return cli_fail(ret, NULL, "cannot read %s", c->args[0]);
+    ret = hh_cstore_rulebook_set(app.store, text, len, &d);
+    free(text);
+    if (ret != HH_OK)
+        return cli_fail(ret, &d, "rulebook %s refused", c->args[0]);
+    hh_cstore_rulebook(app.store, &rules, NULL, 0);
+    printf("rulebook %s is in force; every tier was recomputed, devices get it on their next sync\n",
+           rules.version);
+    return HH_EXIT_OK;
+}
+
+static int print_ctier(void *ctx, const hh_ctier *t)
+{
+    int json = *(int *)ctx;
+    char reasons[256];
+
+    if (!json) {
+        hh_reasons_format(t->reasons, ", ", reasons, sizeof reasons);
+        printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-11s  %s\n",
+               hh_enum_name(&hh_tier_names, (int)t->tier), t->village_code,
+               t->registry_no[0] ? t->registry_no : t->household_id, t->last_visit_on,
+               (long long)t->per_capita_yuan, t->review, reasons[0] ? reasons : "-");
+        return 0;
+    }
+    printf("{\"registry_no\": ");
+    if (t->registry_no[0])
+        cli_json_string(stdout, t->registry_no);
+    else
+        fputs("null", stdout);
+    printf(", \"id\": \"%s\", \"village_code\": \"%s\", \"tier\": \"%s\", \"reasons\": [",
+           t->household_id, t->village_code, hh_enum_name(&hh_tier_names, (int)t->tier));
+    for (int i = 0, first = 1; i < HH_REASON_COUNT; i++)
+        if (t->reasons & (1u << i)) {
+            printf("%s\"%s\"", first ? "" : ", ", hh_reason_code(1u << i));
+            first = 0;
+        }
+    printf("], \"rulebook\": \"%s\", \"source\": \"collector\", \"review\": \"%s\", "
+           "\"last_visit_on\": \"%s\", \"per_capita_yuan\": %lld}\n",
+           t->rulebook, t->review, t->last_visit_on, (long long)t->per_capita_yuan);
+    return 0;
+}
+
+static int cmd_tiers(cli *c)
+{
+    int json = cli_has(c, "json"), rc;
+    const char *village;
+    hh_err ret;
+
+    if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
+        return rc;
+    if (!json)
+        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-11s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
+               "LAST VISIT", "PER CAP.", "REVIEW", "REASONS");
+    ret = hh_cstore_each_tier(app.store, village, print_ctier, &json);
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the tiers");
+}
+
+static int print_conflict(void *ctx, const hh_conflict *k)
+{
+    int json = *(int *)ctx;
+
+    if (json) {
+        printf("{\"id\": %lld, \"entity_id\": \"%s\", \"field\": \"%s\", \"kept\": ", (long long)k->id,
+               k->entity_id, k->field);
+        cli_json_string(stdout, k->kept_value);
+        printf(", \"kept_device\": \"%s\", \"kept_hlc\": %llu, \"other\": ", k->kept_device,
+               (unsigned long long)k->kept_hlc);
+        cli_json_string(stdout, k->other_value);
+        printf(", \"other_device\": \"%s\", \"other_hlc\": %llu}\n", k->other_device,
+               (unsigned long long)k->other_hlc);
+    } else {
+        printf("%-5lld  %-36s  %-18s  kept '%s' (%s)  other '%s' (%s)\n", (long long)k->id, k->entity_id,
+               k->field, k->kept_value, k->kept_device, k->other_value, k->other_device);
+    }
+    return 0;
+}
+
+static int cmd_conflicts(cli *c)
+{
+    int json = cli_has(c, "json");
+    hh_err ret = hh_cstore_each_conflict(app.store, print_conflict, &json);
+
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the conflicts");
+}
+
+static int print_quarantined(void *ctx, const hh_quarantined *q)
+{
+    int json = *(int *)ctx;
+
+    if (json) {
+        printf("{\"device_id\": \"%s\", \"seq\": %llu, \"reason\": %d, \"entity\": \"%s\", "
+               "\"entity_id\": \"%s\", \"detail\": ", q->device_id, (unsigned long long)q->seq,
+               q->reason, q->entity, q->entity_id);
+        cli_json_string(stdout, q->detail);
+        printf("}\n");
+    } else {
+        printf("%-36s  %6llu  %-9s  %s\n", q->device_id, (unsigned long long)q->seq, q->entity, q->detail);
+    }
+    return 0;
+}
+
+static int cmd_quarantine(cli *c)
+{
+    int json = cli_has(c, "json");
+    hh_err ret = hh_cstore_each_quarantined(app.store, print_quarantined, &json);
+
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the quarantine");
+}
+
+/* ---- the program ------------------------------------------------------------------------- */
+
+static const char *version_string(void)
+{
+    static char text[256];
+
+    snprintf(text, sizeof text, "hearthd %s (sqlite %s, protobuf-c %s, libmicrohttpd %s, mbedTLS %s)",
+             HEARTHD_VERSION, sqlite3_libversion(), protobuf_c_version(), MHD_get_version(),
+             MBEDTLS_VERSION_STRING);
+    return text;
+}
+
+static int cmd_version(cli *c)
+{
+    (void)c;
+    printf("%s\n", version_string());
+    return HH_EXIT_OK;
+}
+
+static const cli_opt no_opts[] = { { NULL, NULL, NULL, 0 } };
+static const cli_opt json_opts[] = { { "json", NULL, "print JSON Lines", 0 }, { NULL, NULL, NULL, 0 } };
+static const cli_opt init_opts[] = {
+    { "name", "NAME", "another host name or IP address for the server certificate (repeatable)", 1 },
+    { "listen", "ADDR:PORT", "where serve listens (default 127.0.0.1:8443)", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_opt serve_opts[] = {
+    { "listen", "ADDR:PORT", "override the configured address; port 0 picks a free one", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_opt device_add_opts[] = {
+    { "officer", "NAME", "the officer who will carry the device", 0 },
+    { "villages", "CODE,CODE", "the 12-digit village codes it may write and receive", 0 },
+    { "ttl", "SECONDS", "how long the code is valid (default: enrol_code_ttl_s)", 0 },
+    { "json", NULL, "print {\"code\", \"url\", \"ca_pin\", …}", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_opt tiers_opts[] = {
+    { "village", "CODE", "only this village", 0 },
+    { "json", NULL, "one JSON object per household (DESIGN 2a)", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_opt globals[] = {
+    { "dir", "DIR", "the collector's directory (default: $HEARTHD_DIR)", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+
+static const cli_cmd c_init = { "init", "", "Create a collector: CA, server certificate, database, settings.",
+                                0, 0, init_opts, cmd_init, 0 };
+static const cli_cmd c_serve = { "serve", "", "Serve devices over HTTPS until SIGTERM.",
+                                 0, 0, serve_opts, cmd_serve, NEEDS_STORE };
+static const cli_cmd c_device_add = { "device add", "", "Issue a one-time enrolment code for a device.",
+                                      0, 0, device_add_opts, cmd_device_add, NEEDS_STORE };
+static const cli_cmd c_device_list = { "device list", "", "List enrolled devices.",
+                                       0, 0, json_opts, cmd_device_list, NEEDS_STORE };
+static const cli_cmd c_device_revoke = { "device revoke", "DEVICE", "Revoke a device: its next request is refused.",
+                                         1, 1, no_opts, cmd_device_revoke, NEEDS_STORE };
+static const cli_cmd c_rulebook_set = { "rulebook set", "FILE", "Put a new rulebook in force.",
+                                        1, 1, no_opts, cmd_rulebook_set, NEEDS_STORE };
+static const cli_cmd c_tiers = { "tiers", "", "The authoritative worklist, red first.",
+                                 0, 0, tiers_opts, cmd_tiers, NEEDS_STORE };
+static const cli_cmd c_conflicts = { "conflicts", "", "Fields two devices changed concurrently, with both values.",
+                                     0, 0, json_opts, cmd_conflicts, NEEDS_STORE };
+static const cli_cmd c_quarantine = { "quarantine", "", "Changes the collector refused, with the reason.",
+                                      0, 0, json_opts, cmd_quarantine, NEEDS_STORE };
+static const cli_cmd c_version = { "version", "", "Print the versions of hearthd and its libraries.",
+                                   0, 0, no_opts, cmd_version, 0 };
+
+static const cli_cmd *const commands[] = {
+    &c_init, &c_serve, &c_device_add, &c_device_list, &c_device_revoke, &c_rulebook_set,
+    &c_tiers, &c_conflicts, &c_quarantine, &c_version, NULL
+};
+
+static int prepare(cli *c)
+{
+    const char *dir = cli_global(c, "dir");
+    hh_diag d;
+    hh_err ret;
+
+    c->app = &app;
+    if (!dir)
+        dir = hh_platform_getenv("HEARTHD_DIR");
+    if (c->cmd == &c_version)
+        return HH_EXIT_OK;
+    if (!dir)
+        return cli_usage(c, "give --dir DIR (or set HEARTHD_DIR)");
+    snprintf(app.dir, sizeof app.dir, "%s", dir);
+    if (!(c->cmd->flags & NEEDS_STORE))
+        return HH_EXIT_OK;
+    hh_diag_clear(&d);
+    if ((ret = config_load(&app.cfg, &d)) != HH_OK)
+        return cli_fail(ret, &d, "cannot load the settings (run `hearthd init` first?)");
+    if ((ret = hh_cstore_open(dir_file("collector.db"), &app.store, &d)) != HH_OK)
+        return cli_fail(ret, &d, "cannot open the database");
+    return HH_EXIT_OK;
+}
+
+static void finish(cli *c)
+{
+    (void)c;
+    hh_cstore_close(app.store);
+    app.store = NULL;
+}
+
+static const hh_cli_program program = {
+    "hearthd",
+    "Hearth collector: receives the devices' changes over mutual TLS, merges them,\n"
+    "computes the authoritative warning tiers and sends them back.",
+    commands, globals, prepare, finish, version_string
+};
+
+int main(int argc, char **argv)
+{
+    return hh_cli_main(&program, argc, argv);
+}
