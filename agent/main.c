@@ -19,6 +19,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_member_add, &hh_cmd_member_edit,
     &hh_cmd_visit_record, &hh_cmd_visit_list,
     &hh_cmd_import, &hh_cmd_export,
+    &hh_cmd_enroll, &hh_cmd_sync,
     &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_version,
     NULL
 };

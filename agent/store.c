@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/hlc.h"
+#include "model/buf.h"
 #include "model/validate.h"
 #include "platform/platform.h"
 #include "sync/codec.h"
@@ -290,6 +291,18 @@ const char *hh_store_path(const hh_store *s)
 }
 
 /* ---- transactions, clock and outbox ----------------------------------------------- */
+
+/* Parse the stored rulebook again (after a rollback that may have undone a
+ * replacement). */
+static void hh_store_rulebook_reload(hh_store *s)
+{
+    char text[HH_RULEBOOK_TEXT_MAX + 1];
+    hh_rulebook rules;
+
+    if (meta_get(s, "rulebook", text, sizeof text) == HH_OK &&
+        hh_rulebook_parse(text, strlen(text), &rules, NULL) == HH_OK)
+        s->rules = rules;
+}
 
 hh_err hh_store_begin(hh_store *s)
 {
@@ -929,4 +942,224 @@ hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
     }
     sqlite3_finalize(st);
     return HH_OK;
+}
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+static hh_err meta_get_optional(hh_store *s, const char *key, char *out, size_t cap)
+{
+    hh_err ret = meta_get(s, key, out, cap);
+
+    if (ret == HH_ECORRUPT) {   /* absent: not enrolled yet */
+        out[0] = '\0';
+        return HH_OK;
+    }
+    return ret;
+}
+
+hh_err hh_store_sync_state(hh_store *s, hh_sync_state *out)
+{
+    char cursor[24];
+    hh_err ret;
+
+    memset(out, 0, sizeof *out);
+    memcpy(out->device_id, s->device_id, sizeof out->device_id);
+    if ((ret = meta_get_optional(s, "server_url", out->server_url, sizeof out->server_url)) != HH_OK ||
+        (ret = meta_get_optional(s, "villages", out->villages, sizeof out->villages)) != HH_OK ||
+        (ret = meta_get_optional(s, "officer", out->officer, sizeof out->officer)) != HH_OK ||
+        (ret = meta_get_optional(s, "pull_cursor", cursor, sizeof cursor)) != HH_OK ||
+        (ret = meta_get_u64(s, "hlc", &out->hlc)) != HH_OK)
+        return ret;
+    out->cursor = strtoull(cursor, NULL, 10);
+    out->enrolled = out->server_url[0] != '\0';
+    return HH_OK;
+}
+
+/* Replace the rulebook in force and recompute every provisional tier. */
+static hh_err replace_rulebook(hh_store *s, const char *text, hh_diag *d)
+{
+    static const char households[] = "SELECT id FROM households ORDER BY id";
+    hh_rulebook rules;
+    sqlite3_stmt *st;
+    char id[HH_UUID_LEN + 1];
+    hh_err ret;
+
+    if ((ret = hh_rulebook_parse(text, strlen(text), &rules, d)) != HH_OK)
+        return ret;
+    if ((ret = meta_set(s, "rulebook", text)) != HH_OK)
+        return ret;
+    s->rules = rules;
+    if (sqlite3_prepare_v2(s->db, households, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    while (ret == HH_OK && sqlite3_step(st) == SQLITE_ROW)
+        if ((ret = hh_sql_col_text(st, 0, id, sizeof id)) == HH_OK)
+            ret = recompute_tier(s, id);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+hh_err hh_store_enrolled(hh_store *s, const char *url, const char *villages, const char *officer,
+                         const char *rulebook_text, hh_diag *d)
+{
+    hh_err ret;
+
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    if ((ret = meta_set(s, "server_url", url)) != HH_OK ||
+        (ret = meta_set(s, "villages", villages)) != HH_OK ||
+        (ret = meta_set(s, "officer", officer)) != HH_OK ||
+        (ret = meta_set_u64(s, "enrolled_ms", hh_platform_wall_ms())) != HH_OK ||
+        (ret = meta_set(s, "pull_cursor", "0")) != HH_OK ||
+        (ret = replace_rulebook(s, rulebook_text, d)) != HH_OK) {
+        hh_store_rollback(s);
+        hh_store_rulebook_reload(s);
+        return ret;
+    }
+    return hh_store_commit(s);
+}
+
+hh_err hh_store_outbox_frame(hh_store *s, size_t max_bytes, size_t max_count, hh_buf *out,
+                             size_t *count, uint64_t *last_seq)
+{
+    static const char sql[] = "SELECT seq, payload FROM outbox WHERE state = 'pending' ORDER BY seq";
+    sqlite3_stmt *st;
+    hh_err ret = HH_OK;
+
+    *count = 0;
+    *last_seq = 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    while (*count < max_count && sqlite3_step(st) == SQLITE_ROW) {
+        const void *payload = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        uint8_t head[11];
+        size_t h = 0;
+
+        if (len > HH_CHANGE_BYTES_MAX) {
+            ret = HH_ECORRUPT;
+            break;
+        }
+        /* Field 3 (changes), wire type 2: tag, varint length, the Change. */
+        head[h++] = (3 << 3) | 2;
+        for (size_t v = len; ; v >>= 7) {
+            head[h++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+            if (v <= 0x7F)
+                break;
+        }
+        if (*count > 0 && out->len + h + len > max_bytes)
+            break;   /* the next batch takes it; one oversized change still goes alone */
+        if ((ret = hh_buf_append(out, head, h)) != HH_OK ||
+            (ret = hh_buf_append(out, payload, len)) != HH_OK)
+            break;
+        (*count)++;
+        *last_seq = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
+hh_err hh_store_outbox_ack(hh_store *s, uint64_t acked_seq, const hh_rejected *rejected,
+                           size_t n_rejected, size_t *acked, size_t *quarantined)
+{
+    static const char quarantine[] =
+        "UPDATE outbox SET state = 'quarantined', reason = ?2, acked_ms = ?3"
+        " WHERE seq = ?1 AND state = 'pending'";
+    static const char ack[] =
+        "UPDATE outbox SET state = 'acked', acked_ms = ?2 WHERE seq <= ?1 AND state = 'pending'";
+    uint64_t now = hh_platform_wall_ms();
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    *acked = *quarantined = 0;
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    for (size_t i = 0; i < n_rejected; i++) {
+        if (rejected[i].seq > acked_seq)
+            continue;
+        if (!(st = hh_sql(&s->sql, quarantine))) {
+            ret = HH_EDB;
+            goto fail;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)rejected[i].seq);
+        hh_sql_bind_text(st, 2, rejected[i].reason);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+        if ((ret = hh_sql_done(st)) != HH_OK)
+            goto fail;
+        *quarantined += (size_t)sqlite3_changes(s->db);
+    }
+    if (!(st = hh_sql(&s->sql, ack))) {
+        ret = HH_EDB;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)acked_seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        goto fail;
+    *acked = (size_t)sqlite3_changes(s->db);
+    return hh_store_commit(s);
+fail:
+    hh_store_rollback(s);
+    return ret;
+}
+
+hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, uint64_t cursor,
+                           const char *rulebook_text, uint64_t server_hlc, size_t *applied,
+                           size_t *skipped, hh_diag *d)
+{
+    static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
+    static const char upsert[] =
+        "INSERT INTO tiers (household_id, source, tier, reasons, rulebook, last_visit_on,"
+        " per_capita_yuan, computed_hlc) VALUES (?1, 'collector', ?2, ?3, ?4, ?5, NULL, ?6)"
+        " ON CONFLICT (household_id, source) DO UPDATE SET tier = excluded.tier,"
+        " reasons = excluded.reasons, rulebook = excluded.rulebook,"
+        " last_visit_on = excluded.last_visit_on, computed_hlc = excluded.computed_hlc";
+    char reasons[256], cursor_text[24];
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    *applied = *skipped = 0;
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    /* The collector's clock moves ours forward: a device whose clock is wrong
+     * cannot stamp history out of order. Its stamps are trusted however far
+     * ahead: it is the reference. */
+    hh_hlc_observe(&s->clock, server_hlc, hh_platform_wall_ms(), UINT64_MAX);
+    for (size_t i = 0; i < n; i++) {
+        int present;
+        if (!(st = hh_sql(&s->sql, known))) {
+            ret = HH_EDB;
+            goto fail;
+        }
+        hh_sql_bind_text(st, 1, tiers[i].household_id);
+        present = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (!present) {
+            (*skipped)++;
+            continue;
+        }
+        if ((ret = hh_reasons_format(tiers[i].reasons, ",", reasons, sizeof reasons)) != HH_OK ||
+            !(st = hh_sql(&s->sql, upsert))) {
+            ret = ret != HH_OK ? ret : HH_EDB;
+            goto fail;
+        }
+        hh_sql_bind_text(st, 1, tiers[i].household_id);
+        sqlite3_bind_int(st, 2, (int)tiers[i].tier);
+        hh_sql_bind_text(st, 3, reasons);
+        hh_sql_bind_text(st, 4, tiers[i].rulebook);
+        hh_sql_bind_optional(st, 5, tiers[i].last_visit_on);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)server_hlc);
+        if ((ret = hh_sql_done(st)) != HH_OK)
+            goto fail;
+        (*applied)++;
+    }
+    if (rulebook_text && (ret = replace_rulebook(s, rulebook_text, d)) != HH_OK)
+        goto fail;
+    snprintf(cursor_text, sizeof cursor_text, "%llu", (unsigned long long)cursor);
+    if ((ret = meta_set(s, "pull_cursor", cursor_text)) != HH_OK)
+        goto fail;
+    return hh_store_commit(s);
+fail:
+    hh_store_rollback(s);
+    hh_store_rulebook_reload(s);
+    return ret;
 }

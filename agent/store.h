@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "model/buf.h"
 #include "model/diag.h"
 #include "model/record.h"
 #include "model/rulebook.h"
@@ -127,6 +128,60 @@ typedef struct hh_store_info {
 } hh_store_info;
 
 hh_err hh_store_info_get(hh_store *s, hh_store_info *out);
+
+/* ---- sync ---------------------------------------------------------------------- */
+
+#define HH_SERVER_URL_MAX 255
+#define HH_DEVICE_VILLAGES_MAX (64 * (HH_VILLAGE_CODE_LEN + 1))
+
+typedef struct hh_sync_state {
+    int enrolled;
+    char device_id[HH_UUID_LEN + 1];
+    char server_url[HH_SERVER_URL_MAX + 1];
+    char villages[HH_DEVICE_VILLAGES_MAX + 1];
+    char officer[HH_OFFICER_MAX + 1];
+    uint64_t cursor;                       /* last change number pulled */
+    uint64_t hlc;
+} hh_sync_state;
+
+hh_err hh_store_sync_state(hh_store *s, hh_sync_state *out);
+
+/* Record a successful enrolment and put the collector's rulebook in force (all
+ * provisional tiers are recomputed). Its own transaction. */
+hh_err hh_store_enrolled(hh_store *s, const char *url, const char *villages, const char *officer,
+                         const char *rulebook_text, hh_diag *d);
+
+/* Append pending outbox changes, oldest first, to out as SyncRequest field 3
+ * (each framed as a length-delimited protobuf field), stopping before max_bytes
+ * or max_count. *count and *last_seq describe what was taken (0 when none). */
+hh_err hh_store_outbox_frame(hh_store *s, size_t max_bytes, size_t max_count, hh_buf *out,
+                             size_t *count, uint64_t *last_seq);
+
+typedef struct hh_rejected {
+    uint64_t seq;
+    char reason[160];
+} hh_rejected;
+
+/* The collector acknowledged every pending change up to acked_seq; those in
+ * rejected are quarantined with their reason, the rest marked acknowledged.
+ * Its own transaction. *acked and *quarantined count what changed. */
+hh_err hh_store_outbox_ack(hh_store *s, uint64_t acked_seq, const hh_rejected *rejected,
+                           size_t n_rejected, size_t *acked, size_t *quarantined);
+
+typedef struct hh_pulled_tier {
+    char household_id[HH_UUID_LEN + 1];
+    hh_tier tier;
+    uint32_t reasons;
+    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
+    char last_visit_on[HH_DATE_LEN + 1];
+} hh_pulled_tier;
+
+/* Apply what a sync pulled — the collector's tiers, its rulebook (NULL when
+ * unchanged), its clock — and store the new cursor, in one transaction. Tiers of
+ * households this device does not hold are counted in *skipped. */
+hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, uint64_t cursor,
+                           const char *rulebook_text, uint64_t server_hlc, size_t *applied,
+                           size_t *skipped, hh_diag *d);
 
 /* The rulebook in force on this device. Borrowed; valid until close. */
 const hh_rulebook *hh_store_rulebook(const hh_store *s);

@@ -362,6 +362,14 @@ void hh_platform_hostname(char *out, size_t cap)
     out[cap - 1] = '\0';
 }
 
+void hh_platform_sleep_ms(uint64_t ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 long hh_platform_pid(void)
 {
     return (long)getpid();

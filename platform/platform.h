@@ -83,6 +83,9 @@ int hh_platform_wait_termination(void);
 /* This machine's host name into out; "" if it has none. */
 void hh_platform_hostname(char *out, size_t cap);
 
+/* Sleep for ms milliseconds (resumes after signals). */
+void hh_platform_sleep_ms(uint64_t ms);
+
 /* This process's id. */
 long hh_platform_pid(void);
 

@@ -1,0 +1,438 @@
+/* agent/cmd_sync.c — `hearth enroll` and `hearth sync`.
+ *
+ * Enrolment: the device makes its own key (it never leaves the device), fetches
+ * the collector's CA over an unverified connection and accepts it only if its
+ * key matches the pin the administrator gave; then, now verifying the server
+ * against that CA, sends a certificate request with the one-time code. Only
+ * after the collector answers are the key, the CA and the certificate written
+ * (beside the database, in DB.keys/, mode 0600 for the key) and the enrolment
+ * recorded: a refused code leaves the device as it was.
+ *
+ * Sync: outbox batches (at most 32 KB) in order over one kept-alive mutual-TLS
+ * connection until the outbox is empty, then pulls until the collector has no
+ * more. An acknowledgement is stored in its own transaction, pulled tiers with
+ * their cursor in another. Transient failures are retried with exponential
+ * backoff and jitter (honouring Retry-After); trust failures and revocation are
+ * not retried. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "commands.h"
+#include "model/validate.h"
+#include "proto/hearth.pb-c.h"
+#include "sync/client.h"
+#include "sync/pki.h"
+
+#define BATCH_BYTES_MAX   (32 * 1024)
+#define BATCH_CHANGES_MAX 512
+#define RESPONSE_BYTES_MAX (4u * 1024 * 1024)
+#define ROUNDS_MAX        100000   /* a bound on one sync's requests */
+
+static void key_path(const cli *c, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.keys/%s", agent_db_path(c), name);
+}
+
+static int sync_fail(hh_err err, const char *what, const char *message)
+{
+    static const char *const advice[] = {
+        [HH_ENET] = "no connection to the collector: try again when there is signal",
+        [HH_ETIMEOUT] = "the collector did not answer in time: try again later",
+        [HH_ETLS] = "the collector's identity could not be verified: check the URL and "
+                    "the CA pin with the administrator; nothing was sent",
+        [HH_EREVOKED] = "the collector does not accept this device: it may have been revoked; "
+                        "ask for a new enrolment code",
+        [HH_EBUSY] = "the collector is busy: try again later",
+        [HH_ECONFLICT] = "the collector holds different content for a change already sent: "
+                         "report this to the administrator",
+        [HH_EPROTO] = "the collector's answer was not understood",
+    };
+    const char *hint = (size_t)err < sizeof advice / sizeof advice[0] && advice[err] ? advice[err] : NULL;
+
+    fprintf(stderr, "hearth: %s: %s\n", what, message && message[0] ? message : hh_strerror(err));
+    if (hint)
+        fprintf(stderr, "hearth: %s\n", hint);
+    return cli_exit_status(err);
+}
+
+/* ---- enroll ---------------------------------------------------------------------------- */
+
+static int pin_ok(const char *pin)
+{
+    return strlen(pin) == HH_PKI_PIN_LEN && strncmp(pin, "sha256//", 8) == 0;
+}
+
+static int run_enroll(cli *c)
+{
+    const char *url = cli_get(c, "server"), *code = cli_get(c, "code"), *pin = cli_get(c, "ca-pin");
+    Hearth__V1__EnrollRequest req = HEARTH__V1__ENROLL_REQUEST__INIT;
+    Hearth__V1__EnrollResponse *resp = NULL;
+    hh_client_config cfg = { url, NULL, NULL, NULL, 10000, 60000 };
+    hh_client *client = NULL;
+    hh_sync_state state;
+    hh_buf key, csr, ca, body, answer;
+    char message[300], got_pin[HH_PKI_PIN_LEN + 1], path[HH_PATH_MAX + 32], villages[HH_DEVICE_VILLAGES_MAX + 1];
+    char cn[HH_PKI_CN_MAX + 1];
+    unsigned retry;
+    hh_diag d;
+    hh_err ret;
+    int rc = HH_EXIT_OK;
+
+    if (!url || !code || !pin)
+        return cli_usage(c, "--server, --code and --ca-pin are required");
+    if (strncmp(url, "https://", 8) != 0 || strlen(url) > HH_SERVER_URL_MAX)
+        return cli_usage(c, "--server must be an https:// URL of at most %d characters", HH_SERVER_URL_MAX);
+    if (!pin_ok(pin))
+        return cli_usage(c, "--ca-pin must look like sha256//<44 base64 characters>");
+    if (strlen(code) == 0 || strlen(code) > 32)
+        return cli_usage(c, "--code is the one-time code the administrator gave (at most 32 characters)");
+    if ((ret = hh_store_sync_state(agent_store(c), &state)) != HH_OK)
+        return cli_fail(ret, NULL, "cannot read the device state");
+    if (state.enrolled && !cli_has(c, "again"))
+        return cli_fail(HH_EEXIST, NULL, "this device is enrolled with %s already (use --again to "
+                        "enrol it afresh)", state.server_url);
+    hh_diag_clear(&d);
+    hh_buf_init(&key, HH_PKI_PEM_MAX);
+    hh_buf_init(&csr, HH_PKI_PEM_MAX);
+    hh_buf_init(&ca, HH_PKI_PEM_MAX);
+    hh_buf_init(&body, 64 * 1024);
+    hh_buf_init(&answer, RESPONSE_BYTES_MAX);
+    if ((ret = hh_pki_key_new(&key)) != HH_OK || (ret = hh_pki_csr_new(key.data, state.device_id, &csr)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot make the device key");
+        goto cleanup;
+    }
+    /* 1. The CA, checked against the pin before anything is sent. */
+    if ((ret = hh_client_new(&cfg, &client)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "bad --server URL");
+        goto cleanup;
+    }
+    ret = hh_client_request(client, "GET", "/v1/ca", NULL, 0, &ca, &retry, message, sizeof message);
+    hh_client_free(client);
+    client = NULL;
+    if (ret != HH_OK) {
+        rc = sync_fail(ret, "enrolment", message);
+        goto cleanup;
+    }
+    if (hh_pki_pin(ca.data, ca.len, got_pin) != HH_OK || strcmp(got_pin, pin) != 0) {
+        rc = sync_fail(HH_ETLS, "enrolment", "the collector's CA does not match --ca-pin");
+        goto cleanup;
+    }
+    key_path(c, "ca.crt", path, sizeof path);
+    snprintf(path + strlen(path) - strlen("ca.crt"), 16, "ca.crt.new");
+    if (hh_platform_mkdirs_for(path, 0700) != HH_OK ||
+        hh_platform_write_file_durable(path, ca.data, ca.len, 0644) != HH_OK) {
+        rc = cli_fail(HH_EIO, NULL, "cannot write %s", path);
+        goto cleanup;
+    }
+    /* 2. The request, to a server now verified against that CA. */
+    cfg.ca_file = path;
+    req.code = (char *)code;
+    req.has_csr_pem = 1;
+    req.csr_pem.data = (uint8_t *)csr.data;
+    req.csr_pem.len = csr.len;
+    req.agent_version = "hearth 0.1.0";
+    {
+        void *where;
+        size_t size = hearth__v1__enroll_request__get_packed_size(&req);
+        if (hh_buf_extend(&body, size, &where) != HH_OK) {
+            rc = cli_fail(HH_ERANGE, NULL, "enrolment request too large");
+            goto cleanup;
+        }
+        hearth__v1__enroll_request__pack(&req, where);
+    }
+    if ((ret = hh_client_new(&cfg, &client)) == HH_OK)
+        ret = hh_client_request(client, "POST", "/v1/enroll", body.data, body.len, &answer, &retry,
+                                message, sizeof message);
+    if (ret != HH_OK) {
+        rc = sync_fail(ret == HH_EREVOKED ? HH_EINVAL : ret, "enrolment refused", message);
+        goto cleanup;
+    }
+    resp = hearth__v1__enroll_response__unpack(NULL, answer.len, (const uint8_t *)answer.data);
+    if (!resp || !resp->device_id || strcmp(resp->device_id, state.device_id) != 0 ||
+        !resp->has_certificate_pem || resp->certificate_pem.len > HH_PKI_PEM_MAX || !resp->rulebook ||
+        !resp->rulebook->text || !resp->officer || resp->n_villages == 0 || resp->n_villages > 64 ||
+        hh_pki_cert_cn((const char *)resp->certificate_pem.data, resp->certificate_pem.len, cn) != HH_OK ||
+        strcmp(cn, state.device_id) != 0) {
+        rc = sync_fail(HH_EPROTO, "enrolment", "the collector's answer is not a certificate for this device");
+        goto cleanup;
+    }
+    villages[0] = '\0';
+    for (size_t i = 0; i < resp->n_villages; i++) {
+        if (!resp->villages[i] || hh_validate_village_code(resp->villages[i], NULL) != HH_OK) {
+            rc = sync_fail(HH_EPROTO, "enrolment", "the collector sent a bad village code");
+            goto cleanup;
+        }
+        snprintf(villages + strlen(villages), sizeof villages - strlen(villages), "%s%s", i ? "," : "",
+                 resp->villages[i]);
+    }
+    /* 3. Only now: the key, the certificate and the CA in place, then the state. */
+    {
+        char final_path[HH_PATH_MAX + 32];
+        key_path(c, "device.key", final_path, sizeof final_path);
+        if (hh_platform_write_file_durable(final_path, key.data, key.len, 0600) != HH_OK)
+            goto write_failed;
+        key_path(c, "device.crt", final_path, sizeof final_path);
+        if (hh_platform_write_file_durable(final_path, resp->certificate_pem.data,
+                                           resp->certificate_pem.len, 0644) != HH_OK)
+            goto write_failed;
+        key_path(c, "ca.crt", final_path, sizeof final_path);
+        if (hh_platform_write_file_durable(final_path, ca.data, ca.len, 0644) != HH_OK)
+            goto write_failed;
+        hh_platform_remove(path);
+    }
+    if ((ret = hh_store_enrolled(agent_store(c), url, villages, resp->officer, resp->rulebook->text, &d)) != HH_OK) {
+        rc = cli_fail(ret, &d, "enrolled, but the device database could not record it");
+        goto cleanup;
+    }
+    printf("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n", state.device_id, url,
+           resp->officer, villages, resp->rulebook->version ? resp->rulebook->version : "?");
+    goto cleanup;
+write_failed:
+    rc = cli_fail(HH_EIO, NULL, "cannot write the device's key and certificate beside %s", agent_db_path(c));
+cleanup:
+    if (resp)
+        hearth__v1__enroll_response__free_unpacked(resp, NULL);
+    hh_client_free(client);
+    hh_buf_free_secret(&key);
+    hh_buf_free(&csr);
+    hh_buf_free(&ca);
+    hh_buf_free(&body);
+    hh_buf_free(&answer);
+    return rc;
+}
+
+/* ---- sync ------------------------------------------------------------------------------- */
+
+typedef struct sync_totals {
+    size_t sent, acked, quarantined, pulled, skipped;
+} sync_totals;
+
+/* Sleep with exponential backoff and jitter, or for the server's Retry-After. */
+static void back_off(int attempt, unsigned retry_after_s)
+{
+    uint64_t ms;
+    uint32_t jitter = 0;
+
+    if (retry_after_s) {
+        ms = (uint64_t)retry_after_s * 1000;
+    } else {
+        ms = 1000u << (attempt < 6 ? attempt : 6);     /* 1, 2, 4 … 64 s */
+        hh_platform_random(&jitter, sizeof jitter);
+        ms = ms / 2 + jitter % (ms / 2 + 1);            /* 50-100 % of it */
+    }
+    fprintf(stderr, "hearth: retrying in %.1f s\n", ms / 1000.0);
+    hh_platform_sleep_ms(ms);
+}
+
+/* One request: the pending batch (maybe empty) and the pull. */
+static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, sync_totals *t,
+                         int *more, unsigned *retry_after, char *message, size_t cap)
+{
+    Hearth__V1__SyncRequest req = HEARTH__V1__SYNC_REQUEST__INIT;
+    Hearth__V1__DeviceHealth health = HEARTH__V1__DEVICE_HEALTH__INIT;
+    Hearth__V1__SyncResponse *resp = NULL;
+    hh_store *store = agent_store(c);
+    hh_store_info info;
+    hh_rejected *rejected = NULL;
+    hh_pulled_tier *pulled = NULL;
+    hh_buf body, answer;
+    uint8_t cursor[8];
+    size_t count = 0, acked = 0, quarantined = 0, applied = 0, skipped = 0;
+    uint64_t last_seq = 0, new_cursor;
+    const char *rulebook_text = NULL;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    hh_buf_init(&body, BATCH_BYTES_MAX + 64 * 1024);
+    hh_buf_init(&answer, RESPONSE_BYTES_MAX);
+    if ((ret = hh_store_info_get(store, &info)) != HH_OK)
+        goto cleanup;
+    for (int i = 0; i < 8; i++)
+        cursor[i] = (uint8_t)(st->cursor >> (56 - 8 * i));
+    req.has_protocol = 1;
+    req.protocol = 1;
+    req.device_id = (char *)st->device_id;
+    req.has_pull_cursor = 1;
+    req.pull_cursor.data = cursor;
+    req.pull_cursor.len = sizeof cursor;
+    req.rulebook_version = (char *)hh_store_rulebook(store)->version;
+    health.has_outbox_depth = health.has_oldest_unsent_age_ms = health.has_clock_ms = 1;
+    health.outbox_depth = (uint32_t)info.outbox_pending;
+    health.oldest_unsent_age_ms = info.oldest_pending_ms ? hh_platform_wall_ms() - info.oldest_pending_ms : 0;
+    health.clock_ms = hh_platform_wall_ms();
+    health.agent_version = "hearth 0.1.0";
+    req.health = &health;
+    {
+        void *where;
+        size_t size = hearth__v1__sync_request__get_packed_size(&req);
+        if ((ret = hh_buf_extend(&body, size, &where)) != HH_OK)
+            goto cleanup;
+        hearth__v1__sync_request__pack(&req, where);
+    }
+    /* The changes go out as the bytes the outbox holds: appended as field 3. */
+    if ((ret = hh_store_outbox_frame(store, BATCH_BYTES_MAX, BATCH_CHANGES_MAX, &body, &count,
+                                     &last_seq)) != HH_OK)
+        goto cleanup;
+    if ((ret = hh_client_request(client, "POST", "/v1/sync", body.data, body.len, &answer,
+                                 retry_after, message, cap)) != HH_OK)
+        goto cleanup;
+    resp = hearth__v1__sync_response__unpack(NULL, answer.len, (const uint8_t *)answer.data);
+    if (!resp || resp->protocol != 1 || resp->n_rejections > BATCH_CHANGES_MAX ||
+        resp->n_tiers > 10000 || (count && resp->acked_seq < last_seq)) {
+        snprintf(message, cap, "the collector's answer is malformed or does not acknowledge the batch");
+        ret = HH_EPROTO;
+        goto cleanup;
+    }
+    /* 1. The acknowledgement, on its own. */
+    rejected = calloc(resp->n_rejections + 1, sizeof *rejected);
+    pulled = calloc(resp->n_tiers + 1, sizeof *pulled);
+    if (!rejected || !pulled) {
+        ret = HH_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < resp->n_rejections; i++) {
+        rejected[i].seq = resp->rejections[i]->seq;
+        snprintf(rejected[i].reason, sizeof rejected[i].reason, "%s",
+                 resp->rejections[i]->detail ? resp->rejections[i]->detail : "refused");
+    }
+    if (count && (ret = hh_store_outbox_ack(store, resp->acked_seq, rejected, resp->n_rejections,
+                                            &acked, &quarantined)) != HH_OK)
+        goto cleanup;
+    /* 2. What was pulled, with its cursor. */
+    for (size_t i = 0; i < resp->n_tiers; i++) {
+        const Hearth__V1__TierUpdate *u = resp->tiers[i];
+        hh_pulled_tier *p = &pulled[i];
+        if (!u->household_id || hh_validate_uuid(u->household_id, NULL) != HH_OK ||
+            !u->has_tier || u->tier < HEARTH__V1__TIER__TIER_GREEN || u->tier > HEARTH__V1__TIER__TIER_RED ||
+            !u->rulebook_version || strlen(u->rulebook_version) > HH_RULEBOOK_VERSION_MAX ||
+            u->n_reasons > HH_REASON_COUNT ||
+            (u->last_visit_on && hh_validate_date(u->last_visit_on, NULL) != HH_OK)) {
+            snprintf(message, cap, "the collector sent a malformed tier update");
+            ret = HH_EPROTO;
+            goto cleanup;
+        }
+        memcpy(p->household_id, u->household_id, sizeof p->household_id);
+        p->tier = (hh_tier)u->tier;
+        for (size_t r = 0; r < u->n_reasons; r++)
+            p->reasons |= hh_reason_parse(u->reasons[r]);
+        snprintf(p->rulebook, sizeof p->rulebook, "%s", u->rulebook_version);
+        snprintf(p->last_visit_on, sizeof p->last_visit_on, "%s", u->last_visit_on ? u->last_visit_on : "");
+    }
+    new_cursor = st->cursor;
+    if (resp->has_cursor && resp->cursor.len == 8) {
+        new_cursor = 0;
+        for (int i = 0; i < 8; i++)
+            new_cursor = (new_cursor << 8) | resp->cursor.data[i];
+    }
+    if (resp->rulebook && resp->rulebook->text)
+        rulebook_text = resp->rulebook->text;
+    if ((ret = hh_store_apply_pull(store, pulled, resp->n_tiers, new_cursor, rulebook_text,
+                                   resp->server_hlc, &applied, &skipped, &d)) != HH_OK) {
+        if (snprintf(message, cap, "cannot store what was pulled: %s %s", d.field, d.message) < 0)
+            message[0] = '\0';
+        goto cleanup;
+    }
+    t->sent += count;
+    t->acked += acked;
+    t->quarantined += quarantined;
+    t->pulled += applied;
+    t->skipped += skipped;
+    *more = resp->more || count > 0;
+cleanup:
+    if (resp)
+        hearth__v1__sync_response__free_unpacked(resp, NULL);
+    free(rejected);
+    free(pulled);
+    hh_buf_free(&body);
+    hh_buf_free(&answer);
+    return ret;
+}
+
+static int run_sync(cli *c)
+{
+    char ca[HH_PATH_MAX + 32], cert[HH_PATH_MAX + 32], key[HH_PATH_MAX + 32], message[300] = "";
+    hh_client_config cfg = { NULL, ca, cert, key, 15000, 120000 };
+    hh_client *client = NULL;
+    hh_sync_state st;
+    sync_totals t = { 0 };
+    int64_t retries = 3;
+    int progress = hh_platform_isatty(2) && !cli_has(c, "quiet"), attempt = 0, more = 1, rounds = 0;
+    unsigned retry_after = 0;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (cli_has(c, "retries") &&
+        (ret = cli_parse_int("--retries", cli_get(c, "retries"), 0, 20, &retries, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--retries");
+    if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
+        return cli_fail(ret, NULL, "cannot read the device state");
+    if (!st.enrolled)
+        return cli_fail(HH_EUSAGE, NULL, "this device is not enrolled: run `hearth enroll` first");
+    key_path(c, "ca.crt", ca, sizeof ca);
+    key_path(c, "device.crt", cert, sizeof cert);
+    key_path(c, "device.key", key, sizeof key);
+    cfg.base_url = st.server_url;
+    if ((ret = hh_client_new(&cfg, &client)) != HH_OK)
+        return cli_fail(ret, NULL, "cannot set up the connection to %s", st.server_url);
+    while (more && rounds < ROUNDS_MAX) {
+        more = 0;
+        ret = sync_round(c, client, &st, &t, &more, &retry_after, message, sizeof message);
+        if (ret == HH_ENET || ret == HH_ETIMEOUT || ret == HH_EBUSY) {
+            if (attempt >= retries)
+                break;
+            fprintf(stderr, "hearth: sync: %s\n", message[0] ? message : hh_strerror(ret));
+            back_off(attempt++, retry_after);
+            more = 1;
+            continue;
+        }
+        if (ret != HH_OK)
+            break;
+        attempt = 0;
+        rounds++;
+        if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
+            break;
+        if (progress)
+            fprintf(stderr, "\rsync: %zu sent, %zu acknowledged, %zu pulled", t.sent, t.acked, t.pulled);
+    }
+    if (progress)
+        fputc('\n', stderr);
+    {
+        const hh_client_stats *stats = hh_client_stats_get(client);
+        printf("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled%s; %llu requests, "
+               "%llu bytes up, %llu bytes down\n", t.sent, t.acked, t.quarantined, t.pulled,
+               t.skipped ? " (some for households not on this device)" : "",
+               (unsigned long long)stats->requests, (unsigned long long)stats->bytes_up,
+               (unsigned long long)stats->bytes_down);
+    }
+    hh_client_free(client);
+    if (ret != HH_OK)
+        return sync_fail(ret, "sync stopped", message);
+    if (t.quarantined)
+        fprintf(stderr, "hearth: %zu change%s refused by the collector: see `hearth outbox --quarantined`\n",
+                t.quarantined, t.quarantined == 1 ? " was" : "s were");
+    return HH_EXIT_OK;
+}
+
+static const cli_opt enroll_opts[] = {
+    { "server", "URL", "the collector, https://HOST:PORT", 0 },
+    { "code", "CODE", "the one-time enrolment code from the administrator", 0 },
+    { "ca-pin", "PIN", "the collector CA's pin, sha256//…, from the administrator", 0 },
+    { "again", NULL, "enrol afresh a device that was enrolled before", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+
+static const cli_opt sync_opts[] = {
+    { "retries", "N", "retries after a network failure or a busy collector (default 3)", 0 },
+    { "quiet", NULL, "no progress line, only the summary", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+
+const cli_cmd hh_cmd_enroll = {
+    "enroll", "", "Enrol this device with a collector (one-time code and CA pin from the "
+    "administrator).", 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE };
+const cli_cmd hh_cmd_sync = {
+    "sync", "", "Send the outbox to the collector and bring back its tiers.",
+    0, 0, sync_opts, run_sync, AGENT_NEEDS_STORE };
