@@ -422,12 +422,17 @@ static int print_tier(void *ctx, const hh_tier_row *row)
 
     t->counts[row->tier]++;
     if (!t->json) {
+        char per_capita[24] = "-", device[16] = "";
         hh_reasons_format(row->reasons, ", ", reasons, sizeof reasons);
-        printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-9s  %s\n",
+        if (row->per_capita_yuan >= 0)
+            snprintf(per_capita, sizeof per_capita, "%lld", (long long)row->per_capita_yuan);
+        if (row->device_tier)
+            snprintf(device, sizeof device, "(device: %s)", hh_enum_name(&hh_tier_names, (int)row->device_tier));
+        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s%s%s\n",
                hh_enum_name(&hh_tier_names, (int)row->tier), row->village_code,
                row->registry_no[0] ? row->registry_no : row->household_id,
-               row->last_visit_on, (long long)row->per_capita_yuan, row->source,
-               reasons[0] ? reasons : "-");
+               row->last_visit_on, per_capita, row->source, reasons[0] ? reasons : "-",
+               device[0] ? "  " : "", device);
         return 0;
     }
     printf("{\"registry_no\": ");
@@ -445,8 +450,12 @@ static int print_tier(void *ctx, const hh_tier_row *row)
     }
     printf("], \"rulebook\": ");
     cli_json_string(stdout, row->rulebook);
-    printf(", \"source\": \"%s\", \"last_visit_on\": \"%s\", \"per_capita_yuan\": %lld}\n",
-           row->source, row->last_visit_on, (long long)row->per_capita_yuan);
+    printf(", \"source\": \"%s\", \"last_visit_on\": \"%s\"", row->source, row->last_visit_on);
+    if (row->per_capita_yuan >= 0)
+        printf(", \"per_capita_yuan\": %lld", (long long)row->per_capita_yuan);
+    if (row->device_tier)
+        printf(", \"device_tier\": \"%s\"", hh_enum_name(&hh_tier_names, (int)row->device_tier));
+    printf("}\n");
     return 0;
 }
 

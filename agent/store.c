@@ -840,7 +840,10 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
         return HH_ECORRUPT;
     row.tier = (hh_tier)tier;
     row.reasons = parse_reasons(reasons);
-    row.per_capita_yuan = sqlite3_column_int64(st, 8);
+    row.per_capita_yuan = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != tier &&
+        strcmp(row.source, "collector") == 0)
+        row.device_tier = (hh_tier)sqlite3_column_int(st, 9);
     *stop = r->cb(r->ctx, &row);
     return HH_OK;
 }
@@ -849,8 +852,9 @@ hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void 
 {
     static const char sql[] =
         "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook,"
-        " t.source, t.last_visit_on, t.per_capita_yuan"
+        " t.source, t.last_visit_on, t.per_capita_yuan, p.tier"
         " FROM tiers t JOIN households h ON h.id = t.household_id"
+        " LEFT JOIN tiers p ON p.household_id = t.household_id AND p.source = 'device'"
         " WHERE (?1 IS NULL OR h.village_code = ?1)"
         " AND t.source = (SELECT CASE WHEN EXISTS (SELECT 1 FROM tiers c WHERE"
         "   c.household_id = t.household_id AND c.source = 'collector')"

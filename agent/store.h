@@ -89,7 +89,9 @@ typedef struct hh_tier_row {
     char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
     char source[12];                       /* "device" | "collector" */
     char last_visit_on[HH_DATE_LEN + 1];
-    int64_t per_capita_yuan;
+    int64_t per_capita_yuan;               /* -1 when not known (collector tiers) */
+    hh_tier device_tier;                   /* the provisional tier when the row is the
+                                              collector's and they differ, else 0 */
 } hh_tier_row;
 
 typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);

@@ -68,7 +68,8 @@ fi
 for variant in "$build" "$asan"; do
   kind=plain; [ "$variant" = "$asan" ] && kind=asan
   for t in "$root"/tests/e2e/test_*.sh; do
-    suite "e2e/$kind $(basename "$t" .sh)" env HEARTH="$variant/bin/hearth" bash "$t"
+    suite "e2e/$kind $(basename "$t" .sh)" env HEARTH="$variant/bin/hearth" HEARTHD="$variant/bin/hearthd" \
+      HEARTH_DESC="$build/gen/hearth.desc" bash "$t"
   done
 done
 

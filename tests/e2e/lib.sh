@@ -9,7 +9,6 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SAMPLE="$ROOT/tests/data/sample.jsonl"
 WORK=$(mktemp -d /tmp/hearth-e2e.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
 export HEARTH_DB="$WORK/device.db"
 unset HEARTH_OFFICER
 _n=0
@@ -51,3 +50,56 @@ contains() {
 }
 
 finish() { echo "1..$_n"; [ "$_failed" = 0 ]; }
+
+# ---- a collector for the test: started and stopped by PID ---------------------------
+
+# start_collector DIR [LISTEN]: init (once) and serve in the background; sets
+# COLLECTOR_URL and COLLECTOR_PID. LISTEN defaults to a free loopback port.
+start_collector() {
+  local dir=$1 listen=${2:-127.0.0.1:0} i
+  : "${HEARTHD:?set HEARTHD to the hearthd binary}"
+  [ -f "$dir/collector.db" ] || "$HEARTHD" --dir "$dir" init >/dev/null 2>"$WORK/init.err" || {
+    cat "$WORK/init.err" >&2; return 1; }
+  rm -f "$dir/hearthd.url"
+  "$HEARTHD" --dir "$dir" serve --listen "$listen" 2>>"$dir/serve.log" &
+  COLLECTOR_PID=$!
+  for i in $(seq 1 100); do
+    [ -s "$dir/hearthd.url" ] && break
+    sleep 0.1
+  done
+  COLLECTOR_URL=$(cat "$dir/hearthd.url" 2>/dev/null)
+  [ -n "$COLLECTOR_URL" ] || { echo "collector in $dir did not start" >&2; return 1; }
+  PIDS_TO_STOP="${PIDS_TO_STOP:-} $COLLECTOR_PID"
+}
+
+# stop_collector PID: SIGTERM, and wait (at most 15 s) for it to exit.
+stop_collector() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  return 1
+}
+
+stop_all() { local p; for p in ${PIDS_TO_STOP:-}; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$WORK"; }
+trap stop_all EXIT
+
+# enrol DB DIR VILLAGES: a device database at DB, enrolled with the collector in
+# DIR for VILLAGES. Prints nothing; fails the test run if enrolment fails.
+enrol() {
+  local db=$1 dir=$2 villages=$3 json code pin
+  json=$("$HEARTHD" --dir "$dir" device add --officer officer-test --villages "$villages" --json) || return 1
+  code=$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+  pin=$(printf '%s' "$json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["ca_pin"])')
+  [ -f "$db" ] || "$HEARTH" --db "$db" init >/dev/null || return 1
+  "$HEARTH" --db "$db" enroll --server "$COLLECTOR_URL" --code "$code" --ca-pin "$pin" >/dev/null
+}
+
+# code_for DIR VILLAGES: a fresh one-time code, as "CODE PIN".
+code_for() {
+  "$HEARTHD" --dir "$1" device add --officer officer-test --villages "$2" --json |
+    /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["code"], j["ca_pin"])'
+}

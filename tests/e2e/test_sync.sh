@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# tests/e2e/test_sync.sh — one collector, two devices with overlapping villages,
+# real processes and real mutual TLS on loopback: enrolment, offline records,
+# sync, tiers back to both, scope, a concurrent edit and its conflict.
+. "$(dirname "$0")/lib.sh"
+
+C="$WORK/collector"
+A="$WORK/a.db"
+B="$WORK/b.db"
+SQL() { sqlite3 "$C/collector.db" "$@"; }
+
+start_collector "$C" || { not_ok "collector starts"; finish; exit 1; }
+ok "collector starts and writes its URL"
+run curl -s --cacert "$C/ca.crt" "$COLLECTOR_URL/v1/health"
+expect "health over TLS, verified with the collector CA" "$(cat "$WORK/out")" "ok"
+
+# Device A: villages 201 and 202; device B: villages 202 and 203.
+enrol "$A" "$C" 511823101201,511823101202 && ok "device A enrols" || not_ok "device A enrols"
+enrol "$B" "$C" 511823101202,511823102203 && ok "device B enrols" || not_ok "device B enrols"
+expect "the key never leaves the device: mode 0600" "$(stat -c %a "$A.keys/device.key")" "600"
+expect "two devices listed" "$("$HEARTHD" --dir "$C" device list --json | wc -l)" "2"
+
+# Offline records. A has the whole sample (village 203 is outside its scope);
+# B has village 202 and 203 households, with the same identities as A's
+# (exported from A), as after a hand-over.
+"$HEARTH" --db "$A" import "$SAMPLE" >/dev/null
+"$HEARTH" --db "$A" export --json --out "$WORK/a.jsonl" 2>/dev/null
+grep -v '"village_code": "511823101201"' "$WORK/a.jsonl" | grep '"household"' >"$WORK/b.jsonl"
+"$HEARTH" --db "$B" import "$WORK/b.jsonl" >/dev/null
+# A concurrent edit of the same field on both devices, neither having seen the other.
+"$HEARTH" --db "$A" household edit 5118231012020002 --category marginal >/dev/null
+"$HEARTH" --db "$B" household edit 5118231012020002 --category unstable >/dev/null
+# And one visit recorded on each device only.
+"$HEARTH" --db "$A" visit record 5118231012010001 --date 2026-11-20 --officer o-a --wages 1000 \
+  --operating 0 --property 0 --transfer 0 >/dev/null
+"$HEARTH" --db "$B" visit record 5118231022030003 --date 2026-11-21 --officer o-b --wages 90000 \
+  --operating 0 --property 0 --transfer 0 >/dev/null
+
+check "device A syncs" "$HEARTH" --db "$A" sync
+contains "A's summary" "$WORK/out" "^sync: [0-9]+ sent, [0-9]+ acknowledged, [0-9]+ quarantined"
+check "device B syncs" "$HEARTH" --db "$B" sync
+check "device A syncs again (pulls B's work)" "$HEARTH" --db "$A" sync
+
+# Exactly once: every visit of the villages in scope, once, whoever sent it.
+# The oracle: the distinct visit ids the two devices hold in their own villages.
+sqlite3 "$A" "SELECT v.id FROM visits v JOIN households h ON h.id = v.household_id WHERE h.village_code <> '511823102203'" >"$WORK/ids"
+sqlite3 "$B" "SELECT id FROM visits" >>"$WORK/ids"
+expect "every in-scope visit arrived exactly once" "$(SQL 'SELECT count(*) FROM visits')" "$(sort -u "$WORK/ids" | wc -l)"
+expect "the collector holds exactly those visits" "$(SQL 'SELECT id FROM visits ORDER BY id' | md5sum)" "$(sort -u "$WORK/ids" | md5sum)"
+expect "no visit stored twice" "$(SQL 'SELECT count(*) - count(DISTINCT id) FROM visits')" "0"
+expect "every change applied or refused once" \
+  "$(SQL 'SELECT count(*) FROM applied')" "$(("$(sqlite3 "$A" 'SELECT count(*) FROM outbox')" + "$(sqlite3 "$B" 'SELECT count(*) FROM outbox')"))"
+expect "A's outbox drained" "$(sqlite3 "$A" "SELECT count(*) FROM outbox WHERE state = 'pending'")" "0"
+
+# Scope: A's village-203 households are quarantined, with the reason, on both sides.
+run "$HEARTH" --db "$A" outbox --quarantined
+contains "A's out-of-scope household quarantined with its reason" "$WORK/out" "village 511823102203 is not one of this device's villages"
+run "$HEARTHD" --dir "$C" quarantine
+contains "the collector lists what it refused" "$WORK/out" "not one of this device's villages"
+expect "A receives no tier of a village outside its scope" \
+  "$(sqlite3 "$A" "SELECT count(*) FROM tiers t JOIN households h ON h.id = t.household_id WHERE t.source = 'collector' AND h.village_code = '511823102203'")" "0"
+
+# Tiers come back to both devices, marked as the collector's.
+run "$HEARTH" --db "$A" tiers --json
+contains "A shows collector tiers" "$WORK/out" '"source": "collector"'
+run "$HEARTH" --db "$B" tiers --json
+contains "B shows collector tiers" "$WORK/out" '"source": "collector"'
+run "$HEARTH" --db "$B" tiers --village 511823102203
+contains "B's rich visit made a green household" "$WORK/out" "^green .*5118231022030003"
+# The collector keeps a red household red until a reviewer releases it (DESIGN 2):
+# A's low-income visit made 0001 red; that stays.
+run "$HEARTHD" --dir "$C" tiers --json
+contains "collector: 0001 is red after A's visit" "$WORK/out" '"registry_no": "5118231012010001".*"tier": "red"'
+
+# The concurrent edit: one winner, shown the same everywhere, and a conflict with both values.
+run "$HEARTHD" --dir "$C" conflicts --json
+contains "the conflict is recorded with both values" "$WORK/out" '"field": "category", "kept": "unstable".*"other": "marginal"'
+expect "the collector keeps the later write" \
+  "$(SQL "SELECT category FROM households WHERE registry_no = '5118231012020002'")" "unstable"
+
+stop_collector "$COLLECTOR_PID" && ok "collector stops on SIGTERM" || not_ok "collector stops on SIGTERM"
+finish
