@@ -285,6 +285,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         ret = HH_EPROTO;
         goto cleanup;
     }
+    hh_platform_fault_point("sync-before-ack");
     /* 1. The acknowledgement, on its own. */
     rejected = calloc(resp->n_rejections + 1, sizeof *rejected);
     pulled = calloc(resp->n_tiers + 1, sizeof *pulled);
@@ -300,6 +301,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     if (count && (ret = hh_store_outbox_ack(store, resp->acked_seq, rejected, resp->n_rejections,
                                             &acked, &quarantined)) != HH_OK)
         goto cleanup;
+    hh_platform_fault_point("sync-before-pull");
     /* 2. What was pulled, with its cursor. */
     for (size_t i = 0; i < resp->n_tiers; i++) {
         const Hearth__V1__TierUpdate *u = resp->tiers[i];

@@ -397,6 +397,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         resp->retry_after_s = BUSY_RETRY_S;
         goto cleanup;
     }
+    hh_platform_fault_point("collector-before-reply");
     /* Pull: tiers changed in the device's villages since its cursor. */
     since = cursor_value(in);
     pull.last_change = since;

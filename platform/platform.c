@@ -370,6 +370,18 @@ void hh_platform_sleep_ms(uint64_t ms)
         ;
 }
 
+void hh_platform_fault_point(const char *name)
+{
+    static unsigned hits;
+    const char *spec = hh_platform_getenv("HEARTH_FAULT");
+    size_t n = strlen(name);
+
+    if (!spec || strncmp(spec, name, n) != 0 || spec[n] != ':')
+        return;
+    if (++hits == (unsigned)strtoul(spec + n + 1, NULL, 10))
+        _exit(99);
+}
+
 long hh_platform_pid(void)
 {
     return (long)getpid();

@@ -86,6 +86,11 @@ void hh_platform_hostname(char *out, size_t cap);
 /* Sleep for ms milliseconds (resumes after signals). */
 void hh_platform_sleep_ms(uint64_t ms);
 
+/* A crash point for fault-injection tests. When the environment variable
+ * HEARTH_FAULT is "name:N", the Nth call with this name ends the process at once
+ * (_exit, status 99: no clean-up, like a power cut). Otherwise it does nothing. */
+void hh_platform_fault_point(const char *name);
+
 /* This process's id. */
 long hh_platform_pid(void);
 

@@ -62,6 +62,7 @@ start_collector() {
     cat "$WORK/init.err" >&2; return 1; }
   rm -f "$dir/hearthd.url"
   "$HEARTHD" --dir "$dir" serve --listen "$listen" 2>>"$dir/serve.log" &
+  disown 2>/dev/null || true
   COLLECTOR_PID=$!
   for i in $(seq 1 100); do
     [ -s "$dir/hearthd.url" ] && break
