@@ -127,7 +127,7 @@ test: deps
 
 demo: deps
 	$(MAKE) --no-print-directory VARIANT=release all
-	./tests/demo.sh build/$(TARGET)/bin/hearth
+	./tests/demo.sh build/$(TARGET)/bin
 
 bench: deps
 	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits

@@ -321,6 +321,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
             p->reasons |= hh_reason_parse(u->reasons[r]);
         snprintf(p->rulebook, sizeof p->rulebook, "%s", u->rulebook_version);
         snprintf(p->last_visit_on, sizeof p->last_visit_on, "%s", u->last_visit_on ? u->last_visit_on : "");
+        p->per_capita_yuan = u->has_per_capita_yuan && u->per_capita_yuan >= 0 &&
+                             u->per_capita_yuan <= 4 * (int64_t)HH_MONEY_MAX_YUAN ? u->per_capita_yuan : -1;
     }
     new_cursor = st->cursor;
     if (resp->has_cursor && resp->cursor.len == 8) {

@@ -1113,10 +1113,11 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, u
     static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
     static const char upsert[] =
         "INSERT INTO tiers (household_id, source, tier, reasons, rulebook, last_visit_on,"
-        " per_capita_yuan, computed_hlc) VALUES (?1, 'collector', ?2, ?3, ?4, ?5, NULL, ?6)"
+        " per_capita_yuan, computed_hlc) VALUES (?1, 'collector', ?2, ?3, ?4, ?5, ?7, ?6)"
         " ON CONFLICT (household_id, source) DO UPDATE SET tier = excluded.tier,"
         " reasons = excluded.reasons, rulebook = excluded.rulebook,"
-        " last_visit_on = excluded.last_visit_on, computed_hlc = excluded.computed_hlc";
+        " last_visit_on = excluded.last_visit_on, per_capita_yuan = excluded.per_capita_yuan,"
+        " computed_hlc = excluded.computed_hlc";
     char reasons[256], cursor_text[24];
     sqlite3_stmt *st;
     hh_err ret;
@@ -1152,6 +1153,8 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, u
         hh_sql_bind_text(st, 4, tiers[i].rulebook);
         hh_sql_bind_optional(st, 5, tiers[i].last_visit_on);
         sqlite3_bind_int64(st, 6, (sqlite3_int64)server_hlc);
+        if (tiers[i].per_capita_yuan >= 0)
+            sqlite3_bind_int64(st, 7, tiers[i].per_capita_yuan);
         if ((ret = hh_sql_done(st)) != HH_OK)
             goto fail;
         (*applied)++;

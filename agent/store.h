@@ -176,6 +176,7 @@ typedef struct hh_pulled_tier {
     uint32_t reasons;
     char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
     char last_visit_on[HH_DATE_LEN + 1];
+    int64_t per_capita_yuan;               /* -1 when not sent */
 } hh_pulled_tier;
 
 /* Apply what a sync pulled — the collector's tiers, its rulebook (NULL when

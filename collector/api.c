@@ -193,6 +193,8 @@ static int pull_one(void *ctx, const hh_ctier *t)
     u->source = HEARTH__V1__TIER_SOURCE__TIER_SOURCE_COLLECTOR;
     u->review = review_state(t->review);
     u->rulebook_version = p->rulebooks[p->count];
+    u->has_per_capita_yuan = 1;
+    u->per_capita_yuan = t->per_capita_yuan;
     u->last_visit_on = p->dates[p->count];
     for (int i = 0; i < HH_REASON_COUNT; i++)
         if (t->reasons & (1u << i))

@@ -6,7 +6,8 @@
  *     its write wins;
  *   - otherwise two devices changed the field without seeing each other: the
  *     higher (hlc, device id) wins, and both values go to the conflicts table
- *     for a reviewer.
+ *     for a reviewer. A create of a record the collector already holds is not
+ *     such an edit: the newer write wins, without a conflict.
  * Visits are immutable: stored once, by id. A device may only write households
  * of its villages. A stamp far ahead of the collector's clock is refused: it
  * would otherwise win every later merge. */
@@ -99,6 +100,10 @@ static hh_err merge_fields(hh_cstore *s, const hh_change_in *c, const hh_field_v
             return ret;
         if (version == 0 || c->changed[i].base_hlc == version) {
             wins = c->hlc > version || version == 0;
+        } else if (c->op == HH_OP_CREATE) {
+            /* A device creating a record the collector already holds (handed
+             * over without its versions) changed nothing: newer wins, no conflict. */
+            wins = c->hlc > version;
         } else {
             /* Concurrent: the higher stamp wins, then the higher device id. */
             hh_conflict k;

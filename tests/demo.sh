@@ -1,29 +1,81 @@
 #!/usr/bin/env bash
-# tests/demo.sh — Hearth on a fresh device: initialise a database, import the
-# synthetic county in tests/data/sample.jsonl, record one more visit by hand,
-# and print the worklist (red first) and the device status.
+# tests/demo.sh — the whole system on one machine, from nothing:
+#   a collector on 127.0.0.1 with its own CA and SQLite database,
+#   two field devices enrolled for overlapping villages,
+#   households and visits recorded offline on both (one household edited on both),
+#   a sync of each over mutual TLS,
+#   the merged tiers and the conflict at the collector, the worklist on each device,
+#   and the collector stopped.
 #
-# usage: tests/demo.sh HEARTH_BINARY  (make demo runs it)
+# usage: tests/demo.sh BUILD_BIN_DIR   (make demo runs it)
 set -eu
-hearth=$1
+bin=$1
+hearth="$bin/hearth" hearthd="$bin/hearthd"
 root=$(cd "$(dirname "$0")/.." && pwd)
+sample="$root/tests/data/sample.jsonl"
 dir=$(mktemp -d /tmp/hearth-demo.XXXXXX)
-export HEARTH_DB="$dir/device.db"
+collector_pid=""
+trap '[ -n "$collector_pid" ] && kill -TERM "$collector_pid" 2>/dev/null; true' EXIT
 step() { printf '\n== %s\n' "$*"; }
+enrol() {   # enrol NAME VILLAGES
+  local json code pin
+  json=$("$hearthd" --dir "$dir/collector" device add --officer "officer-$1" --villages "$2" --json)
+  code=$(printf '%s' "$json" | sed 's/.*"code": "\([^"]*\)".*/\1/')
+  pin=$(printf '%s' "$json" | sed 's/.*"ca_pin": "\([^"]*\)".*/\1/')
+  "$hearth" --db "$dir/$1.db" init >/dev/null
+  "$hearth" --db "$dir/$1.db" enroll --server "$url" --code "$code" --ca-pin "$pin"
+}
 
-step "a new device: hearth init"
-"$hearth" init
-step "import 50 households of county 511823 (tests/data/sample.jsonl)"
-"$hearth" import "$root/tests/data/sample.jsonl"
-step "record a visit: household 5118231012010001 lost its migrant job, medical bills"
-"$hearth" visit record 5118231012010001 --date 2026-11-20 --officer officer-017 \
-  --wages 4000 --operating 2000 --property 0 --transfer 1500 --medical 6000 \
-  --shocks job_loss,illness --notes "丈夫失业返乡；母亲住院"
-step "the worklist: hearth tiers (red first)"
-"$hearth" tiers
-step "one village as JSON: hearth tiers --json --village 511823102203 (first 3)"
-"$hearth" tiers --json --village 511823102203 | head -3
-step "hearth status"
-"$hearth" status
-printf '\nThe demo database is %s; try: HEARTH_DB=%s %s household show 5118231012010001\n' \
-  "$HEARTH_DB" "$HEARTH_DB" "$hearth"
+step "the collector: hearthd init, then hearthd serve on 127.0.0.1"
+"$hearthd" --dir "$dir/collector" init --listen 127.0.0.1:0
+"$hearthd" --dir "$dir/collector" serve 2>"$dir/collector.log" &
+collector_pid=$!
+for _ in $(seq 1 100); do [ -s "$dir/collector/hearthd.url" ] && break; sleep 0.1; done
+url=$(cat "$dir/collector/hearthd.url")
+echo "serving $url (pid $collector_pid)"
+
+step "device A (villages 201, 202) and device B (villages 202, 203) enrol with one-time codes"
+enrol a 511823101201,511823101202
+enrol b 511823101202,511823102203
+
+step "offline: A imports its villages' households; B takes village 202 over from A and records 203"
+# Registry numbers begin with their village code, so one pattern finds a village's lines.
+grep -v '511823102203' "$sample" >"$dir/a.jsonl"
+"$hearth" --db "$dir/a.db" import "$dir/a.jsonl"
+"$hearth" --db "$dir/a.db" export --json --out "$dir/a-export.jsonl" 2>/dev/null
+{ grep '511823101202' "$dir/a-export.jsonl"; grep '511823102203' "$sample"; } >"$dir/b.jsonl"
+"$hearth" --db "$dir/b.db" import "$dir/b.jsonl"
+
+step "offline, on both devices: household 5118231012020002 re-categorised differently"
+"$hearth" --db "$dir/a.db" household edit 5118231012020002 --category marginal >/dev/null
+"$hearth" --db "$dir/b.db" household edit 5118231012020002 --category sudden_hardship >/dev/null
+echo "A says marginal, B says sudden_hardship"
+
+step "offline visits: A finds 5118231012010001 hit by job loss; B finds 5118231022030003 recovering"
+"$hearth" --db "$dir/a.db" visit record 5118231012010001 --date 2026-11-20 --officer officer-a \
+  --wages 4000 --operating 2000 --property 0 --transfer 1500 --medical 6000 --shocks job_loss,illness
+"$hearth" --db "$dir/b.db" visit record 5118231022030003 --date 2026-11-21 --officer officer-b \
+  --wages 30000 --operating 6000 --property 0 --transfer 2000
+
+step "sync: A, then B, then A again to bring back what B sent"
+"$hearth" --db "$dir/a.db" sync
+"$hearth" --db "$dir/b.db" sync
+"$hearth" --db "$dir/a.db" sync
+
+step "at the collector: the merged worklist (first 12 of $("$hearthd" --dir "$dir/collector" tiers --json | wc -l))"
+"$hearthd" --dir "$dir/collector" tiers | head -13
+
+step "at the collector: the conflict, with both values, for a reviewer"
+"$hearthd" --dir "$dir/collector" conflicts
+
+step "device A's worklist (source: collector; the device's own tier shown where it differs)"
+"$hearth" --db "$dir/a.db" tiers | head -10
+step "device B's worklist"
+"$hearth" --db "$dir/b.db" tiers | head -10
+
+step "stopping the collector (SIGTERM to pid $collector_pid)"
+kill -TERM "$collector_pid"
+wait "$collector_pid" 2>/dev/null || true
+collector_pid=""
+tail -3 "$dir/collector.log"
+printf '\nEverything is in %s (collector/, a.db, b.db).\n' "$dir"

@@ -75,6 +75,8 @@ contains "collector: 0001 is red after A's visit" "$WORK/out" '"registry_no": "5
 # The concurrent edit: one winner, shown the same everywhere, and a conflict with both values.
 run "$HEARTHD" --dir "$C" conflicts --json
 contains "the conflict is recorded with both values" "$WORK/out" '"field": "category", "kept": "unstable".*"other": "marginal"'
+expect "one conflict: the two edits (creating a record already held is not an edit)" \
+  "$("$HEARTHD" --dir "$C" conflicts --json | wc -l)" "1"
 expect "the collector keeps the later write" \
   "$(SQL "SELECT category FROM households WHERE registry_no = '5118231012020002'")" "unstable"
 
