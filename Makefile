@@ -117,6 +117,14 @@ $(BIN)/bench_visits: $(OBJ)/tests/bench/bench_visits.o $(OBJ)/agent/store.o $(CO
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
 
+$(BIN)/bench_ingest: $(OBJ)/tests/bench/bench_ingest.o $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
+
+$(BIN)/peak_rss: tests/bench/peak_rss.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror $< -o $@
+
 unit: $(UNIT_BINS)
 
 # ---- the two commands ------------------------------------------------------------
@@ -130,7 +138,7 @@ demo: deps
 	./tests/demo.sh build/$(TARGET)/bin
 
 bench: deps
-	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits
+	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits $(BIN)/bench_ingest $(BIN)/peak_rss
 	./tests/bench/run.sh build/$(TARGET)
 
 clean:

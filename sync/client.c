@@ -130,7 +130,7 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
 {
     char url[512], error[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
-    curl_off_t up = 0, down = 0;
+    curl_off_t down = 0;
     long status = 0, header_bytes = 0, request_bytes = 0;
     CURLcode rc;
     hh_err ret;
@@ -161,10 +161,10 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(c->curl, CURLINFO_HEADER_SIZE, &header_bytes);
     curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &request_bytes);
-    curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &up);
     curl_easy_getinfo(c->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
     c->stats.requests++;
-    c->stats.bytes_up += (uint64_t)request_bytes + (uint64_t)up;
+    /* REQUEST_SIZE counts the headers and the body sent with them. */
+    c->stats.bytes_up += (uint64_t)request_bytes;
     c->stats.bytes_down += (uint64_t)header_bytes + (uint64_t)down;
     if (rc != CURLE_OK) {
         ret = classify_curl(rc);
