@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "model/exchange.h"
 #include "model/validate.h"
+#include "sync/export.h"
 
 #define IMPORT_BYTES_MAX   (64u * 1024 * 1024)
 #define IMPORT_ERRORS_SHOWN 100
@@ -220,156 +221,26 @@ cleanup:
     return rc;
 }
 
-/* ---- export ---------------------------------------------------------------------- */
-
-typedef struct export_ctx {
-    hh_store *store;
-    int csv;
-    hh_buf out;
-    const hh_household *current;
-    int first_visit;
-    hh_tier_row tier;
-    int has_tier;
-    hh_err err;
-} export_ctx;
-
-/* Append one CSV cell. Text that a spreadsheet would run as a formula (leading
- * = + - @) is prefixed with an apostrophe. */
-static hh_err csv_cell(hh_buf *b, const char *text, int first)
+static hh_err agent_tier(void *ctx, const char *household_id, hh_export_tier *out)
 {
-    hh_err ret = first ? HH_OK : hh_buf_puts(b, ",");
-    int formula = text[0] != '\0' && strchr("=+-@", text[0]) != NULL;
+    hh_tier_row row;
+    hh_err ret = hh_store_tier_get(ctx, household_id, &row);
 
-    if (ret != HH_OK)
-        return ret;
-    if (!formula && !strpbrk(text, ",\"\r\n"))
-        return hh_buf_puts(b, text);
-    if ((ret = hh_buf_puts(b, formula ? "\"'" : "\"")) != HH_OK)
-        return ret;
-    for (const char *p = text; *p; p++)
-        if ((ret = hh_buf_append(b, p, 1)) != HH_OK ||
-            (*p == '"' && (ret = hh_buf_append(b, "\"", 1)) != HH_OK))
-            return ret;
-    return hh_buf_puts(b, "\"");
-}
-
-static const char *const csv_columns[] = {
-    "id", "registry_no", "village_code", "category", "relocated", "resettlement_site",
-    "members", "tier", "reasons", "visit.id", "visit.visited_on", "visit.officer",
-    "visit.household_size", "visit.income_yuan.wages", "visit.income_yuan.operating",
-    "visit.income_yuan.property", "visit.income_yuan.transfer",
-    "visit.expenditure_yuan.medical", "visit.expenditure_yuan.education",
-    "visit.expenditure_yuan.disaster", "visit.shocks", "visit.guarantees.food",
-    "visit.guarantees.clothing", "visit.guarantees.education", "visit.guarantees.medical",
-    "visit.guarantees.housing", "visit.guarantees.water", "visit.gps.lat", "visit.gps.lon",
-    "visit.notes", "visit.supersedes", NULL };
-
-static hh_err csv_row(export_ctx *x, const hh_visit *v)
-{
-    const hh_household *h = x->current;
-    char cell[64], list[256];
-    hh_buf *b = &x->out;
-    hh_err ret;
-
-#define CELL(text, first) do { if ((ret = csv_cell(b, (text), (first))) != HH_OK) return ret; } while (0)
-#define NUM(fmt, value) do { snprintf(cell, sizeof cell, fmt, value); CELL(cell, 0); } while (0)
-    CELL(h->id, 1);
-    CELL(h->registry_no, 0);
-    CELL(h->village_code, 0);
-    CELL(hh_enum_name(&hh_category_names, (int)h->category), 0);
-    CELL(h->relocated ? "true" : "false", 0);
-    CELL(h->resettlement_site, 0);
-    NUM("%d", h->member_count);
-    CELL(x->has_tier ? hh_enum_name(&hh_tier_names, (int)x->tier.tier) : "", 0);
-    hh_reasons_format(x->has_tier ? x->tier.reasons : 0, " ", list, sizeof list);
-    CELL(list, 0);
-    if (!v) {
-        for (int i = 9; csv_columns[i]; i++)
-            CELL("", 0);
-        return hh_buf_puts(b, "\r\n");
+    if (ret == HH_ENOTFOUND)
+        return HH_OK;
+    if (ret == HH_OK) {
+        out->found = 1;
+        out->tier = row.tier;
+        out->reasons = row.reasons;
     }
-    CELL(v->id, 0);
-    CELL(v->visited_on, 0);
-    CELL(v->officer, 0);
-    NUM("%d", v->household_size);
-    NUM("%lld", (long long)v->income.wages_yuan);
-    NUM("%lld", (long long)v->income.operating_yuan);
-    NUM("%lld", (long long)v->income.property_yuan);
-    NUM("%lld", (long long)v->income.transfer_yuan);
-    NUM("%lld", (long long)v->expenditure.medical_yuan);
-    NUM("%lld", (long long)v->expenditure.education_yuan);
-    NUM("%lld", (long long)v->expenditure.disaster_yuan);
-    list[0] = '\0';
-    for (int s = 1; s <= hh_shock_names.count; s++)
-        if (v->shocks & (1u << s))
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                     list[0] ? " " : "", hh_enum_name(&hh_shock_names, s));
-    CELL(list, 0);
-    for (int g = 1; g <= hh_guarantee_names.count; g++)
-        CELL((v->guarantees_met & (1u << g)) ? "true" : "false", 0);
-    if (v->has_gps) {
-        NUM("%.6f", v->lat_microdeg / 1e6);
-        NUM("%.6f", v->lon_microdeg / 1e6);
-    } else {
-        CELL("", 0);
-        CELL("", 0);
-    }
-    CELL(v->notes, 0);
-    CELL(v->supersedes, 0);
-#undef CELL
-#undef NUM
-    return hh_buf_puts(b, "\r\n");
-}
-
-static int export_visit(void *ctx, const hh_visit *v)
-{
-    export_ctx *x = ctx;
-
-    if (x->csv)
-        x->err = csv_row(x, v);
-    else
-        x->err = hh_exchange_write(&x->out, x->first_visit ? x->current : NULL, v, x->current);
-    x->first_visit = 0;
-    return x->err != HH_OK;
-}
-
-static int find_tier_row(void *ctx, const hh_tier_row *row)
-{
-    export_ctx *x = ctx;
-
-    if (strcmp(row->household_id, x->current->id) != 0)
-        return 0;
-    x->tier = *row;
-    x->has_tier = 1;
-    return 1;
-}
-
-static int export_household(void *ctx, const hh_household *h)
-{
-    export_ctx *x = ctx;
-    hh_err ret;
-
-    x->current = h;
-    x->first_visit = 1;
-    x->has_tier = 0;
-    if (x->csv && (ret = hh_store_each_tier(x->store, h->village_code, find_tier_row, x)) != HH_OK) {
-        x->err = ret;
-        return 1;
-    }
-    if ((ret = hh_store_each_visit(x->store, h->id, export_visit, x)) != HH_OK) {
-        x->err = ret;
-        return 1;
-    }
-    if (x->err == HH_OK && x->first_visit)   /* no visit: the household alone */
-        x->err = x->csv ? csv_row(x, NULL) : hh_exchange_write(&x->out, h, NULL, NULL);
-    return x->err != HH_OK;
+    return ret;
 }
 
 static int run_export(cli *c)
 {
-    export_ctx x = { .store = agent_store(c), .csv = cli_has(c, "csv") };
     const char *out_path = cli_get(c, "out");
     const char *village;
+    hh_buf out;
     hh_err ret;
     int rc;
 
@@ -377,35 +248,12 @@ static int run_export(cli *c)
         return cli_usage(c, "give exactly one of --json and --csv");
     if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
         return rc;
-    hh_buf_init(&x.out, EXPORT_BYTES_MAX);
-    ret = HH_OK;
-    if (x.csv) {
-        /* UTF-8 byte order mark: Excel then reads Chinese text correctly. */
-        ret = hh_buf_puts(&x.out, "\xEF\xBB\xBF");
-        for (int i = 0; ret == HH_OK && csv_columns[i]; i++)
-            ret = csv_cell(&x.out, csv_columns[i], i == 0);
-        if (ret == HH_OK)
-            ret = hh_buf_puts(&x.out, "\r\n");
-    }
-    if (ret == HH_OK)
-        ret = hh_store_each_household(agent_store(c), village, export_household, &x);
-    if (ret == HH_OK)
-        ret = x.err;
-    if (ret == HH_OK) {
-        if (out_path)
-            ret = hh_platform_write_file_durable(out_path, x.out.data ? x.out.data : "", x.out.len, 0600);
-        else if (x.out.len && fwrite(x.out.data, 1, x.out.len, stdout) != x.out.len)
-            ret = HH_EIO;
-    }
-    hh_buf_free(&x.out);
-    if (ret == HH_ERANGE)
-        return cli_fail(ret, NULL, "export: more than %u MiB; export one --village at a time",
-                        EXPORT_BYTES_MAX >> 20);
-    if (ret != HH_OK)
-        return cli_fail(ret, NULL, "export failed%s%s", out_path ? ": " : "", out_path ? out_path : "");
-    if (out_path)
-        fprintf(stderr, "exported to %s\n", out_path);
-    return HH_EXIT_OK;
+    hh_buf_init(&out, EXPORT_BYTES_MAX);
+    ret = hh_export(hh_store_sql(agent_store(c)), village, cli_has(c, "csv"), agent_tier,
+                    agent_store(c), &out);
+    rc = cli_write_output(ret, out_path, &out, "export");
+    hh_buf_free(&out);
+    return rc;
 }
 
 /* ---- tiers -------------------------------------------------------------------------- */

@@ -848,21 +848,46 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
     return HH_OK;
 }
 
+#define TIER_SELECT \
+    "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook," \
+    " t.source, t.last_visit_on, t.per_capita_yuan, p.tier" \
+    " FROM tiers t JOIN households h ON h.id = t.household_id" \
+    " LEFT JOIN tiers p ON p.household_id = t.household_id AND p.source = 'device'"
+/* The collector's tier where there is one, else the device's. */
+#define TIER_SHOWN \
+    " t.source = (SELECT CASE WHEN EXISTS (SELECT 1 FROM tiers c WHERE" \
+    "   c.household_id = t.household_id AND c.source = 'collector')" \
+    "   THEN 'collector' ELSE 'device' END)"
+
 hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx)
 {
-    static const char sql[] =
-        "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook,"
-        " t.source, t.last_visit_on, t.per_capita_yuan, p.tier"
-        " FROM tiers t JOIN households h ON h.id = t.household_id"
-        " LEFT JOIN tiers p ON p.household_id = t.household_id AND p.source = 'device'"
-        " WHERE (?1 IS NULL OR h.village_code = ?1)"
-        " AND t.source = (SELECT CASE WHEN EXISTS (SELECT 1 FROM tiers c WHERE"
-        "   c.household_id = t.household_id AND c.source = 'collector')"
-        "   THEN 'collector' ELSE 'device' END)"
-        " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
+    static const char sql[] = TIER_SELECT " WHERE (?1 IS NULL OR h.village_code = ?1) AND" TIER_SHOWN
+                              " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
     tier_rows r = { cb, ctx };
 
     return hh_sql_each_row(s->db, sql, village, tier_row, &r);
+}
+
+static int keep_tier(void *ctx, const hh_tier_row *row)
+{
+    *(hh_tier_row *)ctx = *row;
+    return 1;
+}
+
+hh_err hh_store_tier_get(hh_store *s, const char *household_id, hh_tier_row *out)
+{
+    static const char sql[] = TIER_SELECT " WHERE t.household_id = ?1 AND" TIER_SHOWN;
+    tier_rows r = { keep_tier, out };
+    hh_err ret;
+
+    out->household_id[0] = '\0';
+    ret = hh_sql_each_row(s->db, sql, household_id, tier_row, &r);
+    return ret == HH_OK && !out->household_id[0] ? HH_ENOTFOUND : ret;
+}
+
+hh_sqlcache *hh_store_sql(hh_store *s)
+{
+    return &s->sql;
 }
 
 typedef struct outbox_rows {

@@ -100,6 +100,10 @@ typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);
  * within a tier by village and registry number. */
 hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx);
 
+/* The tier shown for one household (the collector's when there is one).
+ * HH_ENOTFOUND when it has none. */
+hh_err hh_store_tier_get(hh_store *s, const char *household_id, hh_tier_row *out);
+
 typedef struct hh_outbox_row {
     uint64_t seq;
     uint64_t hlc;
@@ -185,6 +189,9 @@ typedef struct hh_pulled_tier {
 hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, uint64_t cursor,
                            const char *rulebook_text, uint64_t server_hlc, size_t *applied,
                            size_t *skipped, hh_diag *d);
+
+/* The record tables, for shared read-only code (sync/export.h). */
+hh_sqlcache *hh_store_sql(hh_store *s);
 
 /* The rulebook in force on this device. Borrowed; valid until close. */
 const hh_rulebook *hh_store_rulebook(const hh_store *s);

@@ -690,6 +690,23 @@ hh_err hh_cstore_each_tier(hh_cstore *s, const char *village, hh_ctier_cb cb, vo
     return hh_sql_each_row(s->db, sql, village, ctier_row, &r);
 }
 
+static int keep_ctier(void *ctx, const hh_ctier *t)
+{
+    *(hh_ctier *)ctx = *t;
+    return 1;
+}
+
+hh_err hh_cstore_tier_get(hh_cstore *s, const char *household_id, hh_ctier *out)
+{
+    static const char sql[] = CTIER_SELECT " WHERE t.household_id = ?1";
+    ctier_rows r = { NULL, 0, 0, keep_ctier, out };
+    hh_err ret;
+
+    out->household_id[0] = '\0';
+    ret = hh_sql_each_row(s->db, sql, household_id, ctier_row, &r);
+    return ret == HH_OK && !out->household_id[0] ? HH_ENOTFOUND : ret;
+}
+
 typedef struct quarantine_rows {
     hh_quarantine_cb cb;
     void *ctx;

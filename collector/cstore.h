@@ -121,6 +121,9 @@ hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cu
 /* The worklist: red first, like the device's. */
 hh_err hh_cstore_each_tier(hh_cstore *s, const char *village, hh_ctier_cb cb, void *ctx);
 
+/* One household's tier; HH_ENOTFOUND when it has none. */
+hh_err hh_cstore_tier_get(hh_cstore *s, const char *household_id, hh_ctier *out);
+
 typedef struct hh_quarantined {
     char device_id[HH_UUID_LEN + 1];
     uint64_t seq;

@@ -21,6 +21,7 @@
 #include "platform/platform.h"
 #include "server.h"
 #include "sync/cli.h"
+#include "sync/export.h"
 #include "sync/pki.h"
 
 #define HEARTHD_VERSION "0.1.0"
@@ -560,6 +561,43 @@ static int cmd_quarantine(cli *c)
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the quarantine");
 }
 
+static hh_err collector_tier(void *ctx, const char *household_id, hh_export_tier *out)
+{
+    hh_ctier t;
+    hh_err ret = hh_cstore_tier_get(ctx, household_id, &t);
+
+    if (ret == HH_ENOTFOUND)
+        return HH_OK;
+    if (ret == HH_OK) {
+        out->found = 1;
+        out->tier = t.tier;
+        out->reasons = t.reasons;
+    }
+    return ret;
+}
+
+static int cmd_export(cli *c)
+{
+    const char *village;
+    hh_buf out;
+    hh_err ret;
+    int rc;
+
+    if (cli_has(c, "csv") == cli_has(c, "json"))
+        return cli_usage(c, "give exactly one of --json and --csv");
+    if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
+        return rc;
+    hh_buf_init(&out, 1024u * 1024 * 1024);
+    ret = hh_export(hh_cstore_sql(app.store), village, cli_has(c, "csv"), collector_tier, app.store, &out);
+    if (ret == HH_OK && (ret = hh_cstore_audit(app.store, "export", NULL,
+                                               cli_has(c, "csv") ? "csv export" : "json export")) != HH_OK)
+        rc = cli_fail(ret, NULL, "cannot record the export in the audit log; nothing exported");
+    else
+        rc = cli_write_output(ret, cli_get(c, "out"), &out, "export");
+    hh_buf_free(&out);
+    return rc;
+}
+
 /* ---- the program ------------------------------------------------------------------------- */
 
 static const char *version_string(void)
@@ -602,6 +640,13 @@ static const cli_opt tiers_opts[] = {
     { "json", NULL, "one JSON object per household (DESIGN 2a)", 0 },
     { NULL, NULL, NULL, 0 }
 };
+static const cli_opt export_opts[] = {
+    { "json", NULL, "JSON Lines in the exchange format (DESIGN 2a)", 0 },
+    { "csv", NULL, "CSV in UTF-8 with a byte order mark (opens in Excel), one row per visit", 0 },
+    { "out", "FILE", "write to FILE (atomically, mode 0600) instead of standard output", 0 },
+    { "village", "CODE", "only this village", 0 },
+    { NULL, NULL, NULL, 0 }
+};
 static const cli_opt globals[] = {
     { "dir", "DIR", "the collector's directory (default: $HEARTHD_DIR)", 0 },
     { NULL, NULL, NULL, 0 }
@@ -621,6 +666,8 @@ static const cli_cmd c_rulebook_set = { "rulebook set", "FILE", "Put a new ruleb
                                         1, 1, no_opts, cmd_rulebook_set, NEEDS_STORE };
 static const cli_cmd c_tiers = { "tiers", "", "The authoritative worklist, red first.",
                                  0, 0, tiers_opts, cmd_tiers, NEEDS_STORE };
+static const cli_cmd c_export = { "export", "", "Export the merged households and visits (audited).",
+                                  0, 0, export_opts, cmd_export, NEEDS_STORE };
 static const cli_cmd c_conflicts = { "conflicts", "", "Fields two devices changed concurrently, with both values.",
                                      0, 0, json_opts, cmd_conflicts, NEEDS_STORE };
 static const cli_cmd c_quarantine = { "quarantine", "", "Changes the collector refused, with the reason.",
@@ -630,7 +677,7 @@ static const cli_cmd c_version = { "version", "", "Print the versions of hearthd
 
 static const cli_cmd *const commands[] = {
     &c_init, &c_serve, &c_device_add, &c_device_list, &c_device_revoke, &c_rulebook_set,
-    &c_tiers, &c_conflicts, &c_quarantine, &c_version, NULL
+    &c_tiers, &c_export, &c_conflicts, &c_quarantine, &c_version, NULL
 };
 
 static int prepare(cli *c)

@@ -427,6 +427,24 @@ hh_err cli_copy(const char *option, const char *text, char *dst, size_t cap, hh_
     return HH_OK;
 }
 
+int cli_write_output(hh_err ret, const char *out_path, const hh_buf *out, const char *what)
+{
+    if (ret == HH_OK) {
+        if (out_path)
+            ret = hh_platform_write_file_durable(out_path, hh_buf_str(out), out->len, 0600);
+        else if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len)
+            ret = HH_EIO;
+    }
+    if (ret == HH_ERANGE)
+        return cli_fail(ret, NULL, "%s: more than %zu MiB; take one --village at a time", what,
+                        out->max >> 20);
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "%s failed%s%s", what, out_path ? ": " : "", out_path ? out_path : "");
+    if (out_path)
+        fprintf(stderr, "%s written to %s\n", what, out_path);
+    return HH_EXIT_OK;
+}
+
 void cli_json_string(FILE *out, const char *s)
 {
     hh_buf b;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/buf.h"
 #include "model/diag.h"
 #include "model/record.h"
 #include "platform/platform.h"
@@ -117,6 +118,12 @@ hh_err cli_copy(const char *option, const char *text, char *dst, size_t cap, hh_
 /* The value of --village, checked: HH_EXIT_OK with *village set (NULL when the
  * option is absent), or the exit status after printing the error. */
 int cli_village(const cli *c, const char **village);
+
+/* Finish a command that built its output in out: on ret == HH_OK write it to
+ * out_path (atomically, mode 0600: it holds personal data) or to standard output;
+ * report errors, an output over its cap included, as "<what> …". Returns the
+ * exit status. */
+int cli_write_output(hh_err ret, const char *out_path, const hh_buf *out, const char *what);
 
 /* Write s to out as a JSON string literal. */
 void cli_json_string(FILE *out, const char *s);
