@@ -263,6 +263,16 @@ typedef struct tiers_ctx {
     long counts[HH_TIER_RED + 1];
 } tiers_ctx;
 
+static void print_tier_json(const hh_tier_json *j)
+{
+    hh_buf line;
+
+    hh_buf_init(&line, 4096);
+    if (hh_exchange_write_tier(&line, j) == HH_OK)
+        fputs(hh_buf_str(&line), stdout);
+    hh_buf_free(&line);
+}
+
 static int print_tier(void *ctx, const hh_tier_row *row)
 {
     tiers_ctx *t = ctx;
@@ -283,27 +293,12 @@ static int print_tier(void *ctx, const hh_tier_row *row)
                device[0] ? "  " : "", device);
         return 0;
     }
-    printf("{\"registry_no\": ");
-    if (row->registry_no[0])
-        cli_json_string(stdout, row->registry_no);
-    else
-        fputs("null", stdout);
-    printf(", \"id\": \"%s\", \"village_code\": \"%s\", \"tier\": \"%s\", \"reasons\": [",
-           row->household_id, row->village_code, hh_enum_name(&hh_tier_names, (int)row->tier));
-    for (int i = 0, first = 1; i < HH_REASON_COUNT; i++) {
-        if (row->reasons & (1u << i)) {
-            printf("%s\"%s\"", first ? "" : ", ", hh_reason_code(1u << i));
-            first = 0;
-        }
+    {
+        hh_tier_json j = { row->registry_no, row->household_id, row->village_code, (int)row->tier,
+                           row->reasons, row->rulebook, row->source, NULL, row->last_visit_on,
+                           row->per_capita_yuan, (int)row->device_tier };
+        print_tier_json(&j);
     }
-    printf("], \"rulebook\": ");
-    cli_json_string(stdout, row->rulebook);
-    printf(", \"source\": \"%s\", \"last_visit_on\": \"%s\"", row->source, row->last_visit_on);
-    if (row->per_capita_yuan >= 0)
-        printf(", \"per_capita_yuan\": %lld", (long long)row->per_capita_yuan);
-    if (row->device_tier)
-        printf(", \"device_tier\": \"%s\"", hh_enum_name(&hh_tier_names, (int)row->device_tier));
-    printf("}\n");
     return 0;
 }
 

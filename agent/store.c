@@ -805,17 +805,6 @@ hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb
     return hh_records_each_visit(&s->sql, household_id, cb, ctx);
 }
 
-static uint32_t parse_reasons(const char *text)
-{
-    char copy[256], *save = NULL;
-    uint32_t bits = 0;
-
-    snprintf(copy, sizeof copy, "%s", text);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        bits |= hh_reason_parse(tok);
-    return bits;
-}
-
 typedef struct tier_rows {
     hh_tier_cb cb;
     void *ctx;
@@ -839,7 +828,7 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
         tier < HH_TIER_GREEN || tier > HH_TIER_RED)
         return HH_ECORRUPT;
     row.tier = (hh_tier)tier;
-    row.reasons = parse_reasons(reasons);
+    row.reasons = hh_reasons_parse(reasons);
     row.per_capita_yuan = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
     if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != tier &&
         strcmp(row.source, "collector") == 0)

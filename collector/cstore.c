@@ -620,17 +620,6 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
 
 /* ---- reading tiers, quarantine, conflicts ----------------------------------------------- */
 
-static uint32_t parse_reason_list(const char *text)
-{
-    char copy[256], *save = NULL;
-    uint32_t bits = 0;
-
-    snprintf(copy, sizeof copy, "%s", text);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        bits |= hh_reason_parse(tok);
-    return bits;
-}
-
 typedef struct ctier_rows {
     const char *villages;
     int limit, count;
@@ -658,7 +647,7 @@ static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
     if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, t.village_code))
         return HH_OK;
     t.tier = (hh_tier)tier;
-    t.reasons = parse_reason_list(reasons);
+    t.reasons = hh_reasons_parse(reasons);
     t.per_capita_yuan = sqlite3_column_int64(st, 8);
     t.change_no = (uint64_t)sqlite3_column_int64(st, 9);
     *stop = r->cb(r->ctx, &t) || (r->limit > 0 && ++r->count >= r->limit);

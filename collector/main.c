@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "cstore.h"
+#include "model/exchange.h"
 #include "model/kv.h"
 #include "model/validate.h"
 #include "platform/platform.h"
@@ -476,21 +477,15 @@ static int print_ctier(void *ctx, const hh_ctier *t)
                (long long)t->per_capita_yuan, t->review, reasons[0] ? reasons : "-");
         return 0;
     }
-    printf("{\"registry_no\": ");
-    if (t->registry_no[0])
-        cli_json_string(stdout, t->registry_no);
-    else
-        fputs("null", stdout);
-    printf(", \"id\": \"%s\", \"village_code\": \"%s\", \"tier\": \"%s\", \"reasons\": [",
-           t->household_id, t->village_code, hh_enum_name(&hh_tier_names, (int)t->tier));
-    for (int i = 0, first = 1; i < HH_REASON_COUNT; i++)
-        if (t->reasons & (1u << i)) {
-            printf("%s\"%s\"", first ? "" : ", ", hh_reason_code(1u << i));
-            first = 0;
-        }
-    printf("], \"rulebook\": \"%s\", \"source\": \"collector\", \"review\": \"%s\", "
-           "\"last_visit_on\": \"%s\", \"per_capita_yuan\": %lld}\n",
-           t->rulebook, t->review, t->last_visit_on, (long long)t->per_capita_yuan);
+    {
+        hh_tier_json j = { t->registry_no, t->household_id, t->village_code, (int)t->tier, t->reasons,
+                           t->rulebook, "collector", t->review, t->last_visit_on, t->per_capita_yuan, 0 };
+        hh_buf line;
+        hh_buf_init(&line, 4096);
+        if (hh_exchange_write_tier(&line, &j) == HH_OK)
+            fputs(hh_buf_str(&line), stdout);
+        hh_buf_free(&line);
+    }
     return 0;
 }
 

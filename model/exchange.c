@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "json.h"
+#include "rulebook.h"
+#include "tier.h"
 #include "validate.h"
 
 typedef struct ctx {
@@ -563,6 +565,36 @@ hh_err hh_exchange_write(hh_buf *out, const hh_household *h, const hh_visit *v,
         W(hh_buf_puts(out, h ? ", \"visit\": " : "\"visit\": "));
         W(write_visit(out, v, h ? NULL : ref));
     }
+    return hh_buf_puts(out, "}\n");
+#undef W
+}
+
+hh_err hh_exchange_write_tier(hh_buf *out, const hh_tier_json *t)
+{
+    hh_err ret;
+    int first = 1;
+
+#define W(call) do { if ((ret = (call)) != HH_OK) return ret; } while (0)
+    W(hh_buf_puts(out, "{\"registry_no\": "));
+    W(t->registry_no[0] ? hh_buf_json_string(out, t->registry_no) : hh_buf_puts(out, "null"));
+    W(hh_buf_printf(out, ", \"id\": \"%s\", \"village_code\": \"%s\", \"tier\": \"%s\", \"reasons\": [",
+                    t->id, t->village_code, hh_enum_name(&hh_tier_names, t->tier)));
+    for (int i = 0; i < HH_REASON_COUNT; i++) {
+        if (!(t->reasons & (1u << i)))
+            continue;
+        W(hh_buf_printf(out, "%s\"%s\"", first ? "" : ", ", hh_reason_code(1u << i)));
+        first = 0;
+    }
+    W(hh_buf_puts(out, "], \"rulebook\": "));
+    W(hh_buf_json_string(out, t->rulebook));
+    W(hh_buf_printf(out, ", \"source\": \"%s\"", t->source));
+    if (t->review)
+        W(hh_buf_printf(out, ", \"review\": \"%s\"", t->review));
+    W(hh_buf_printf(out, ", \"last_visit_on\": \"%s\"", t->last_visit_on));
+    if (t->per_capita_yuan >= 0)
+        W(hh_buf_printf(out, ", \"per_capita_yuan\": %lld", (long long)t->per_capita_yuan));
+    if (t->device_tier)
+        W(hh_buf_printf(out, ", \"device_tier\": \"%s\"", hh_enum_name(&hh_tier_names, t->device_tier)));
     return hh_buf_puts(out, "}\n");
 #undef W
 }

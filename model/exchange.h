@@ -42,4 +42,22 @@ hh_err hh_exchange_parse(const char *line, size_t len, int current_year,
 hh_err hh_exchange_write(hh_buf *out, const hh_household *h, const hh_visit *v,
                          const hh_household *ref);
 
+/* One household's tier as DESIGN 2a's `tiers --json` line. */
+typedef struct hh_tier_json {
+    const char *registry_no;         /* "" for none */
+    const char *id;
+    const char *village_code;
+    int tier;                        /* hh_tier */
+    uint32_t reasons;                /* HH_REASON_* bits */
+    const char *rulebook;
+    const char *source;              /* "device" | "collector" */
+    const char *review;              /* NULL: not shown */
+    const char *last_visit_on;
+    int64_t per_capita_yuan;         /* -1: not shown */
+    int device_tier;                 /* the device's own tier where it differs; 0: none */
+} hh_tier_json;
+
+/* Append t as one JSON line (with its newline). */
+hh_err hh_exchange_write_tier(hh_buf *out, const hh_tier_json *t);
+
 #endif

@@ -26,6 +26,25 @@ uint32_t hh_reason_parse(const char *code)
     return 0;
 }
 
+uint32_t hh_reasons_parse(const char *codes)
+{
+    char code[32];
+    uint32_t bits = 0;
+
+    for (const char *p = codes; *p; ) {
+        size_t n = strcspn(p, ",");
+        if (n < sizeof code) {
+            memcpy(code, p, n);
+            code[n] = '\0';
+            bits |= hh_reason_parse(code);
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return bits;
+}
+
 hh_err hh_reasons_format(uint32_t reasons, const char *sep, char *out, size_t cap)
 {
     size_t used = 0;

@@ -52,6 +52,10 @@ const char *hh_reason_code(uint32_t bit);
 /* The reason bit for a code, or 0 if unknown. */
 uint32_t hh_reason_parse(const char *code);
 
+/* The reason bits of a comma-separated list of codes (unknown codes ignored:
+ * a newer collector may know reasons this device does not). */
+uint32_t hh_reasons_parse(const char *codes);
+
 /* Write the codes of `reasons` separated by `sep` into out. HH_ERANGE if they do
  * not fit (out is then cut at a code boundary). */
 hh_err hh_reasons_format(uint32_t reasons, const char *sep, char *out, size_t cap);

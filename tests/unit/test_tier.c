@@ -207,6 +207,10 @@ static void reason_codes(void **state)
     assert_string_equal(text, "income_marginal,shock");
     assert_int_equal(hh_reasons_format(R(SHOCK) | R(INCOME_MARGINAL), ",", small, sizeof small),
                      HH_ERANGE);
+    /* The inverse, ignoring codes this version does not know. */
+    assert_int_equal(hh_reasons_parse("income_marginal,a_future_reason,shock"),
+                     R(SHOCK) | R(INCOME_MARGINAL));
+    assert_int_equal(hh_reasons_parse(""), 0);
     assert_string_equal(small, "income_marginal");
 }
 
