@@ -205,7 +205,7 @@ cleanup:
 /* ---- sync ------------------------------------------------------------------------------- */
 
 typedef struct sync_totals {
-    size_t sent, acked, quarantined, pulled, skipped;
+    size_t sent, acked, quarantined, pulled, households, skipped;
 } sync_totals;
 
 /* Sleep with exponential backoff and jitter, or for the server's Retry-After. */
@@ -238,7 +238,9 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     hh_pulled_tier *pulled = NULL;
     hh_buf body, answer;
     uint8_t cursor[8];
-    size_t count = 0, acked = 0, quarantined = 0, applied = 0, skipped = 0;
+    size_t count = 0, acked = 0, quarantined = 0;
+    hh_pull pull;
+    hh_pull_result got;
     uint64_t last_seq = 0, new_cursor;
     const char *rulebook_text = NULL;
     hh_diag d;
@@ -332,8 +334,14 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     }
     if (resp->rulebook && resp->rulebook->text)
         rulebook_text = resp->rulebook->text;
-    if ((ret = hh_store_apply_pull(store, pulled, resp->n_tiers, new_cursor, rulebook_text,
-                                   resp->server_hlc, &applied, &skipped, &d)) != HH_OK) {
+    if (resp->n_households > 1000) {
+        snprintf(message, cap, "the collector sent too many households at once");
+        ret = HH_EPROTO;
+        goto cleanup;
+    }
+    pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
+                      rulebook_text, resp->server_hlc };
+    if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
         if (snprintf(message, cap, "cannot store what was pulled: %s %s", d.field, d.message) < 0)
             message[0] = '\0';
         goto cleanup;
@@ -341,8 +349,9 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     t->sent += count;
     t->acked += acked;
     t->quarantined += quarantined;
-    t->pulled += applied;
-    t->skipped += skipped;
+    t->pulled += got.tiers;
+    t->households += got.households;
+    t->skipped += got.tiers_skipped + got.households_skipped;
     *more = resp->more || count > 0;
 cleanup:
     if (resp)
@@ -405,9 +414,9 @@ static int run_sync(cli *c)
         fputc('\n', stderr);
     {
         const hh_client_stats *stats = hh_client_stats_get(client);
-        printf("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled%s; %llu requests, "
-               "%llu bytes up, %llu bytes down\n", t.sent, t.acked, t.quarantined, t.pulled,
-               t.skipped ? " (some for households not on this device)" : "",
+        printf("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled (%zu households); "
+               "%llu requests, %llu bytes up, %llu bytes down\n", t.sent, t.acked, t.quarantined,
+               t.pulled, t.households,
                (unsigned long long)stats->requests, (unsigned long long)stats->bytes_up,
                (unsigned long long)stats->bytes_down);
     }

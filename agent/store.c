@@ -1120,9 +1120,75 @@ fail:
     return ret;
 }
 
-hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, uint64_t cursor,
-                           const char *rulebook_text, uint64_t server_hlc, size_t *applied,
-                           size_t *skipped, hh_diag *d)
+/* Apply one pulled household snapshot inside a savepoint; *applied says
+ * whether it was (0: skipped, with the database as before). */
+static hh_err apply_snapshot(hh_store *s, const hh_snapshot *snap, int *applied)
+{
+    static const char pending[] =
+        "SELECT 1 FROM outbox WHERE state = 'pending' AND (entity_id = ?1"
+        " OR entity_id IN (SELECT id FROM members WHERE household_id = ?1)) LIMIT 1";
+    const hh_household *h = &snap->household;
+    hh_household *old = malloc(sizeof *old);
+    sqlite3_stmt *st;
+    uint64_t hlc = 0;
+    int is_new, busy;
+    hh_err ret;
+
+    *applied = 0;
+    if (!old)
+        return HH_ENOMEM;
+    if (!(st = hh_sql(&s->sql, pending))) {
+        free(old);
+        return HH_EDB;
+    }
+    hh_sql_bind_text(st, 1, h->id);
+    busy = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (busy) {            /* local edits not sent yet: they go first */
+        free(old);
+        return HH_OK;
+    }
+    if (sqlite3_exec(s->db, "SAVEPOINT snapshot", NULL, NULL, NULL) != SQLITE_OK) {
+        free(old);
+        return HH_EDB;
+    }
+    ret = hh_records_household_get(&s->sql, h->id, 1, old);
+    is_new = ret == HH_ENOTFOUND;
+    if (ret != HH_OK && !is_new)
+        goto undo;
+    for (size_t i = 0; i < snap->version_count; i++)
+        if (snap->versions[i].hlc > hlc)
+            hlc = snap->versions[i].hlc;
+    if ((ret = hh_records_household_write(&s->sql, h, is_new, hlc)) != HH_OK)
+        goto undo;
+    for (int j = 0; !is_new && j < old->member_count; j++) {
+        int kept = 0;
+        for (int i = 0; i < h->member_count && !kept; i++)
+            kept = strcmp(h->members[i].id, old->members[j].id) == 0;
+        if (!kept && (ret = hh_records_member_delete(&s->sql, old->members[j].id)) != HH_OK)
+            goto undo;
+    }
+    for (int i = 0; i < h->member_count; i++)
+        if ((ret = hh_records_member_write(&s->sql, h->id, i, &h->members[i], hlc)) != HH_OK)
+            goto undo;
+    for (size_t i = 0; i < snap->version_count; i++)
+        if ((ret = hh_records_field_version_set(&s->sql, snap->versions[i].entity_id,
+                                                snap->versions[i].field, snap->versions[i].hlc)) != HH_OK)
+            goto undo;
+    if ((ret = recompute_tier(s, h->id)) != HH_OK)
+        goto undo;
+    free(old);
+    *applied = 1;
+    return sqlite3_exec(s->db, "RELEASE snapshot", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
+undo:
+    /* One household that does not fit (an ID number held by another member
+     * here, say) must not stop the rest: undo it alone. */
+    free(old);
+    sqlite3_exec(s->db, "ROLLBACK TO snapshot", NULL, NULL, NULL);
+    return sqlite3_exec(s->db, "RELEASE snapshot", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
+}
+
+hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d)
 {
     static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
     static const char upsert[] =
@@ -1133,17 +1199,34 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, u
         " last_visit_on = excluded.last_visit_on, per_capita_yuan = excluded.per_capita_yuan,"
         " computed_hlc = excluded.computed_hlc";
     char reasons[256], cursor_text[24];
+    hh_snapshot *snap = NULL;
     sqlite3_stmt *st;
     hh_err ret;
 
-    *applied = *skipped = 0;
+    memset(r, 0, sizeof *r);
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
     /* The collector's clock moves ours forward: a device whose clock is wrong
      * cannot stamp history out of order. Its stamps are trusted however far
      * ahead: it is the reference. */
-    hh_hlc_observe(&s->clock, server_hlc, hh_platform_wall_ms(), UINT64_MAX);
-    for (size_t i = 0; i < n; i++) {
+    hh_hlc_observe(&s->clock, p->server_hlc, hh_platform_wall_ms(), UINT64_MAX);
+    /* Households first, so their tiers below find them. */
+    if (p->n_households && !(snap = malloc(sizeof *snap))) {
+        ret = HH_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < p->n_households; i++) {
+        int applied = 0;
+        if (hh_codec_snapshot_from_pb(p->households[i], hh_platform_current_year(), snap, NULL) == HH_OK &&
+            (ret = apply_snapshot(s, snap, &applied)) != HH_OK)
+            goto fail;
+        if (applied)
+            r->households++;
+        else
+            r->households_skipped++;
+    }
+    for (size_t i = 0; i < p->n_tiers; i++) {
+        const hh_pulled_tier *tiers = p->tiers;
         int present;
         if (!(st = hh_sql(&s->sql, known))) {
             ret = HH_EDB;
@@ -1153,7 +1236,7 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, u
         present = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_reset(st);
         if (!present) {
-            (*skipped)++;
+            r->tiers_skipped++;
             continue;
         }
         if ((ret = hh_reasons_format(tiers[i].reasons, ",", reasons, sizeof reasons)) != HH_OK ||
@@ -1166,20 +1249,22 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, u
         hh_sql_bind_text(st, 3, reasons);
         hh_sql_bind_text(st, 4, tiers[i].rulebook);
         hh_sql_bind_optional(st, 5, tiers[i].last_visit_on);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)server_hlc);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)p->server_hlc);
         if (tiers[i].per_capita_yuan >= 0)
             sqlite3_bind_int64(st, 7, tiers[i].per_capita_yuan);
         if ((ret = hh_sql_done(st)) != HH_OK)
             goto fail;
-        (*applied)++;
+        r->tiers++;
     }
-    if (rulebook_text && (ret = replace_rulebook(s, rulebook_text, d)) != HH_OK)
+    if (p->rulebook_text && (ret = replace_rulebook(s, p->rulebook_text, d)) != HH_OK)
         goto fail;
-    snprintf(cursor_text, sizeof cursor_text, "%llu", (unsigned long long)cursor);
+    snprintf(cursor_text, sizeof cursor_text, "%llu", (unsigned long long)p->cursor);
     if ((ret = meta_set(s, "pull_cursor", cursor_text)) != HH_OK)
         goto fail;
+    free(snap);
     return hh_store_commit(s);
 fail:
+    free(snap);
     hh_store_rollback(s);
     hh_store_rulebook_reload(s);
     return ret;

@@ -183,12 +183,28 @@ typedef struct hh_pulled_tier {
     int64_t per_capita_yuan;               /* -1 when not sent */
 } hh_pulled_tier;
 
-/* Apply what a sync pulled — the collector's tiers, its rulebook (NULL when
- * unchanged), its clock — and store the new cursor, in one transaction. Tiers of
- * households this device does not hold are counted in *skipped. */
-hh_err hh_store_apply_pull(hh_store *s, const hh_pulled_tier *tiers, size_t n, uint64_t cursor,
-                           const char *rulebook_text, uint64_t server_hlc, size_t *applied,
-                           size_t *skipped, hh_diag *d);
+struct Hearth__V1__Household;
+
+typedef struct hh_pull {
+    struct Hearth__V1__Household *const *households;   /* merged snapshots */
+    size_t n_households;
+    const hh_pulled_tier *tiers;
+    size_t n_tiers;
+    uint64_t cursor;
+    const char *rulebook_text;             /* NULL when unchanged */
+    uint64_t server_hlc;
+} hh_pull;
+
+typedef struct hh_pull_result {
+    size_t households, households_skipped, tiers, tiers_skipped;
+} hh_pull_result;
+
+/* Apply what a sync pulled and store the new cursor, in one transaction: the
+ * collector's households (written without outbox entries, with the collector's
+ * field versions; a household with unsent local edits, or that cannot be
+ * applied, is skipped and comes again), its tiers (those of households this
+ * device does not hold are skipped), its rulebook, its clock. */
+hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d);
 
 /* The record tables, for shared read-only code (sync/export.h). */
 hh_sqlcache *hh_store_sql(hh_store *s);

@@ -155,7 +155,28 @@ cleanup:
 
 /* ---- sync ----------------------------------------------------------------------------- */
 
+typedef struct changed_household {
+    char id[HH_UUID_LEN + 1];
+    uint64_t change_no;
+} changed_household;
+
+typedef struct household_pull {
+    changed_household items[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    size_t count;
+} household_pull;
+
+static int pull_household(void *ctx, const char *id, uint64_t change_no)
+{
+    household_pull *p = ctx;
+
+    memcpy(p->items[p->count].id, id, HH_UUID_LEN + 1);
+    p->items[p->count].change_no = change_no;
+    p->count++;
+    return 0;
+}
+
 typedef struct pull_state {
+    uint64_t *changes;              /* change number of each tier update */
     Hearth__V1__TierUpdate *updates;
     Hearth__V1__TierUpdate **ptrs;
     const char *(*reasons)[HH_REASON_COUNT];
@@ -202,8 +223,8 @@ static int pull_one(void *ctx, const hh_ctier *t)
     u->n_reasons = n;
     u->reasons = (char **)p->reasons[p->count];
     p->ptrs[p->count] = u;
+    p->changes[p->count] = t->change_no;
     p->count++;
-    p->last_change = t->change_no;
     return 0;
 }
 
@@ -287,6 +308,11 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     char *rule_text = NULL;
     hh_change_in *change = NULL;
     pull_state pull = { 0 };
+    household_pull *households = NULL;
+    hh_snapshot *snapshot = NULL;
+    hh_snapshot_pb *snapshot_pbs[HH_SYNC_PULL_HOUSEHOLDS_MAX] = { 0 };
+    Hearth__V1__Household *household_ptrs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    uint64_t bound = UINT64_MAX;
     hh_rulebook rules;
     hh_device dev;
     hh_buf touched;
@@ -323,6 +349,9 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     rejections = calloc(in->n_changes + 1, sizeof *rejections);
     rejection_ptrs = calloc(in->n_changes + 1, sizeof *rejection_ptrs);
     details = calloc(in->n_changes + 1, sizeof *details);
+    pull.changes = calloc(HH_SYNC_PULL_MAX, sizeof *pull.changes);
+    households = calloc(1, sizeof *households);
+    snapshot = malloc(sizeof *snapshot);
     pull.updates = calloc(HH_SYNC_PULL_MAX, sizeof *pull.updates);
     pull.ptrs = calloc(HH_SYNC_PULL_MAX, sizeof *pull.ptrs);
     pull.reasons = calloc(HH_SYNC_PULL_MAX, sizeof *pull.reasons);
@@ -331,6 +360,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     pull.rulebooks = calloc(HH_SYNC_PULL_MAX, sizeof *pull.rulebooks);
     rule_text = malloc(HH_RULEBOOK_TEXT_MAX + 1);
     if (!change || !rejections || !rejection_ptrs || !details || !pull.updates || !pull.ptrs ||
+        !pull.changes || !households || !snapshot ||
         !pull.reasons || !pull.ids || !pull.dates || !pull.rulebooks || !rule_text) {
         text_reply(resp, 503, "out of memory; retry later");
         resp->retry_after_s = BUSY_RETRY_S;
@@ -383,7 +413,8 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         int seen = 0;
         for (size_t prev = 0; prev < off && !seen; prev += HH_UUID_LEN + 1)
             seen = strcmp(touched.data + prev, touched.data + off) == 0;
-        if (!seen && (ret = hh_cstore_tier_recompute(api->store, touched.data + off)) != HH_OK)
+        if (!seen && ((ret = hh_cstore_household_touch(api->store, touched.data + off)) != HH_OK ||
+                      (ret = hh_cstore_tier_recompute(api->store, touched.data + off)) != HH_OK))
             break;
     }
     if (acked == 0)
@@ -402,14 +433,45 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     hh_platform_fault_point("collector-before-reply");
     /* Pull: tiers changed in the device's villages since its cursor. */
     since = cursor_value(in);
-    pull.last_change = since;
     if ((ret = hh_cstore_each_tier_since(api->store, dev.villages, since, HH_SYNC_PULL_MAX,
                                          pull_one, &pull)) != HH_OK ||
+        (ret = hh_cstore_each_household_since(api->store, dev.villages, since,
+                                              HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household,
+                                              households)) != HH_OK ||
         (ret = hh_cstore_rulebook(api->store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1)) != HH_OK) {
         text_reply(resp, 503, "the collector cannot read its tiers now; retry later");
         resp->retry_after_s = BUSY_RETRY_S;
         goto cleanup;
     }
+    /* Two streams under one cursor: where either was cut at its limit, both
+     * stop at that change number, and the rest comes with the next request. */
+    if (pull.count == HH_SYNC_PULL_MAX)
+        bound = pull.changes[pull.count - 1];
+    if (households->count == HH_SYNC_PULL_HOUSEHOLDS_MAX &&
+        households->items[households->count - 1].change_no < bound)
+        bound = households->items[households->count - 1].change_no;
+    while (pull.count > 0 && pull.changes[pull.count - 1] > bound)
+        pull.count--;
+    while (households->count > 0 && households->items[households->count - 1].change_no > bound)
+        households->count--;
+    pull.last_change = since;
+    if (pull.count && pull.changes[pull.count - 1] > pull.last_change)
+        pull.last_change = pull.changes[pull.count - 1];
+    if (households->count && households->items[households->count - 1].change_no > pull.last_change)
+        pull.last_change = households->items[households->count - 1].change_no;
+    if (bound != UINT64_MAX)
+        pull.last_change = bound;
+    for (size_t i = 0; i < households->count; i++) {
+        if (hh_cstore_snapshot(api->store, households->items[i].id, snapshot) != HH_OK ||
+            !(snapshot_pbs[i] = hh_codec_snapshot_to_pb(snapshot))) {
+            text_reply(resp, 503, "the collector cannot read its households now; retry later");
+            resp->retry_after_s = BUSY_RETRY_S;
+            goto cleanup;
+        }
+        household_ptrs[i] = (Hearth__V1__Household *)hh_snapshot_pb_message(snapshot_pbs[i]);
+    }
+    out.n_households = households->count;
+    out.households = households->count ? household_ptrs : NULL;
     for (int i = 0; i < 8; i++)
         cursor[i] = (uint8_t)(pull.last_change >> (56 - 8 * i));
     out.has_protocol = out.has_acked_seq = out.has_cursor = out.has_more = out.has_server_hlc = 1;
@@ -420,7 +482,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     out.tiers = pull.ptrs;
     out.cursor.data = cursor;
     out.cursor.len = sizeof cursor;
-    out.more = pull.count == HH_SYNC_PULL_MAX;
+    out.more = bound != UINT64_MAX;
     if (hh_hlc_tick(&api->clock, hh_platform_wall_ms(), &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
     if (!in->rulebook_version || strcmp(in->rulebook_version, rules.version) != 0) {
@@ -429,8 +491,8 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         out.rulebook = &rulebook;
     }
     pb_reply(resp, &out.base);
-    snprintf(resp->log_note, sizeof resp->log_note, "changes=%zu rejected=%zu pulled=%zu",
-             in->n_changes, out.n_rejections, pull.count);
+    snprintf(resp->log_note, sizeof resp->log_note, "changes=%zu rejected=%zu pulled=%zu+%zu",
+             in->n_changes, out.n_rejections, pull.count, out.n_households);
 cleanup:
     if (locked)
         pthread_mutex_unlock(&api->lock);
@@ -439,6 +501,11 @@ cleanup:
     free(rejections);
     free(rejection_ptrs);
     free(details);
+    for (size_t i = 0; i < HH_SYNC_PULL_HOUSEHOLDS_MAX; i++)
+        hh_snapshot_pb_free(snapshot_pbs[i]);
+    free(households);
+    free(snapshot);
+    free(pull.changes);
     free(pull.updates);
     free(pull.ptrs);
     free(pull.reasons);

@@ -20,6 +20,7 @@
 /* Most changes one sync request may carry, and pulled tiers one response holds. */
 #define HH_SYNC_CHANGES_MAX 512
 #define HH_SYNC_PULL_MAX    500
+#define HH_SYNC_PULL_HOUSEHOLDS_MAX 64   /* snapshots are large: fewer per response */
 
 typedef struct hh_api {
     hh_cstore *store;

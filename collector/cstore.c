@@ -10,6 +10,7 @@
 #include "model/buf.h"
 #include "model/validate.h"
 #include "platform/platform.h"
+#include "sync/codec.h"
 
 #define CSTORE_SCHEMA_VERSION 1
 
@@ -616,6 +617,91 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
     sqlite3_bind_int64(st, 7, (sqlite3_int64)change_no);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)hh_platform_wall_ms());
     return hh_sql_done(st);
+}
+
+hh_err hh_cstore_household_touch(hh_cstore *s, const char *household_id)
+{
+    static const char sql[] = "UPDATE households SET change_no = ?2 WHERE id = ?1";
+    sqlite3_stmt *st;
+    uint64_t change_no;
+    hh_err ret;
+
+    if ((ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(&s->sql, sql)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)change_no);
+    return hh_sql_done(st);
+}
+
+typedef struct changed_rows {
+    const char *villages;
+    int limit, count;
+    hh_changed_cb cb;
+    void *ctx;
+} changed_rows;
+
+static hh_err changed_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    changed_rows *r = ctx;
+    char id[HH_UUID_LEN + 1], village[HH_VILLAGE_CODE_LEN + 1];
+
+    if (hh_sql_col_text(st, 0, id, sizeof id) != HH_OK ||
+        hh_sql_col_text(st, 1, village, sizeof village) != HH_OK)
+        return HH_ECORRUPT;
+    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, village))
+        return HH_OK;
+    *stop = r->cb(r->ctx, id, (uint64_t)sqlite3_column_int64(st, 2)) ||
+            (r->limit > 0 && ++r->count >= r->limit);
+    return HH_OK;
+}
+
+hh_err hh_cstore_each_household_since(hh_cstore *s, const char *villages, uint64_t cursor,
+                                      int limit, hh_changed_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT id, village_code, change_no FROM households WHERE change_no > CAST(?1 AS INTEGER)"
+        " ORDER BY change_no";
+    changed_rows r = { villages, limit, 0, cb, ctx };
+    char param[24];
+
+    snprintf(param, sizeof param, "%llu", (unsigned long long)cursor);
+    return hh_sql_each_row(s->db, sql, param, changed_row, &r);
+}
+
+typedef struct version_rows {
+    hh_snapshot *snap;
+} version_rows;
+
+static hh_err version_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    hh_snapshot *snap = ctx;
+    hh_field_version *fv;
+
+    (void)stop;
+    if (snap->version_count >= HH_SNAPSHOT_VERSIONS_MAX)
+        return HH_ECORRUPT;
+    fv = &snap->versions[snap->version_count];
+    if (hh_sql_col_text(st, 0, fv->entity_id, sizeof fv->entity_id) != HH_OK ||
+        hh_sql_col_text(st, 1, fv->field, sizeof fv->field) != HH_OK)
+        return HH_ECORRUPT;
+    fv->hlc = (uint64_t)sqlite3_column_int64(st, 2);
+    snap->version_count++;
+    return HH_OK;
+}
+
+hh_err hh_cstore_snapshot(hh_cstore *s, const char *household_id, hh_snapshot *out)
+{
+    static const char sql[] =
+        "SELECT entity_id, field, hlc FROM field_versions WHERE entity_id = ?1"
+        " OR entity_id IN (SELECT id FROM members WHERE household_id = ?1) ORDER BY entity_id, field";
+    hh_err ret;
+
+    memset(out, 0, sizeof *out);
+    if ((ret = hh_records_household_get(&s->sql, household_id, 1, &out->household)) != HH_OK)
+        return ret;
+    return hh_sql_each_row(s->db, sql, household_id, version_row, out);
 }
 
 /* ---- reading tiers, quarantine, conflicts ----------------------------------------------- */

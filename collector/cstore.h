@@ -100,6 +100,18 @@ hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out);
  * released stays red (DESIGN 2: released by a reviewer only). */
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id);
 
+/* Give a household the next change number, so devices pull it again. */
+hh_err hh_cstore_household_touch(hh_cstore *s, const char *household_id);
+
+typedef int (*hh_changed_cb)(void *ctx, const char *household_id, uint64_t change_no);
+/* Households changed after cursor in villages, by change number, at most limit. */
+hh_err hh_cstore_each_household_since(hh_cstore *s, const char *villages, uint64_t cursor,
+                                      int limit, hh_changed_cb cb, void *ctx);
+
+struct hh_snapshot;
+/* A household, its members and the version of every field, for a device. */
+hh_err hh_cstore_snapshot(hh_cstore *s, const char *household_id, struct hh_snapshot *out);
+
 typedef struct hh_ctier {
     char household_id[HH_UUID_LEN + 1];
     char registry_no[HH_REGISTRY_NO_MAX + 1];

@@ -1,6 +1,7 @@
 /* sync/codec.c — filling protobuf-c structures from records (see codec.h). */
 #include "codec.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/validate.h"
@@ -239,7 +240,7 @@ static hh_err wire_enum(const hh_enum_names *e, int has, int value, int *out, hh
     return HH_OK;
 }
 
-static hh_err household_from_pb(const Hearth__V1__Household *pb, hh_household *h, hh_diag *d)
+static hh_err household_fields_from_pb(const Hearth__V1__Household *pb, hh_household *h, hh_diag *d)
 {
     int v = 0;
     hh_err ret;
@@ -254,6 +255,15 @@ static hh_err household_from_pb(const Hearth__V1__Household *pb, hh_household *h
         return ret;
     h->category = (hh_category)v;
     h->relocated = pb->has_relocated && pb->relocated;
+    return HH_OK;
+}
+
+static hh_err household_from_pb(const Hearth__V1__Household *pb, hh_household *h, hh_diag *d)
+{
+    hh_err ret = household_fields_from_pb(pb, h, d);
+
+    if (ret != HH_OK)
+        return ret;
     if (pb->n_members != 0)
         return hh_diag_fail(d, HH_EINVAL, "members", "are sent as changes of their own");
     return hh_household_validate(h, 2100, d);
@@ -394,4 +404,113 @@ hh_err hh_codec_change_from_pb(const Hearth__V1__Change *pb, int current_year,
         return ret;
     }
     return HH_EINVAL;
+}
+
+/* ---- household snapshots (pulled by devices) ------------------------------------------- */
+
+static hh_err versions_from_pb(const char *entity_id, Hearth__V1__FieldBase *const *v, size_t n,
+                               hh_snapshot *out, hh_diag *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        hh_field_version *fv;
+        hh_err ret;
+        if (out->version_count >= HH_SNAPSHOT_VERSIONS_MAX)
+            return hh_diag_fail(d, HH_ERANGE, "versions", "too many");
+        fv = &out->versions[out->version_count];
+        if ((ret = copy_text("versions.field", v[i]->field, fv->field, sizeof fv->field, 1, d)) != HH_OK)
+            return ret;
+        memcpy(fv->entity_id, entity_id, sizeof fv->entity_id);
+        fv->hlc = v[i]->base_hlc;
+        out->version_count++;
+    }
+    return HH_OK;
+}
+
+hh_err hh_codec_snapshot_from_pb(const Hearth__V1__Household *pb, int current_year,
+                                 hh_snapshot *out, hh_diag *d)
+{
+    hh_err ret;
+
+    memset(out, 0, sizeof *out);
+    if ((ret = household_fields_from_pb(pb, &out->household, d)) != HH_OK)
+        return ret;
+    if (pb->n_members > HH_MEMBERS_MAX)
+        return hh_diag_fail(d, HH_ERANGE, "members", "more than %d", HH_MEMBERS_MAX);
+    if ((ret = versions_from_pb(out->household.id, pb->versions, pb->n_versions, out, d)) != HH_OK)
+        return ret;
+    for (size_t i = 0; i < pb->n_members; i++) {
+        hh_member *m = &out->household.members[i];
+        if ((ret = member_from_pb(pb->members[i], current_year, m, d)) != HH_OK ||
+            (ret = versions_from_pb(m->id, pb->members[i]->versions, pb->members[i]->n_versions, out, d)) != HH_OK)
+            return ret;
+        out->household.member_count++;
+    }
+    return hh_household_validate(&out->household, current_year, d);
+}
+
+struct hh_snapshot_pb {
+    hh_snapshot snap;              /* the strings the message points into */
+    Hearth__V1__Household household;
+    Hearth__V1__Member members[HH_MEMBERS_MAX];
+    Hearth__V1__Member *member_ptrs[HH_MEMBERS_MAX];
+    Hearth__V1__FieldBase versions[HH_SNAPSHOT_VERSIONS_MAX];
+    Hearth__V1__FieldBase *version_ptrs[HH_SNAPSHOT_VERSIONS_MAX];
+};
+
+hh_snapshot_pb *hh_codec_snapshot_to_pb(const hh_snapshot *from)
+{
+    hh_snapshot_pb *p = calloc(1, sizeof *p);
+    const hh_snapshot *snap;
+    const hh_household *h;
+    size_t next = 0;
+
+    if (!p)
+        return NULL;
+    /* The message borrows text from its own copy, not from the caller's. */
+    p->snap = *from;
+    snap = &p->snap;
+    h = &snap->household;
+    household_to_pb(h, &p->household);
+    for (int i = 0; i < h->member_count; i++) {
+        member_to_pb(&h->members[i], h->id, &p->members[i]);
+        p->member_ptrs[i] = &p->members[i];
+    }
+    p->household.n_members = (size_t)h->member_count;
+    p->household.members = h->member_count ? p->member_ptrs : NULL;
+    /* Versions go with the entity they belong to: the household, then members. */
+    for (size_t i = 0; i < snap->version_count; i++) {
+        const hh_field_version *fv = &snap->versions[i];
+        Hearth__V1__FieldBase *b = &p->versions[next];
+        Hearth__V1__Household *hp = &p->household;
+        hearth__v1__field_base__init(b);
+        b->field = text(fv->field);
+        b->has_base_hlc = 1;
+        b->base_hlc = fv->hlc;
+        p->version_ptrs[next] = b;
+        if (strcmp(fv->entity_id, h->id) == 0) {
+            if (!hp->versions)
+                hp->versions = &p->version_ptrs[next];
+            hp->n_versions++;
+        } else {
+            for (int m = 0; m < h->member_count; m++) {
+                if (strcmp(fv->entity_id, h->members[m].id) != 0)
+                    continue;
+                if (!p->members[m].versions)
+                    p->members[m].versions = &p->version_ptrs[next];
+                p->members[m].n_versions++;
+            }
+        }
+        next++;
+    }
+    return p;
+}
+
+const Hearth__V1__Household *hh_snapshot_pb_message(const hh_snapshot_pb *p)
+{
+    return &p->household;
+}
+
+void hh_snapshot_pb_free(hh_snapshot_pb *p)
+{
+    free(p);
 }

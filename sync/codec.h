@@ -69,6 +69,35 @@ typedef struct hh_change_in {
 } hh_change_in;
 
 struct Hearth__V1__Change;
+struct Hearth__V1__Household;
+
+/* A household as the collector holds it after merging, with the version of
+ * every field (household fields first, then each member's). */
+typedef struct hh_field_version {
+    char entity_id[HH_UUID_LEN + 1];
+    char field[32];
+    uint64_t hlc;
+} hh_field_version;
+
+#define HH_SNAPSHOT_VERSIONS_MAX (5 + HH_MEMBERS_MAX * 12)
+
+typedef struct hh_snapshot {
+    hh_household household;
+    size_t version_count;
+    hh_field_version versions[HH_SNAPSHOT_VERSIONS_MAX];
+} hh_snapshot;
+
+/* Check and copy a pulled Household snapshot (members included). */
+hh_err hh_codec_snapshot_from_pb(const struct Hearth__V1__Household *pb, int current_year,
+                                 hh_snapshot *out, hh_diag *d);
+
+/* A Household message for snap, owning a copy of everything it points to, so
+ * the caller may reuse snap at once. NULL when out of memory; free with
+ * hh_snapshot_pb_free. */
+typedef struct hh_snapshot_pb hh_snapshot_pb;
+hh_snapshot_pb *hh_codec_snapshot_to_pb(const hh_snapshot *snap);
+const struct Hearth__V1__Household *hh_snapshot_pb_message(const hh_snapshot_pb *p);
+void hh_snapshot_pb_free(hh_snapshot_pb *p);
 
 /* Check and copy a decoded protobuf Change into out. HH_EINVAL (with d) when
  * anything is missing, out of range or invalid; current_year bounds birth years. */

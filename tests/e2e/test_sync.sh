@@ -36,10 +36,29 @@ grep -v '"village_code": "511823101201"' "$WORK/a.jsonl" | grep '"household"' >"
 "$HEARTH" --db "$B" visit record 5118231022030003 --date 2026-11-21 --officer o-b --wages 90000 \
   --operating 0 --property 0 --transfer 0 >/dev/null
 
+# And a household B registers in the shared village 202 that A has never seen.
+bh=$("$HEARTH" --db "$B" household add --village 511823101202 --category marginal --registry-no 5118231012029999)
+"$HEARTH" --db "$B" member add "$bh" --name 赵六 --id-number 511823198505050018 --relation head --sex m \
+  --birth-year 1985 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$B" visit record "$bh" --date 2026-11-21 --officer o-b --wages 3000 --operating 0 \
+  --property 0 --transfer 0 >/dev/null
+
 check "device A syncs" "$HEARTH" --db "$A" sync
 contains "A's summary" "$WORK/out" "^sync: [0-9]+ sent, [0-9]+ acknowledged, [0-9]+ quarantined"
 check "device B syncs" "$HEARTH" --db "$B" sync
+outbox_before=$(sqlite3 "$A" "SELECT count(*) FROM outbox")
 check "device A syncs again (pulls B's work)" "$HEARTH" --db "$A" sync
+contains "A's summary counts the households it received" "$WORK/out" "pulled \([1-9][0-9]* households\)"
+expect "what A pulled queued nothing to send back" "$(sqlite3 "$A" "SELECT count(*) FROM outbox")" "$outbox_before"
+run "$HEARTH" --db "$A" household show 5118231012029999 --json
+contains "A now holds B's new household in their shared village, members included" "$WORK/out" '"name": "赵六"'
+run "$HEARTH" --db "$A" tiers --json --village 511823101202
+contains "…with the collector's tier for it" "$WORK/out" '"registry_no": "5118231012029999".*"tier": "red".*"source": "collector"'
+run "$HEARTH" --db "$A" household show 5118231012020002 --json
+contains "A's copy of the conflicted household now has the merged value" "$WORK/out" '"category": "unstable"'
+expect "A adopted the collector's version of the field" \
+  "$(sqlite3 "$A" "SELECT hlc FROM field_versions WHERE field = 'category' AND entity_id = (SELECT id FROM households WHERE registry_no = '5118231012020002')")" \
+  "$(SQL "SELECT hlc FROM field_versions WHERE field = 'category' AND entity_id = (SELECT id FROM households WHERE registry_no = '5118231012020002')")"
 
 # Exactly once: every visit of the villages in scope, once, whoever sent it.
 # The oracle: the distinct visit ids the two devices hold in their own villages.
