@@ -293,8 +293,15 @@ static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__C
         snprintf(detail, 160, "%s", r.detail);
         return hh_cstore_audit(api->store, "quarantine", dev->id, r.detail);
     }
-    if (r.touched && r.household_id[0])
-        return hh_buf_append(touched, r.household_id, sizeof r.household_id);
+    /* Each touched household is listed once per change: '+' when its own or
+     * its members' fields changed (devices pull it again), '-' when only its
+     * visits did (its tier is recomputed). */
+    if (r.touched && r.household_id[0]) {
+        char entry[HH_UUID_LEN + 2];
+        entry[0] = r.record_changed ? '+' : '-';
+        memcpy(entry + 1, r.household_id, HH_UUID_LEN + 1);
+        return hh_buf_append(touched, entry, sizeof entry);
+    }
     return HH_OK;
 }
 
@@ -321,7 +328,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     int locked = 0, rejected;
     hh_err ret;
 
-    hh_buf_init(&touched, (HH_SYNC_CHANGES_MAX + 1) * (HH_UUID_LEN + 1));
+    hh_buf_init(&touched, (HH_SYNC_CHANGES_MAX + 1) * (HH_UUID_LEN + 2));
     if (!req->client_verified) {
         text_reply(resp, 401, "a device certificate from this collector is required");
         goto cleanup;
@@ -408,13 +415,19 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         }
         acked = in->changes[i]->seq;
     }
-    /* One tier recompute per touched household, however many changes it had. */
-    for (size_t off = 0; off + HH_UUID_LEN < touched.len; off += HH_UUID_LEN + 1) {
-        int seen = 0;
-        for (size_t prev = 0; prev < off && !seen; prev += HH_UUID_LEN + 1)
-            seen = strcmp(touched.data + prev, touched.data + off) == 0;
-        if (!seen && ((ret = hh_cstore_household_touch(api->store, touched.data + off)) != HH_OK ||
-                      (ret = hh_cstore_tier_recompute(api->store, touched.data + off)) != HH_OK))
+    /* One tier recompute per touched household, however many changes it had;
+     * a new change number only for those whose records changed. */
+    for (size_t off = 0; off + HH_UUID_LEN + 1 < touched.len; off += HH_UUID_LEN + 2) {
+        const char *id = touched.data + off + 1;
+        int seen = 0, changed = 0;
+        for (size_t prev = 0; prev < off && !seen; prev += HH_UUID_LEN + 2)
+            seen = strcmp(touched.data + prev + 1, id) == 0;
+        if (seen)
+            continue;
+        for (size_t next = off; next + HH_UUID_LEN + 1 < touched.len && !changed; next += HH_UUID_LEN + 2)
+            changed = touched.data[next] == '+' && strcmp(touched.data + next + 1, id) == 0;
+        if ((changed && (ret = hh_cstore_household_touch(api->store, id)) != HH_OK) ||
+            (ret = hh_cstore_tier_recompute(api->store, id)) != HH_OK)
             break;
     }
     if (acked == 0)

@@ -21,6 +21,7 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "  entity_id TEXT NOT NULL, field TEXT NOT NULL, device_id TEXT NOT NULL,"
     "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
     "ALTER TABLE households ADD COLUMN change_no INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX households_change ON households(change_no);"
     "CREATE TABLE devices ("
     "  id TEXT PRIMARY KEY, officer TEXT NOT NULL, villages TEXT NOT NULL,"
     "  cert_sha256 TEXT NOT NULL DEFAULT '', enrolled_ms INTEGER NOT NULL DEFAULT 0,"

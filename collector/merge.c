@@ -191,7 +191,7 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
     if (changed && (ret = hh_records_household_write(sql, &merged, is_new, c->hlc)) != HH_OK)
         return ret;
     memcpy(r->household_id, c->entity_id, sizeof r->household_id);
-    r->touched = changed;
+    r->touched = r->record_changed = changed;
     return HH_OK;
 }
 
@@ -238,7 +238,7 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
     if (c->op == HH_OP_DELETE) {
         if (!is_new && (ret = hh_records_member_delete(sql, c->entity_id)) != HH_OK)
             return ret;
-        r->touched = !is_new;
+        r->touched = r->record_changed = !is_new;
         return HH_OK;
     }
     if ((ret = hh_records_id_number_owner(sql, c->member.id_number, owner_member, owner_household)) != HH_OK)
@@ -272,7 +272,7 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
     if (changed && (ret = hh_records_member_write(sql, c->member_household_id, position, &merged,
                                                   c->hlc)) != HH_OK)
         return ret;
-    r->touched = changed;
+    r->touched = r->record_changed = changed;
     return HH_OK;
 }
 

@@ -11,6 +11,8 @@ typedef struct hh_merge_result {
     char detail[160];                    /* why it was rejected; no personal data */
     char household_id[HH_UUID_LEN + 1];  /* the household touched, if any */
     int touched;                         /* something was written: recompute its tier */
+    int record_changed;                  /* the household's or a member's fields changed:
+                                            devices must pull the household again */
 } hh_merge_result;
 
 /* Apply change c sent by device dev. A permanent refusal is HH_OK with

@@ -4,7 +4,7 @@
  * sync/client): each simulated device enrols with a one-time code (its own key,
  * CSR, certificate), creates its households, then pushes its share of the visits
  * in 32 KB batches over one kept-alive mutual-TLS connection, one thread per
- * device. Prints visits merged per second (tier recompute included) and the
+ * device, keeping its pull cursor as the agent does. Prints visits merged per second (tier recompute included) and the
  * p50/p99 latency of a batch. The collector's peak RSS is read by run.sh.
  *
  * usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR
@@ -26,6 +26,7 @@
 #define MAX_DEVICES 64
 
 typedef struct device {
+    uint8_t cursor[8];             /* the pull cursor, kept like the agent keeps it */
     int index;
     const char *url, *ca_file, *code, *workdir;
     int visits;
@@ -36,11 +37,22 @@ typedef struct device {
     char error[300];
 } device;
 
-static hh_err post(hh_client *c, const hh_buf *body, hh_buf *resp, char *error, size_t cap)
+static hh_err post(device *d, hh_client *c, const hh_buf *body, hh_buf *resp)
 {
+    Hearth__V1__SyncResponse *r;
     unsigned retry;
+    hh_err ret = hh_client_request(c, "POST", "/v1/sync", body->data, body->len, resp, &retry,
+                                   d->error, sizeof d->error);
 
-    return hh_client_request(c, "POST", "/v1/sync", body->data, body->len, resp, &retry, error, cap);
+    if (ret != HH_OK)
+        return ret;
+    r = hearth__v1__sync_response__unpack(NULL, resp->len, (uint8_t *)resp->data);
+    if (!r)
+        return HH_EPROTO;
+    if (r->has_cursor && r->cursor.len == sizeof d->cursor)
+        memcpy(d->cursor, r->cursor.data, sizeof d->cursor);
+    hearth__v1__sync_response__free_unpacked(r, NULL);
+    return HH_OK;
 }
 
 static hh_err enrol(device *d, char *cert_file, char *key_file)
@@ -103,6 +115,9 @@ static hh_err begin_request(const device *d, hh_buf *body)
     req.has_protocol = 1;
     req.protocol = 1;
     req.device_id = (char *)d->id;
+    req.has_pull_cursor = 1;
+    req.pull_cursor.data = (uint8_t *)d->cursor;
+    req.pull_cursor.len = sizeof d->cursor;
     if ((ret = hh_buf_extend(body, hearth__v1__sync_request__get_packed_size(&req), &where)) != HH_OK)
         return ret;
     hearth__v1__sync_request__pack(&req, where);
@@ -157,7 +172,8 @@ static void *run_device(void *arg)
         hh_platform_random(random, sizeof random);
         hh_uuid_v7(hh_platform_wall_ms(), random, h->id);
         snprintf(h->registry_no, sizeof h->registry_no, "B%02d%04d", d->index, i);
-        snprintf(h->village_code, sizeof h->village_code, "5118231012%02d", 1 + (d->index + i) % 3);
+        /* Each device its own village, as an officer's device is in the field. */
+        snprintf(h->village_code, sizeof h->village_code, "51182310%04u", 1u + (unsigned)d->index % 9999u);
         h->category = HH_CATEGORY_LIFTED;
         memset(&ch, 0, sizeof ch);
         ch.device_id = d->id;
@@ -170,7 +186,7 @@ static void *run_device(void *arg)
         if (hh_codec_change_encode(&ch, &change) != HH_OK || append_change(&body, &change) != HH_OK)
             d->failed = 1;
     }
-    if (d->failed || post(c, &body, &resp, d->error, sizeof d->error) != HH_OK) {
+    if (d->failed || post(d, c, &body, &resp) != HH_OK) {
         d->failed = 1;
         goto done;
     }
@@ -207,7 +223,7 @@ static void *run_device(void *arg)
             sent++;
         }
         t0 = hh_platform_monotonic_ns();
-        if (post(c, &body, &resp, d->error, sizeof d->error) != HH_OK) {
+        if (post(d, c, &body, &resp) != HH_OK) {
             d->failed = 1;
             break;
         }

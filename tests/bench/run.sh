@@ -37,12 +37,13 @@ serve() {
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
 
 echo
-echo "== ingest: concurrent devices pushing $ingest_visits visits over mutual TLS into one collector"
+echo "== ingest: concurrent devices (one village each) pushing $ingest_visits visits over mutual TLS into one collector"
 for n in 1 8 32; do
   c="$dir/ingest-$n"
   serve "$c"
   for i in $(seq 1 "$n"); do
-    "$hearthd" --dir "$c" device add --officer "bench-$i" --villages 511823101201,511823101202,511823101203 --json |
+    # Device i (from 0) writes village 51182310 + (i+1) in four digits, as bench_ingest does.
+    "$hearthd" --dir "$c" device add --officer "bench-$i" --villages "$(printf '51182310%04d' "$i")" --json |
       sed 's/.*"code": "\([^"]*\)".*/\1/'
   done >"$c.codes"
   mkdir -p "$c.work"
