@@ -8,24 +8,16 @@ and checks every field against expected.json. Prints TAP.
 usage: check_decode.py DESCRIPTOR_SET DIR
 """
 import json
+import os
 import sys
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from pb import classes  # noqa: E402  (the one descriptor loader)
 
 
 def main():
     desc_path, sample_dir = sys.argv[1], sys.argv[2]
-    fds = descriptor_pb2.FileDescriptorSet()
-    with open(desc_path, "rb") as f:
-        fds.ParseFromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for fd in fds.file:
-        pool.Add(fd)
-    change_desc = pool.FindMessageTypeByName("hearth.v1.Change")
-    try:
-        Change = message_factory.GetMessageClass(change_desc)
-    except AttributeError:  # python3-protobuf 3.x
-        Change = message_factory.MessageFactory(pool).GetPrototype(change_desc)
+    Change = classes(desc_path)("Change")
     with open(sample_dir + "/expected.json", encoding="utf-8") as f:
         want = json.load(f)
 
