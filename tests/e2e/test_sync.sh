@@ -99,6 +99,21 @@ expect "one conflict: the two edits (creating a record already held is not an ed
 expect "the collector keeps the later write" \
   "$(SQL "SELECT category FROM households WHERE registry_no = '5118231012020002'")" "unstable"
 
+# A new rulebook at the collector reaches the devices on their next sync, and
+# the devices judge their provisional tiers by it.
+sed -e 's/^version = .*/version = test-2027.1/' -e 's/^income.red_below_yuan = .*/income.red_below_yuan = 3900/' \
+  "$ROOT/model/default.rulebook" >"$WORK/new.rulebook"
+check "hearthd rulebook set" "$HEARTHD" --dir "$C" rulebook set "$WORK/new.rulebook"
+sed 's/^income.orange_below_yuan = .*/income.orange_below_yuan = 3000/' "$WORK/new.rulebook" >"$WORK/bad.rulebook"
+refuse "a rulebook whose bands are out of order is refused" 3 "bands must satisfy" \
+  "$HEARTHD" --dir "$C" rulebook set "$WORK/bad.rulebook"
+check "device A syncs after the rulebook change" "$HEARTH" --db "$A" sync
+run "$HEARTH" --db "$A" status --json
+contains "device A now uses the new rulebook" "$WORK/out" '"rulebook": "test-2027.1"'
+expect "A's provisional tiers were recomputed under it" \
+  "$(sqlite3 "$A" "SELECT count(*) FROM tiers WHERE source = 'device' AND rulebook <> 'test-2027.1'")" "0"
+expect "the collector's tiers too" "$(SQL "SELECT count(*) FROM tiers WHERE rulebook <> 'test-2027.1'")" "0"
+
 # The collector's export: the same exchange format, re-importable, and audited.
 check "hearthd export --json" "$HEARTHD" --dir "$C" export --json --out "$WORK/merged.jsonl"
 expect "one line per stored visit" "$(wc -l <"$WORK/merged.jsonl")" "$(SQL 'SELECT count(*) FROM visits')"
