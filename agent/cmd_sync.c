@@ -72,7 +72,8 @@ static int run_enroll(cli *c)
     hh_client *client = NULL;
     hh_sync_state state;
     hh_buf key, csr, ca, body, answer;
-    char message[300], got_pin[HH_PKI_PIN_LEN + 1], path[HH_PATH_MAX + 32], villages[HH_DEVICE_VILLAGES_MAX + 1];
+    char message[300], got_pin[HH_PKI_PIN_LEN + 1], path[HH_PATH_MAX + 32] = "";
+    char villages[HH_DEVICE_VILLAGES_MAX + 1];
     char cn[HH_PKI_CN_MAX + 1];
     unsigned retry;
     hh_diag d;
@@ -118,8 +119,8 @@ static int run_enroll(cli *c)
         rc = sync_fail(HH_ETLS, "enrolment", "the collector's CA does not match --ca-pin");
         goto cleanup;
     }
-    key_path(c, "ca.crt", path, sizeof path);
-    snprintf(path + strlen(path) - strlen("ca.crt"), 16, "ca.crt.new");
+    /* The CA goes to a temporary name until the enrolment succeeds. */
+    key_path(c, "ca.crt.new", path, sizeof path);
     if (hh_platform_mkdirs_for(path, 0700) != HH_OK ||
         hh_platform_write_file_durable(path, ca.data, ca.len, 0644) != HH_OK) {
         rc = cli_fail(HH_EIO, NULL, "cannot write %s", path);
@@ -191,6 +192,8 @@ static int run_enroll(cli *c)
 write_failed:
     rc = cli_fail(HH_EIO, NULL, "cannot write the device's key and certificate beside %s", agent_db_path(c));
 cleanup:
+    if (rc != HH_EXIT_OK && path[0])
+        hh_platform_remove(path);   /* a refused enrolment leaves nothing behind */
     if (resp)
         hearth__v1__enroll_response__free_unpacked(resp, NULL);
     hh_client_free(client);

@@ -30,6 +30,7 @@ expect "wrong pin: the device stays unenrolled" "$(sqlite3 "$A" "SELECT count(*)
 expect "wrong pin: the code is still unused" "$(SQL 'SELECT count(*) FROM enrol_codes WHERE used_ms IS NULL')" "1"
 refuse "unknown code" 3 "unknown enrolment code" \
   "$HEARTH" --db "$A" enroll --server "$COLLECTOR_URL" --code NOPE-NOPE-NOPE --ca-pin "$pin"
+expect "a refused enrolment leaves no key material behind" "$(ls "$A.keys" 2>/dev/null | wc -l)" "0"
 check "the right code and pin enrol" "$HEARTH" --db "$A" enroll --server "$COLLECTOR_URL" --code "$code" --ca-pin "$pin"
 "$HEARTH" --db "$WORK/x.db" init >/dev/null 2>&1
 refuse "a used code is refused" 3 "used already" \
