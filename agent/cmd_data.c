@@ -230,8 +230,8 @@ static hh_err agent_tier(void *ctx, const char *household_id, hh_export_tier *ou
         return HH_OK;
     if (ret == HH_OK) {
         out->found = 1;
-        out->tier = row.tier;
-        out->reasons = row.reasons;
+        out->tier = row.v.tier;
+        out->reasons = row.v.reasons;
     }
     return ret;
 }
@@ -278,25 +278,25 @@ static int print_tier(void *ctx, const hh_tier_row *row)
     tiers_ctx *t = ctx;
     char reasons[256];
 
-    t->counts[row->tier]++;
+    t->counts[row->v.tier]++;
     if (!t->json) {
         char per_capita[24] = "-", device[16] = "";
-        hh_reasons_format(row->reasons, ", ", reasons, sizeof reasons);
-        if (row->per_capita_yuan >= 0)
-            snprintf(per_capita, sizeof per_capita, "%lld", (long long)row->per_capita_yuan);
+        hh_reasons_format(row->v.reasons, ", ", reasons, sizeof reasons);
+        if (row->v.per_capita_yuan >= 0)
+            snprintf(per_capita, sizeof per_capita, "%lld", (long long)row->v.per_capita_yuan);
         if (row->device_tier)
             snprintf(device, sizeof device, "(device: %s)", hh_enum_name(&hh_tier_names, (int)row->device_tier));
         printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s%s%s\n",
-               hh_enum_name(&hh_tier_names, (int)row->tier), row->village_code,
-               row->registry_no[0] ? row->registry_no : row->household_id,
-               row->last_visit_on, per_capita, row->source, reasons[0] ? reasons : "-",
+               hh_enum_name(&hh_tier_names, (int)row->v.tier), row->v.village_code,
+               row->v.registry_no[0] ? row->v.registry_no : row->v.household_id,
+               row->v.last_visit_on, per_capita, row->v.label, reasons[0] ? reasons : "-",
                device[0] ? "  " : "", device);
         return 0;
     }
     {
-        hh_tier_json j = { row->registry_no, row->household_id, row->village_code, (int)row->tier,
-                           row->reasons, row->rulebook, row->source, NULL, row->last_visit_on,
-                           row->per_capita_yuan, (int)row->device_tier };
+        hh_tier_json j = { row->v.registry_no, row->v.household_id, row->v.village_code, (int)row->v.tier,
+                           row->v.reasons, row->v.rulebook, row->v.label, NULL, row->v.last_visit_on,
+                           row->v.per_capita_yuan, (int)row->device_tier };
         print_tier_json(&j);
     }
     return 0;

@@ -146,7 +146,7 @@ static int find_tier(void *ctx, const hh_tier_row *row)
 {
     tier_lookup *t = ctx;
 
-    if (strcmp(row->household_id, t->household_id) != 0)
+    if (strcmp(row->v.household_id, t->household_id) != 0)
         return 0;
     t->row = *row;
     t->found = 1;
@@ -188,10 +188,10 @@ static int household_show(cli *c)
            hh_enum_name(&hh_category_names, (int)h->category), h->relocated ? "yes" : "no",
            h->resettlement_site[0] ? ", site " : "", h->resettlement_site);
     if (ret == HH_OK && t.found) {
-        hh_reasons_format(t.row.reasons, ", ", reasons, sizeof reasons);
+        hh_reasons_format(t.row.v.reasons, ", ", reasons, sizeof reasons);
         printf("tier        %s (%s, rulebook %s, last visit %s)%s%s\n",
-               hh_enum_name(&hh_tier_names, (int)t.row.tier), t.row.source, t.row.rulebook,
-               t.row.last_visit_on, reasons[0] ? ": " : "", reasons);
+               hh_enum_name(&hh_tier_names, (int)t.row.v.tier), t.row.v.label, t.row.v.rulebook,
+               t.row.v.last_visit_on, reasons[0] ? ": " : "", reasons);
     } else {
         printf("tier        - (no visit yet)\n");
     }

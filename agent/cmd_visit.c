@@ -224,10 +224,10 @@ static int print_tier_of(void *ctx, const hh_tier_row *row)
     const char *household_id = ctx;
     char reasons[256];
 
-    if (strcmp(row->household_id, household_id) != 0)
+    if (strcmp(row->v.household_id, household_id) != 0)
         return 0;
-    hh_reasons_format(row->reasons, ", ", reasons, sizeof reasons);
-    printf("tier %s%s%s\n", hh_enum_name(&hh_tier_names, (int)row->tier),
+    hh_reasons_format(row->v.reasons, ", ", reasons, sizeof reasons);
+    printf("tier %s%s%s\n", hh_enum_name(&hh_tier_names, (int)row->v.tier),
            reasons[0] ? ": " : "", reasons);
     return 1;
 }

@@ -814,24 +814,13 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
 {
     tier_rows *r = ctx;
     hh_tier_row row;
-    char reasons[256];
-    int tier = sqlite3_column_int(st, 3);
+    hh_err ret = hh_records_read_tier(st, &row.v);
 
-    memset(&row, 0, sizeof row);
-    if (hh_sql_col_text(st, 0, row.household_id, sizeof row.household_id) != HH_OK ||
-        hh_sql_col_text(st, 1, row.registry_no, sizeof row.registry_no) != HH_OK ||
-        hh_sql_col_text(st, 2, row.village_code, sizeof row.village_code) != HH_OK ||
-        hh_sql_col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
-        hh_sql_col_text(st, 5, row.rulebook, sizeof row.rulebook) != HH_OK ||
-        hh_sql_col_text(st, 6, row.source, sizeof row.source) != HH_OK ||
-        hh_sql_col_text(st, 7, row.last_visit_on, sizeof row.last_visit_on) != HH_OK ||
-        tier < HH_TIER_GREEN || tier > HH_TIER_RED)
-        return HH_ECORRUPT;
-    row.tier = (hh_tier)tier;
-    row.reasons = hh_reasons_parse(reasons);
-    row.per_capita_yuan = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
-    if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != tier &&
-        strcmp(row.source, "collector") == 0)
+    if (ret != HH_OK)
+        return ret;
+    row.device_tier = 0;
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != (int)row.v.tier &&
+        strcmp(row.v.label, "collector") == 0)
         row.device_tier = (hh_tier)sqlite3_column_int(st, 9);
     *stop = r->cb(r->ctx, &row);
     return HH_OK;
@@ -869,9 +858,9 @@ hh_err hh_store_tier_get(hh_store *s, const char *household_id, hh_tier_row *out
     tier_rows r = { keep_tier, out };
     hh_err ret;
 
-    out->household_id[0] = '\0';
+    out->v.household_id[0] = '\0';
     ret = hh_sql_each_row(s->db, sql, household_id, tier_row, &r);
-    return ret == HH_OK && !out->household_id[0] ? HH_ENOTFOUND : ret;
+    return ret == HH_OK && !out->v.household_id[0] ? HH_ENOTFOUND : ret;
 }
 
 hh_sqlcache *hh_store_sql(hh_store *s)

@@ -81,15 +81,7 @@ hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb
 hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb, void *ctx);
 
 typedef struct hh_tier_row {
-    char household_id[HH_UUID_LEN + 1];
-    char registry_no[HH_REGISTRY_NO_MAX + 1];
-    char village_code[HH_VILLAGE_CODE_LEN + 1];
-    hh_tier tier;
-    uint32_t reasons;
-    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
-    char source[12];                       /* "device" | "collector" */
-    char last_visit_on[HH_DATE_LEN + 1];
-    int64_t per_capita_yuan;               /* -1 when not known (collector tiers) */
+    hh_tier_view v;                        /* v.label: "device" | "collector" */
     hh_tier device_tier;                   /* the provisional tier when the row is the
                                               collector's and they differ, else 0 */
 } hh_tier_row;

@@ -205,20 +205,20 @@ static int pull_one(void *ctx, const hh_ctier *t)
     size_t n = 0;
 
     hearth__v1__tier_update__init(u);
-    memcpy(p->ids[p->count], t->household_id, sizeof p->ids[0]);
-    memcpy(p->dates[p->count], t->last_visit_on, sizeof p->dates[0]);
-    memcpy(p->rulebooks[p->count], t->rulebook, sizeof p->rulebooks[0]);
+    memcpy(p->ids[p->count], t->v.household_id, sizeof p->ids[0]);
+    memcpy(p->dates[p->count], t->v.last_visit_on, sizeof p->dates[0]);
+    memcpy(p->rulebooks[p->count], t->v.rulebook, sizeof p->rulebooks[0]);
     u->household_id = p->ids[p->count];
     u->has_tier = u->has_source = u->has_review = 1;
-    u->tier = (Hearth__V1__Tier)t->tier;
+    u->tier = (Hearth__V1__Tier)t->v.tier;
     u->source = HEARTH__V1__TIER_SOURCE__TIER_SOURCE_COLLECTOR;
-    u->review = review_state(t->review);
+    u->review = review_state(t->v.label);
     u->rulebook_version = p->rulebooks[p->count];
     u->has_per_capita_yuan = 1;
-    u->per_capita_yuan = t->per_capita_yuan;
+    u->per_capita_yuan = t->v.per_capita_yuan;
     u->last_visit_on = p->dates[p->count];
     for (int i = 0; i < HH_REASON_COUNT; i++)
-        if (t->reasons & (1u << i))
+        if (t->v.reasons & (1u << i))
             p->reasons[p->count][n++] = hh_reason_code(1u << i);
     u->n_reasons = n;
     u->reasons = (char **)p->reasons[p->count];

@@ -718,24 +718,12 @@ static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
 {
     ctier_rows *r = ctx;
     hh_ctier t;
-    char reasons[256];
-    int tier = sqlite3_column_int(st, 3);
+    hh_err ret = hh_records_read_tier(st, &t.v);
 
-    memset(&t, 0, sizeof t);
-    if (hh_sql_col_text(st, 0, t.household_id, sizeof t.household_id) != HH_OK ||
-        hh_sql_col_text(st, 1, t.registry_no, sizeof t.registry_no) != HH_OK ||
-        hh_sql_col_text(st, 2, t.village_code, sizeof t.village_code) != HH_OK ||
-        hh_sql_col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
-        hh_sql_col_text(st, 5, t.rulebook, sizeof t.rulebook) != HH_OK ||
-        hh_sql_col_text(st, 6, t.review, sizeof t.review) != HH_OK ||
-        hh_sql_col_text(st, 7, t.last_visit_on, sizeof t.last_visit_on) != HH_OK ||
-        tier < HH_TIER_GREEN || tier > HH_TIER_RED)
-        return HH_ECORRUPT;
-    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, t.village_code))
+    if (ret != HH_OK)
+        return ret;
+    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, t.v.village_code))
         return HH_OK;
-    t.tier = (hh_tier)tier;
-    t.reasons = hh_reasons_parse(reasons);
-    t.per_capita_yuan = sqlite3_column_int64(st, 8);
     t.change_no = (uint64_t)sqlite3_column_int64(st, 9);
     *stop = r->cb(r->ctx, &t) || (r->limit > 0 && ++r->count >= r->limit);
     return HH_OK;
@@ -778,9 +766,9 @@ hh_err hh_cstore_tier_get(hh_cstore *s, const char *household_id, hh_ctier *out)
     ctier_rows r = { NULL, 0, 0, keep_ctier, out };
     hh_err ret;
 
-    out->household_id[0] = '\0';
+    out->v.household_id[0] = '\0';
     ret = hh_sql_each_row(s->db, sql, household_id, ctier_row, &r);
-    return ret == HH_OK && !out->household_id[0] ? HH_ENOTFOUND : ret;
+    return ret == HH_OK && !out->v.household_id[0] ? HH_ENOTFOUND : ret;
 }
 
 typedef struct quarantine_rows {

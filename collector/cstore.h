@@ -113,15 +113,7 @@ struct hh_snapshot;
 hh_err hh_cstore_snapshot(hh_cstore *s, const char *household_id, struct hh_snapshot *out);
 
 typedef struct hh_ctier {
-    char household_id[HH_UUID_LEN + 1];
-    char registry_no[HH_REGISTRY_NO_MAX + 1];
-    char village_code[HH_VILLAGE_CODE_LEN + 1];
-    hh_tier tier;
-    uint32_t reasons;
-    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
-    char review[16];
-    char last_visit_on[HH_DATE_LEN + 1];
-    int64_t per_capita_yuan;
+    hh_tier_view v;                        /* v.label: the review state */
     uint64_t change_no;
 } hh_ctier;
 

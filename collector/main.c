@@ -470,16 +470,16 @@ static int print_ctier(void *ctx, const hh_ctier *t)
     char reasons[256];
 
     if (!json) {
-        hh_reasons_format(t->reasons, ", ", reasons, sizeof reasons);
+        hh_reasons_format(t->v.reasons, ", ", reasons, sizeof reasons);
         printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-11s  %s\n",
-               hh_enum_name(&hh_tier_names, (int)t->tier), t->village_code,
-               t->registry_no[0] ? t->registry_no : t->household_id, t->last_visit_on,
-               (long long)t->per_capita_yuan, t->review, reasons[0] ? reasons : "-");
+               hh_enum_name(&hh_tier_names, (int)t->v.tier), t->v.village_code,
+               t->v.registry_no[0] ? t->v.registry_no : t->v.household_id, t->v.last_visit_on,
+               (long long)t->v.per_capita_yuan, t->v.label, reasons[0] ? reasons : "-");
         return 0;
     }
     {
-        hh_tier_json j = { t->registry_no, t->household_id, t->village_code, (int)t->tier, t->reasons,
-                           t->rulebook, "collector", t->review, t->last_visit_on, t->per_capita_yuan, 0 };
+        hh_tier_json j = { t->v.registry_no, t->v.household_id, t->v.village_code, (int)t->v.tier, t->v.reasons,
+                           t->v.rulebook, "collector", t->v.label, t->v.last_visit_on, t->v.per_capita_yuan, 0 };
         hh_buf line;
         hh_buf_init(&line, 4096);
         if (hh_exchange_write_tier(&line, &j) == HH_OK)
@@ -565,8 +565,8 @@ static hh_err collector_tier(void *ctx, const char *household_id, hh_export_tier
         return HH_OK;
     if (ret == HH_OK) {
         out->found = 1;
-        out->tier = t.tier;
-        out->reasons = t.reasons;
+        out->tier = t.v.tier;
+        out->reasons = t.v.reasons;
     }
     return ret;
 }

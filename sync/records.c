@@ -562,6 +562,27 @@ int hh_records_member_take(hh_member *dst, const hh_member *src, const char *fie
     return 0;
 }
 
+hh_err hh_records_read_tier(sqlite3_stmt *st, hh_tier_view *out)
+{
+    char reasons[256];
+    int tier = sqlite3_column_int(st, 3);
+
+    memset(out, 0, sizeof *out);
+    if (hh_sql_col_text(st, 0, out->household_id, sizeof out->household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, out->registry_no, sizeof out->registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, out->village_code, sizeof out->village_code) != HH_OK ||
+        hh_sql_col_text(st, 4, reasons, sizeof reasons) != HH_OK ||
+        hh_sql_col_text(st, 5, out->rulebook, sizeof out->rulebook) != HH_OK ||
+        hh_sql_col_text(st, 6, out->label, sizeof out->label) != HH_OK ||
+        hh_sql_col_text(st, 7, out->last_visit_on, sizeof out->last_visit_on) != HH_OK ||
+        tier < HH_TIER_GREEN || tier > HH_TIER_RED)
+        return HH_ECORRUPT;
+    out->tier = (hh_tier)tier;
+    out->reasons = hh_reasons_parse(reasons);
+    out->per_capita_yuan = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 8);
+    return HH_OK;
+}
+
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
 {
     memset(c, 0, sizeof *c);

@@ -160,6 +160,25 @@ void hh_records_member_view(const hh_member *m, hh_field_view v[HH_MEMBER_FIELDS
 int hh_records_household_take(hh_household *dst, const hh_household *src, const char *field);
 int hh_records_member_take(hh_member *dst, const hh_member *src, const char *field);
 
+/* ---- tiers as stored: the columns the device and the collector share ---- */
+
+typedef struct hh_tier_view {
+    char household_id[HH_UUID_LEN + 1];
+    char registry_no[HH_REGISTRY_NO_MAX + 1];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    uint32_t reasons;                      /* HH_REASON_* bits */
+    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
+    char label[16];                        /* device: its source ("device" | "collector");
+                                              collector: its review state */
+    char last_visit_on[HH_DATE_LEN + 1];
+    int64_t per_capita_yuan;               /* -1 when not known */
+} hh_tier_view;
+
+/* Read columns 0..8 of a tier query: household id, registry number, village,
+ * tier, reasons, rulebook, label, last visit, per-capita income. */
+hh_err hh_records_read_tier(sqlite3_stmt *st, hh_tier_view *out);
+
 typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
 typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
 
