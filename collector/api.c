@@ -450,8 +450,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
                                          pull_one, &pull)) != HH_OK ||
         (ret = hh_cstore_each_household_since(api->store, dev.villages, since,
                                               HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household,
-                                              households)) != HH_OK ||
-        (ret = hh_cstore_rulebook(api->store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1)) != HH_OK) {
+                                              households)) != HH_OK) {
         text_reply(resp, 503, "the collector cannot read its tiers now; retry later");
         resp->retry_after_s = BUSY_RETRY_S;
         goto cleanup;
@@ -498,7 +497,14 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     out.more = bound != UINT64_MAX;
     if (hh_hlc_tick(&api->clock, hh_platform_wall_ms(), &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
-    if (!in->rulebook_version || strcmp(in->rulebook_version, rules.version) != 0) {
+    /* The rulebook's text only for a device that has another version. */
+    if (!in->rulebook_version ||
+        strcmp(in->rulebook_version, hh_cstore_rulebook_current(api->store)->version) != 0) {
+        if (hh_cstore_rulebook(api->store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1) != HH_OK) {
+            text_reply(resp, 503, "the collector cannot read its rulebook now; retry later");
+            resp->retry_after_s = BUSY_RETRY_S;
+            goto cleanup;
+        }
         rulebook.version = rules.version;
         rulebook.text = rule_text;
         out.rulebook = &rulebook;

@@ -149,12 +149,19 @@ void hh_cstore_close(hh_cstore *s)
     free(s);
 }
 
+static hh_err refresh_rules(hh_cstore *s);
+
 hh_err hh_cstore_begin(hh_cstore *s)
 {
+    hh_err ret;
+
     if (s->in_tx || sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return HH_EDB;
     s->in_tx = 1;
-    return HH_OK;
+    /* Tiers computed in this transaction use the rulebook in force now. */
+    if ((ret = refresh_rules(s)) != HH_OK)
+        hh_cstore_rollback(s);
+    return ret;
 }
 
 hh_err hh_cstore_commit(hh_cstore *s)
@@ -423,6 +430,33 @@ hh_err hh_cstore_rulebook(hh_cstore *s, hh_rulebook *out, char *text, size_t cap
         memcpy(text, buf, strlen(buf) + 1);
     }
     return HH_OK;
+}
+
+/* Another process (`hearthd rulebook set`) may have put a new rulebook in
+ * force: compare the version, a one-row read, and parse again only if it moved. */
+static hh_err refresh_rules(hh_cstore *s)
+{
+    static const char sql[] = "SELECT version FROM rulebooks WHERE current = 1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char version[HH_RULEBOOK_VERSION_MAX + 1] = "";
+    hh_err ret = HH_OK;      /* no rulebook yet (init is setting the first): nothing to do */
+
+    if (!st)
+        return HH_EDB;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ret = hh_sql_col_text(st, 0, version, sizeof version);
+    sqlite3_reset(st);
+    if (ret == HH_OK && version[0] == '\0')
+        return HH_OK;
+    if (ret != HH_OK || strcmp(version, s->rules.version) == 0)
+        return ret;
+    return hh_cstore_rulebook(s, &s->rules, NULL, 0);
+}
+
+const hh_rulebook *hh_cstore_rulebook_current(hh_cstore *s)
+{
+    refresh_rules(s);
+    return &s->rules;
 }
 
 static int collect_household(void *ctx, const hh_household *h)

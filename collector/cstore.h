@@ -73,6 +73,10 @@ hh_err hh_cstore_each_device(hh_cstore *s, hh_device_cb cb, void *ctx);
 
 /* The rulebook in force and its text (text may be NULL). */
 hh_err hh_cstore_rulebook(hh_cstore *s, hh_rulebook *out, char *text, size_t cap);
+/* The rulebook in force, parsed again if another process has changed it since.
+ * Borrowed. (Every write transaction starts with the same check.) */
+const hh_rulebook *hh_cstore_rulebook_current(hh_cstore *s);
+
 /* Parse and make text the rulebook in force; recomputes every tier. */
 hh_err hh_cstore_rulebook_set(hh_cstore *s, const char *text, size_t len, hh_diag *d);
 

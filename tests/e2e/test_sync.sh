@@ -113,6 +113,14 @@ contains "device A now uses the new rulebook" "$WORK/out" '"rulebook": "test-202
 expect "A's provisional tiers were recomputed under it" \
   "$(sqlite3 "$A" "SELECT count(*) FROM tiers WHERE source = 'device' AND rulebook <> 'test-2027.1'")" "0"
 expect "the collector's tiers too" "$(SQL "SELECT count(*) FROM tiers WHERE rulebook <> 'test-2027.1'")" "0"
+# The running collector judges what arrives next by the new rulebook too, though
+# it was set from another process.
+"$HEARTH" --db "$B" visit record 5118231022030003 --date 2026-11-22 --officer o-b --wages 7700 \
+  --operating 0 --property 0 --transfer 0 >/dev/null
+check "device B syncs a visit after the rulebook change" "$HEARTH" --db "$B" sync
+expect "the serving collector used the new rulebook for it" \
+  "$(SQL "SELECT rulebook FROM tiers WHERE household_id = (SELECT id FROM households WHERE registry_no = '5118231022030003')")" \
+  "test-2027.1"
 
 # The collector's export: the same exchange format, re-importable, and audited.
 check "hearthd export --json" "$HEARTHD" --dir "$C" export --json --out "$WORK/merged.jsonl"
