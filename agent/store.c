@@ -751,7 +751,7 @@ static hh_err recompute_tier(hh_store *s, const char *household_id)
         " computed_hlc = excluded.computed_hlc";
     static const char remove[] = "DELETE FROM tiers WHERE household_id = ?1 AND source = 'device'";
     hh_tier_result r;
-    char reasons[256], last_visit_on[HH_DATE_LEN + 1];
+    char last_visit_on[HH_DATE_LEN + 1];
     sqlite3_stmt *st;
     uint64_t hlc;
     int found;
@@ -766,17 +766,12 @@ static hh_err recompute_tier(hh_store *s, const char *household_id)
         hh_sql_bind_text(st, 1, household_id);
         return hh_sql_done(st);
     }
-    if ((ret = hh_reasons_format(r.reasons, ",", reasons, sizeof reasons)) != HH_OK ||
-        (ret = stamp(s, &hlc)) != HH_OK)
+    if ((ret = stamp(s, &hlc)) != HH_OK)
         return ret;
     if (!(st = hh_sql(&s->sql, upsert)))
         return HH_EDB;
-    hh_sql_bind_text(st, 1, household_id);
-    sqlite3_bind_int(st, 2, (int)r.tier);
-    hh_sql_bind_text(st, 3, reasons);
-    hh_sql_bind_text(st, 4, s->rules.version);
-    hh_sql_bind_text(st, 5, last_visit_on);
-    sqlite3_bind_int64(st, 6, r.per_capita_yuan);
+    if ((ret = hh_records_bind_tier(st, household_id, &r, s->rules.version, last_visit_on)) != HH_OK)
+        return ret;
     sqlite3_bind_int64(st, 7, (sqlite3_int64)hlc);
     return hh_sql_done(st);
 }

@@ -616,7 +616,7 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
         " review = CASE WHEN tiers.tier = excluded.tier THEN tiers.review ELSE 'computed' END,"
         " change_no = excluded.change_no, computed_ms = excluded.computed_ms";
     hh_tier_result r;
-    char reasons[256], last_visit_on[HH_DATE_LEN + 1], review[16] = "";
+    char last_visit_on[HH_DATE_LEN + 1], review[16] = "";
     sqlite3_stmt *st;
     uint64_t change_no;
     int found, previous = 0;
@@ -638,17 +638,12 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
     /* A red household stays flagged until a reviewer releases it. */
     if (previous == HH_TIER_RED && r.tier != HH_TIER_RED && strcmp(review, "released") != 0)
         r.tier = HH_TIER_RED;
-    if ((ret = hh_reasons_format(r.reasons, ",", reasons, sizeof reasons)) != HH_OK ||
-        (ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
+    if ((ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
         return ret;
     if (!(st = hh_sql(&s->sql, upsert)))
         return HH_EDB;
-    hh_sql_bind_text(st, 1, household_id);
-    sqlite3_bind_int(st, 2, (int)r.tier);
-    hh_sql_bind_text(st, 3, reasons);
-    hh_sql_bind_text(st, 4, s->rules.version);
-    hh_sql_bind_text(st, 5, last_visit_on);
-    sqlite3_bind_int64(st, 6, r.per_capita_yuan);
+    if ((ret = hh_records_bind_tier(st, household_id, &r, s->rules.version, last_visit_on)) != HH_OK)
+        return ret;
     sqlite3_bind_int64(st, 7, (sqlite3_int64)change_no);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)hh_platform_wall_ms());
     return hh_sql_done(st);

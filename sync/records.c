@@ -583,6 +583,23 @@ hh_err hh_records_read_tier(sqlite3_stmt *st, hh_tier_view *out)
     return HH_OK;
 }
 
+hh_err hh_records_bind_tier(sqlite3_stmt *st, const char *household_id, const hh_tier_result *r,
+                            const char *rulebook_version, const char *last_visit_on)
+{
+    char reasons[256];
+    hh_err ret = hh_reasons_format(r->reasons, ",", reasons, sizeof reasons);
+
+    if (ret != HH_OK)
+        return ret;
+    hh_sql_bind_text(st, 1, household_id);
+    sqlite3_bind_int(st, 2, (int)r->tier);
+    hh_sql_bind_text(st, 3, reasons);
+    hh_sql_bind_text(st, 4, rulebook_version);
+    hh_sql_bind_text(st, 5, last_visit_on);
+    sqlite3_bind_int64(st, 6, r->per_capita_yuan);
+    return HH_OK;
+}
+
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
 {
     memset(c, 0, sizeof *c);

@@ -179,6 +179,11 @@ typedef struct hh_tier_view {
  * tier, reasons, rulebook, label, last visit, per-capita income. */
 hh_err hh_records_read_tier(sqlite3_stmt *st, hh_tier_view *out);
 
+/* Bind a computed tier to parameters 1..6 of a tier upsert: household id, tier,
+ * reasons (formatted), rulebook version, last visit, per-capita income. */
+hh_err hh_records_bind_tier(sqlite3_stmt *st, const char *household_id, const hh_tier_result *r,
+                            const char *rulebook_version, const char *last_visit_on);
+
 typedef int (*hh_household_cb)(void *ctx, const hh_household *h);
 typedef int (*hh_visit_cb)(void *ctx, const hh_visit *v);
 
