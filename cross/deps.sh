@@ -1,44 +1,49 @@
 #!/usr/bin/env bash
 # cross/deps.sh — install the Debian packages Hearth builds with, and build the
-# dependency stack Debian 12 does not ship: mbedTLS 3.6 LTS and libcurl 8.x
-# (HTTP/HTTPS only) linked against that mbedTLS, both static.
+# dependency stack Debian 12 does not ship for the target: mbedTLS 3.6 LTS and
+# libcurl 8.x (HTTP/HTTPS only) linked against that mbedTLS, all static. For an
+# ARM board (armhf, arm64) also SQLite, the protobuf-c runtime and cmocka, so
+# the agent links fully static and its unit tests run under qemu-user.
 #
-# Sources come from Debian 13's source packages, fetched with `apt-get source`
-# through a private apt configuration under build/ so the machine's own apt setup
-# is never touched. Each stage leaves a stamp; a second run does nothing.
+# Sources are Debian source packages fetched by cross/fetch-source.sh (newest
+# version that downloads whole), kept under build/deps/src/ for every target.
+# Each library leaves a stamp in build/deps/TARGET/; a second run does nothing.
 #
-# usage: cross/deps.sh [--target host] [--build-dir DIR]
+# One trimmed configuration everywhere (cross/mbedtls.sh, the curl options
+# below), so what the host tests exercise is what the boards run.
+#
+# usage: cross/deps.sh [--target host|armhf|arm64] [--build-dir DIR]
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 target=host
 build_dir=build
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) target="$2"; shift 2 ;;
     --build-dir) build_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deps: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
-if [ "$target" != host ]; then
-  echo "deps: target '$target' is not supported yet (only: host)" >&2
-  exit 2
-fi
+# shellcheck source=cross/targets.sh
+. "$here/targets.sh"
+hh_target "$target" || exit 2
 
 build_dir=$(mkdir -p "$build_dir" && cd "$build_dir" && pwd)
 deps="$build_dir/deps"
 prefix="$deps/$target"
 src="$deps/src"
-apt_dir="$deps/apt"
+work="$prefix/src"
 logs="$prefix/logs"
-mkdir -p "$prefix" "$src" "$logs"
+mkdir -p "$prefix/lib" "$prefix/include" "$src" "$work" "$logs"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-say() { printf 'deps: %s\n' "$*"; }
+say() { printf 'deps[%s]: %s\n' "$target" "$*"; }
 run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on failure
   local log="$logs/$1.log"; shift
   if ! "$@" >"$log" 2>&1; then
-    echo "deps: '$*' failed; last lines of $log:" >&2
+    echo "deps[$target]: '$*' failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
   fi
@@ -47,7 +52,10 @@ run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on 
 # --- 1. Debian packages -------------------------------------------------------
 packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protobuf
           libsqlite3-dev sqlite3 protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
-          libmicrohttpd-dev openssl)
+          libmicrohttpd-dev openssl util-linux)
+if [ "$target" != host ]; then
+  packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -55,79 +63,81 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then
-    echo "deps: need root to install: ${missing[*]}" >&2; exit 1
+    echo "deps[$target]: need root to install: ${missing[*]}" >&2; exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   run_logged apt-update apt-get update
   run_logged apt-install apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# --- 2. Debian 13 source packages through a private apt configuration --------
-fetch_sources() {
-  [ -f "$src/.fetched" ] && return 0
-  local uri
-  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  [ -n "$uri" ] || uri=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$uri" ] || { echo "deps: cannot find the Debian archive URI in the system apt sources" >&2; exit 1; }
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/etc/preferences.d" "$apt_dir/etc/parts"
-  echo "deb-src $uri trixie main" >"$apt_dir/etc/sources.list"
-  cat >"$apt_dir/apt.conf" <<CONF
-Dir::State "$apt_dir";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "/var/lib/dpkg/status";
-Dir::Cache "$apt_dir/cache";
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "$apt_dir/etc/parts";
-Dir::Etc::Preferences "$apt_dir/etc/preferences";
-Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
-APT::Sandbox::User "root";
-CONF
-  say "fetching mbedtls and curl source packages (Debian trixie) from $uri"
-  export APT_CONFIG="$apt_dir/apt.conf"
-  run_logged apt-src-update apt-get update
-  rm -rf "$src/dl" && mkdir -p "$src/dl"
-  (cd "$src/dl" && run_logged apt-src-get apt-get source --download-only mbedtls/trixie curl/trixie)
-  unset APT_CONFIG
-  touch "$src/.fetched"
+# --- 2. source packages -------------------------------------------------------
+sources=(mbedtls/trixie curl/trixie)
+# The runtime libraries Debian 12 builds with, at the same versions as the host
+# (protoc-c 1.4.1 output needs the 1.4.1 runtime).
+[ "$target" != host ] && sources+=(sqlite3/bookworm protobuf-c/bookworm cmocka/bookworm)
+"$here/fetch-source.sh" --dest "$src" --apt-dir "$deps/apt" "${sources[@]}"
+
+dsc_of() {   # dsc_of PACKAGE: the .dsc of the version fetch-source took
+  local v
+  v=$(cat "$src/$1/.taken")
+  echo "$src/$1/$v/${1}_${v#*:}.dsc"
 }
+unpack() {   # unpack PACKAGE TREE [dpkg-source options]: a fresh tree of the taken version
+  local pkg=$1 tree=$2; shift 2
+  rm -rf "$tree"
+  run_logged "$pkg-unpack" dpkg-source "$@" -x "$(dsc_of "$pkg")" "$tree"
+}
+version_of() { local v; v=$(cat "$src/$1/.taken"); v=${v#*:}; echo "${v%%-*}"; }
+
+# Size matters on the boards: -Os, one section per function so --gc-sections
+# drops what the agent never calls. The host keeps -O2 (the collector runs there).
+if [ "$target" = host ]; then
+  dep_cflags="-O2 -g -ffunction-sections -fdata-sections"
+else
+  # 64-bit time_t and file offsets on 32-bit boards too, in every library and in
+  # our code alike (the Makefile passes the same), so no struct differs in ABI.
+  dep_cflags="-Os -ffunction-sections -fdata-sections -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
+fi
 
 # --- 3. mbedTLS 3.6 -----------------------------------------------------------
 build_mbedtls() {
   [ -f "$prefix/.mbedtls" ] && return 0
-  local dsc tree
-  dsc=$(ls "$src"/dl/mbedtls_3.6*.dsc | head -n 1)
-  tree="$src/mbedtls"
-  rm -rf "$tree" "$src/mbedtls-build"
-  run_logged mbedtls-unpack dpkg-source -x "$dsc" "$tree"
-  say "building mbedTLS $(basename "$dsc" .dsc | cut -d_ -f2) (static, threading on)"
-  python3 "$tree/scripts/config.py" -f "$tree/include/mbedtls/mbedtls_config.h" set MBEDTLS_THREADING_C
-  python3 "$tree/scripts/config.py" -f "$tree/include/mbedtls/mbedtls_config.h" set MBEDTLS_THREADING_PTHREAD
-  run_logged mbedtls-cmake cmake -S "$tree" -B "$src/mbedtls-build" \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-    -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF \
+  local tree="$work/mbedtls" cmake_cross=()
+  unpack mbedtls "$tree"
+  say "building mbedTLS $(version_of mbedtls) (static, trimmed to what Hearth speaks)"
+  "$here/mbedtls.sh" "$tree"
+  if [ "$target" != host ]; then
+    cmake_cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$HH_CPU"
+                 -DCMAKE_C_COMPILER="$HH_TRIPLET-gcc")
+  fi
+  run_logged mbedtls-cmake cmake -S "$tree" -B "$tree/_build" "${cmake_cross[@]}" \
+    -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="$dep_cflags" \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF -DMBEDTLS_FATAL_WARNINGS=OFF \
     -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON
-  run_logged mbedtls-build cmake --build "$src/mbedtls-build" -j "$jobs"
-  run_logged mbedtls-install cmake --install "$src/mbedtls-build"
+  run_logged mbedtls-build cmake --build "$tree/_build" -j "$jobs"
+  run_logged mbedtls-install cmake --install "$tree/_build"
+  rm -rf "$tree/_build"
   touch "$prefix/.mbedtls"
 }
 
 # --- 4. libcurl 8.x on that mbedTLS -------------------------------------------
 build_curl() {
   [ -f "$prefix/.curl" ] && return 0
-  local dsc tree p
-  dsc=$(ls "$src"/dl/curl_8*.dsc | head -n 1)
-  tree="$src/curl"
-  rm -rf "$tree"
+  local tree="$work/curl" p host_opt=()
   # Debian's series renames the library for GnuTLS and splits krb5 link flags; both
   # only edit the build system. Apply every other patch (the security fixes).
-  run_logged curl-unpack dpkg-source --skip-patches -x "$dsc" "$tree"
+  unpack curl "$tree" --skip-patches
   while read -r p; do
     case "$p" in ''|'#'*|ZZZgnutls-build.patch|build-Divide-mit-krb5-*) continue ;; esac
     run_logged "curl-patch-$p" patch -d "$tree" -p1 --no-backup-if-mismatch -i "debian/patches/$p"
   done <"$tree/debian/patches/series"
-  say "building libcurl $(basename "$dsc" .dsc | cut -d_ -f2) against mbedTLS (HTTP/HTTPS only; 3-4 minutes)"
-  (cd "$tree" && run_logged curl-configure ./configure \
+  [ "$target" != host ] && host_opt=(--host="$HH_TRIPLET")
+  say "building libcurl $(version_of curl) against mbedTLS (HTTP/HTTPS only; 3-4 minutes)"
+  # Everything the agent never asks of curl is left out: other protocols, auth
+  # schemes, cookies, forms, DoH, HSTS, the progress meter.
+  (cd "$tree" && run_logged curl-configure ./configure "${host_opt[@]}" \
+    CFLAGS="$dep_cflags" \
     --prefix="$prefix" --disable-shared --enable-static --with-pic \
     --with-mbedtls="$prefix" --without-openssl --without-gnutls --without-wolfssl \
     --without-rustls --without-schannel --without-secure-transport --without-amissl \
@@ -136,6 +146,10 @@ build_curl() {
     --disable-smb --disable-smtp --disable-gopher --disable-mqtt --disable-ipfs \
     --disable-websockets --disable-manual --disable-docs --disable-ntlm \
     --disable-netrc --disable-alt-svc --disable-cookies --disable-dependency-tracking \
+    --disable-http-auth --disable-aws --disable-mime --disable-form-api \
+    --disable-hsts --disable-doh --disable-unix-sockets --disable-get-easy-options \
+    --disable-progress-meter --disable-bindlocal --disable-tls-srp --disable-sspi \
+    --disable-headers-api --disable-sha512-256 \
     --without-libpsl --without-brotli --without-zstd --without-zlib --without-nghttp2 \
     --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-libssh2 \
     --without-libssh --without-librtmp --without-gssapi --without-libgsasl \
@@ -144,12 +158,82 @@ build_curl() {
   run_logged curl-build make -C "$tree/lib" -j "$jobs"
   run_logged curl-install-lib make -C "$tree/lib" install
   run_logged curl-install-inc make -C "$tree/include" install
-  install -m 0644 "$tree/libcurl.pc" "$prefix/lib/pkgconfig/libcurl.pc" 2>/dev/null || true
+  rm -rf "$tree"
   touch "$prefix/.curl"
 }
 
-fetch_sources
+# --- 5. SQLite for a board: the amalgamation, with what the agent never uses omitted
+build_sqlite() {
+  [ -f "$prefix/.sqlite" ] && return 0
+  local amalg="$src/sqlite3-amalgamation" tree="$work/sqlite3"
+  if [ ! -f "$amalg/sqlite3.c" ]; then
+    unpack sqlite3 "$tree"
+    say "making the SQLite $(version_of sqlite3) amalgamation (once, on the host)"
+    (cd "$tree" && run_logged sqlite-configure ./configure --disable-tcl --disable-readline)
+    run_logged sqlite-amalgamation make -C "$tree" sqlite3.c
+    mkdir -p "$amalg.new"
+    cp "$tree/sqlite3.c" "$tree/sqlite3.h" "$amalg.new/"
+    rm -rf "$amalg" && mv "$amalg.new" "$amalg"
+    rm -rf "$tree"
+  fi
+  say "building SQLite $(version_of sqlite3) for $target"
+  # Omissions that leave the grammar alone (those are safe on an amalgamation).
+  run_logged sqlite-build "$HH_TRIPLET-gcc" $dep_cflags -c "$amalg/sqlite3.c" -o "$work/sqlite3.o" \
+    -DSQLITE_THREADSAFE=1 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
+    -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=2 -DSQLITE_OMIT_LOAD_EXTENSION \
+    -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_OMIT_PROGRESS_CALLBACK \
+    -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE \
+    -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_DECLTYPE \
+    -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_TRACE -DSQLITE_UNTESTABLE \
+    -DSQLITE_OMIT_AUTOINIT -DSQLITE_MAX_EXPR_DEPTH=0 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS
+  rm -f "$prefix/lib/libsqlite3.a"
+  run_logged sqlite-ar "$HH_TRIPLET-ar" rcs "$prefix/lib/libsqlite3.a" "$work/sqlite3.o"
+  cp "$amalg/sqlite3.h" "$prefix/include/"
+  rm -f "$work/sqlite3.o"
+  touch "$prefix/.sqlite"
+}
+
+# --- 6. the protobuf-c runtime: one file of Debian's source -------------------
+build_protobuf_c() {
+  [ -f "$prefix/.protobuf-c" ] && return 0
+  local tree="$work/protobuf-c"
+  unpack protobuf-c "$tree"
+  say "building the protobuf-c $(version_of protobuf-c) runtime for $target"
+  run_logged protobuf-c-build "$HH_TRIPLET-gcc" $dep_cflags -I"$tree" \
+    -c "$tree/protobuf-c/protobuf-c.c" -o "$work/protobuf-c.o"
+  rm -f "$prefix/lib/libprotobuf-c.a"
+  run_logged protobuf-c-ar "$HH_TRIPLET-ar" rcs "$prefix/lib/libprotobuf-c.a" "$work/protobuf-c.o"
+  mkdir -p "$prefix/include/protobuf-c"
+  cp "$tree/protobuf-c/protobuf-c.h" "$prefix/include/protobuf-c/"
+  rm -rf "$tree" "$work/protobuf-c.o"
+  touch "$prefix/.protobuf-c"
+}
+
+# --- 7. cmocka for the unit tests under qemu ----------------------------------
+build_cmocka() {
+  [ -f "$prefix/.cmocka" ] && return 0
+  local tree="$work/cmocka"
+  unpack cmocka "$tree"
+  say "building cmocka $(version_of cmocka) for $target (unit tests under qemu)"
+  run_logged cmocka-cmake cmake -S "$tree" -B "$tree/_build" \
+    -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$HH_CPU" \
+    -DCMAKE_C_COMPILER="$HH_TRIPLET-gcc" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DBUILD_SHARED_LIBS=OFF \
+    -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+  run_logged cmocka-build cmake --build "$tree/_build" -j "$jobs"
+  run_logged cmocka-install cmake --install "$tree/_build"
+  # Some cmocka versions name the static library cmocka-static.
+  [ -f "$prefix/lib/libcmocka.a" ] || cp "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
+  rm -rf "$tree"
+  touch "$prefix/.cmocka"
+}
+
 build_mbedtls
 build_curl
+if [ "$target" != host ]; then
+  build_sqlite
+  build_protobuf_c
+  build_cmocka
+fi
 touch "$prefix/.ready"   # the Makefile's stamp: every package and library is in place
-say "ready: $prefix (mbedTLS + libcurl, static)"
+say "ready: $prefix"

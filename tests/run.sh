@@ -5,19 +5,24 @@
 #          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   wire   messages from our encoder decoded by python3-protobuf
 #   e2e    the real `hearth` binary on temporary databases, plain and sanitized
+#   deps   the dependency fetch, offline, against a stand-in apt
+#   cross  for each board build: its unit tests under qemu-user, and its static
+#          agent end to end against the host collector
 #
 # Every runner prints TAP; this script counts "ok" and "not ok" lines, shows the
 # failures, and counts a runner that dies without reporting as one failure.
 #
-# usage: tests/run.sh --build DIR --asan-build DIR
+# usage: tests/run.sh --build DIR --asan-build DIR [--cross DIR]...
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="" asan=""
+crosses=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --asan-build) asan=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cross) crosses+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +76,21 @@ for variant in "$build" "$asan"; do
     suite "e2e/$kind $(basename "$t" .sh)" env HEARTH="$variant/bin/hearth" HEARTHD="$variant/bin/hearthd" \
       HEARTH_DESC="$build/gen/hearth.desc" bash "$t"
   done
+done
+
+for t in "$root"/tests/deps/test_*.sh; do
+  suite "deps $(basename "$t" .sh)" bash "$t"
+done
+
+. "$root/cross/targets.sh"
+for board in ${crosses[@]+"${crosses[@]}"}; do
+  name=$(basename "$board")
+  hh_target "$name" || { suite "cross/$name" false; continue; }
+  for t in "$board"/bin/test_*; do
+    suite "unit/$name $(basename "$t")" "$HH_QEMU" "$t"
+  done
+  suite "cross/$name board" env TARGET="$name" BOARD_HEARTH="$board/bin/hearth" \
+    HEARTH="$board/bin/hearth" HEARTHD="$build/bin/hearthd" bash "$root/tests/cross/test_board.sh"
 done
 
 echo
