@@ -1,30 +1,52 @@
 # Hearth — the build.
 #
 #   make deps     Debian packages + static mbedTLS 3.6 and libcurl 8 (cached)
-#   make          the agent `hearth` (and everything it needs) for the host
-#   make test     every test: unit (plain and ASan+UBSan), end-to-end, wire
-#   make demo     a device database with sample households, and its worklist
+#   make          the agent `hearth` and the collector `hearthd` for the host
+#   make test     every test: unit (plain and ASan+UBSan), end-to-end, wire, and
+#                 the ARM agents (armhf, arm64) under qemu-user
+#   make demo     a collector, two enrolled devices, visits, a sync, the tiers
 #   make bench    the benchmarks under tests/bench/
+#   make cross TARGET=armhf|arm64
+#                 a static, stripped `hearth` for that board, with its size and
+#                 what each library contributes
 #
 # CC, CFLAGS, LDFLAGS and PROTOC_C may be overridden. Our own code always builds
-# with -Wall -Wextra -Werror. Generated files live under build/, never in git.
+# with -Wall -Wextra -Werror. Generated files live under build/ (BUILD_ROOT),
+# never in git.
 
 TARGET   ?= host
 VARIANT  ?= release
-CC       ?= cc
+BUILD_ROOT ?= build
 PROTOC_C ?= protoc-c
-CFLAGS   ?= -O2 -g
 LDFLAGS  ?=
+CROSS_TARGETS := armhf arm64
+
+# The boards are described once, in cross/targets.sh.
+TRIPLET := $(shell . cross/targets.sh && hh_target $(TARGET) && echo "$$HH_TRIPLET")
+ifeq ($(TARGET),host)
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+else
+ifeq ($(filter $(TARGET),$(CROSS_TARGETS)),)
+$(error unknown TARGET '$(TARGET)' (known: host $(CROSS_TARGETS)))
+endif
+# A board: the cross compiler, small code, one section per function so the
+# linker drops what is never called; 64-bit time_t and offsets on 32-bit boards.
+CC       := $(TRIPLET)-gcc
+STRIP    := $(TRIPLET)-strip
+CFLAGS   ?= -Os -g -ffunction-sections -fdata-sections
+CFLAGS   += -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+endif
 
 ifeq ($(VARIANT),asan)
-BUILD    := build/$(TARGET)-asan
+BUILD    := $(BUILD_ROOT)/$(TARGET)-asan
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
-BUILD    := build/$(TARGET)
+BUILD    := $(BUILD_ROOT)/$(TARGET)
 SANITIZE :=
 endif
 
-DEPS     := build/deps/$(TARGET)
+DEPS     := $(BUILD_ROOT)/deps/$(TARGET)
 GEN      := $(BUILD)/gen
 OBJ      := $(BUILD)/obj
 BIN      := $(BUILD)/bin
@@ -37,7 +59,15 @@ GEN_CFLAGS := -std=c11 -Wall -I. -I$(GEN) $(SANITIZE)
 
 DEPS_LIBS := $(DEPS)/lib/libcurl.a $(DEPS)/lib/libmbedtls.a \
              $(DEPS)/lib/libmbedx509.a $(DEPS)/lib/libmbedcrypto.a
+ifeq ($(TARGET),host)
 SYS_LIBS  := -lsqlite3 -lprotobuf-c -lpthread -lm
+CMOCKA    := -lcmocka
+else
+# A board links everything in: SQLite and protobuf-c built by cross/deps.sh too.
+DEPS_LIBS += $(DEPS)/lib/libsqlite3.a $(DEPS)/lib/libprotobuf-c.a
+SYS_LIBS  := -static -Wl,--gc-sections -lpthread -lm
+CMOCKA    := $(DEPS)/lib/libcmocka.a
+endif
 
 PLATFORM_SRC := platform/err.c platform/platform.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
@@ -55,14 +85,18 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 UNIT_TESTS := validate tier rulebook hlc json exchange store pki
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
-.PHONY: all deps test unit demo bench clean distclean
+.PHONY: all deps test unit demo bench cross cross-all clean distclean
 # Test objects are not intermediates: keep them between runs.
 .SECONDARY:
+ifeq ($(TARGET),host)
 all: $(BIN)/hearth $(BIN)/hearthd
+else
+all: $(BIN)/hearth          # hearthd stays on the host
+endif
 
 deps: $(DEPS)/.ready
-$(DEPS)/.ready: cross/deps.sh
-	./cross/deps.sh --target $(TARGET)
+$(DEPS)/.ready: cross/deps.sh cross/fetch-source.sh cross/mbedtls.sh cross/targets.sh
+	./cross/deps.sh --target $(TARGET) --build-dir $(BUILD_ROOT)
 
 # ---- generated sources ----------------------------------------------------------
 $(GEN)/proto/hearth.pb-c.c $(GEN)/proto/hearth.pb-c.h: proto/hearth.proto
@@ -97,9 +131,17 @@ $(OBJ)/%.o: %.c $(GEN)/proto/hearth.pb-c.h $(DEPS)/.ready
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 # ---- programs -----------------------------------------------------------------
+ifeq ($(TARGET),host)
 $(BIN)/hearth: $(OBJ)/agent/main.o $(AGENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
+else
+# On a board: linked with a map (for the size report), then stripped.
+$(BIN)/hearth: $(OBJ)/agent/main.o $(AGENT_OBJ) $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-Map=$(BIN)/hearth.map $^ $(DEPS_LIBS) $(SYS_LIBS) -o $(BIN)/hearth.debug
+	$(STRIP) -o $@ $(BIN)/hearth.debug
+endif
 
 $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
@@ -107,7 +149,7 @@ $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(CMOCKA) $(SYS_LIBS) -o $@
 
 $(BIN)/encode_sample: $(OBJ)/tests/wire/encode_sample.o $(CORE_OBJ)
 	@mkdir -p $(@D)
@@ -131,18 +173,32 @@ unit: $(UNIT_BINS)
 test: deps
 	$(MAKE) --no-print-directory VARIANT=release all unit $(BIN)/encode_sample $(GEN)/hearth.desc
 	$(MAKE) --no-print-directory VARIANT=asan all unit
-	./tests/run.sh --build build/$(TARGET) --asan-build build/$(TARGET)-asan
+	$(MAKE) --no-print-directory cross-all
+	./tests/run.sh --build $(BUILD_ROOT)/$(TARGET) --asan-build $(BUILD_ROOT)/$(TARGET)-asan \
+	  $(CROSS_TARGETS:%=--cross $(BUILD_ROOT)/%)
+
+# ---- boards ----------------------------------------------------------------------
+ifeq ($(TARGET),host)
+cross:
+	@echo "make cross: name the board, e.g. make cross TARGET=armhf (known: $(CROSS_TARGETS))" >&2; exit 2
+cross-all:
+	@for t in $(CROSS_TARGETS); do $(MAKE) --no-print-directory cross TARGET=$$t || exit 1; done
+else
+cross: deps
+	$(MAKE) --no-print-directory TARGET=$(TARGET) all unit
+	./cross/size-report.sh $(TARGET) $(BIN)/hearth $(BIN)/hearth.map
+endif
 
 demo: deps
 	$(MAKE) --no-print-directory VARIANT=release all
-	./tests/demo.sh build/$(TARGET)/bin
+	./tests/demo.sh $(BUILD_ROOT)/$(TARGET)/bin
 
 bench: deps
 	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits $(BIN)/bench_ingest $(BIN)/peak_rss
-	./tests/bench/run.sh build/$(TARGET)
+	./tests/bench/run.sh $(BUILD_ROOT)/$(TARGET)
 
 clean:
-	rm -rf build/$(TARGET) build/$(TARGET)-asan
+	rm -rf $(BUILD_ROOT)/$(TARGET) $(BUILD_ROOT)/$(TARGET)-asan
 
 distclean:
-	rm -rf build
+	rm -rf $(BUILD_ROOT)

@@ -12,6 +12,10 @@
 # One trimmed configuration everywhere (cross/mbedtls.sh, the curl options
 # below), so what the host tests exercise is what the boards run.
 #
+# HH_DEPS_TRIM lists the size trims applied (default: all of "os sections
+# mbedtls curl sqlite"; os and sections matter on boards only). Only
+# tests/bench/cross_size.sh changes it, to measure what each trim saves.
+#
 # usage: cross/deps.sh [--target host|armhf|arm64] [--build-dir DIR]
 set -euo pipefail
 
@@ -22,7 +26,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --target) target="$2"; shift 2 ;;
     --build-dir) build_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "deps: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -89,23 +93,47 @@ unpack() {   # unpack PACKAGE TREE [dpkg-source options]: a fresh tree of the ta
 }
 version_of() { local v; v=$(cat "$src/$1/.taken"); v=${v#*:}; echo "${v%%-*}"; }
 
+# A library is rebuilt when its recipe changes, not only when it is missing: its
+# stamp holds the source version taken and a hash of every option it was built with.
+recipe() {   # recipe PACKAGE WORDS...: the stamp text for PACKAGE built with WORDS
+  local pkg=$1; shift
+  printf '%s %s\n' "$(cat "$src/$pkg/.taken")" "$(printf '%s\n' "$@" | sha256sum | cut -c1-16)"
+}
+fresh() {    # fresh STAMP PACKAGE WORDS...: is the library built with exactly this recipe?
+  local stamp="$prefix/.$1"; shift
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(recipe "$@")" ]
+}
+stamp() {    # stamp STAMP PACKAGE WORDS...: record the recipe just built
+  local stamp="$prefix/.$1"; shift
+  recipe "$@" >"$stamp"
+}
+
+trims=${HH_DEPS_TRIM-os sections mbedtls curl sqlite}
+trimmed() { case " $trims " in *" $1 "*) return 0 ;; esac; return 1; }
+
 # Size matters on the boards: -Os, one section per function so --gc-sections
 # drops what the agent never calls. The host keeps -O2 (the collector runs there).
 if [ "$target" = host ]; then
   dep_cflags="-O2 -g -ffunction-sections -fdata-sections"
 else
+  dep_cflags="-O2"
+  trimmed os && dep_cflags="-Os"
+  trimmed sections && dep_cflags="$dep_cflags -ffunction-sections -fdata-sections"
   # 64-bit time_t and file offsets on 32-bit boards too, in every library and in
   # our code alike (the Makefile passes the same), so no struct differs in ABI.
-  dep_cflags="-Os -ffunction-sections -fdata-sections -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
+  dep_cflags="$dep_cflags -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64"
 fi
 
 # --- 3. mbedTLS 3.6 -----------------------------------------------------------
+mbedtls_trim=--full
+trimmed mbedtls && mbedtls_trim=--trim
+mbedtls_recipe=("$dep_cflags" "$mbedtls_trim" "$(cat "$here/mbedtls.sh")")
 build_mbedtls() {
-  [ -f "$prefix/.mbedtls" ] && return 0
+  fresh mbedtls mbedtls "${mbedtls_recipe[@]}" && return 0
   local tree="$work/mbedtls" cmake_cross=()
   unpack mbedtls "$tree"
   say "building mbedTLS $(version_of mbedtls) (static, trimmed to what Hearth speaks)"
-  "$here/mbedtls.sh" "$tree"
+  "$here/mbedtls.sh" "$mbedtls_trim" "$tree"
   if [ "$target" != host ]; then
     cmake_cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$HH_CPU"
                  -DCMAKE_C_COMPILER="$HH_TRIPLET-gcc")
@@ -118,12 +146,36 @@ build_mbedtls() {
   run_logged mbedtls-build cmake --build "$tree/_build" -j "$jobs"
   run_logged mbedtls-install cmake --install "$tree/_build"
   rm -rf "$tree/_build"
-  touch "$prefix/.mbedtls"
+  stamp mbedtls mbedtls "${mbedtls_recipe[@]}"
 }
 
 # --- 4. libcurl 8.x on that mbedTLS -------------------------------------------
+# HTTP and HTTPS only; trimmed, also everything else the agent never asks of
+# curl: auth schemes, forms, DoH, HSTS, the progress meter.
+curl_options=(
+    --disable-shared --enable-static --with-pic
+    --without-openssl --without-gnutls --without-wolfssl
+    --without-rustls --without-schannel --without-secure-transport --without-amissl
+    --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp
+    --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap
+    --disable-smb --disable-smtp --disable-gopher --disable-mqtt --disable-ipfs
+    --disable-websockets --disable-manual --disable-docs --disable-ntlm
+    --disable-netrc --disable-alt-svc --disable-cookies --disable-dependency-tracking
+    --without-libpsl --without-brotli --without-zstd --without-zlib --without-nghttp2
+    --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-libssh2
+    --without-libssh --without-librtmp --without-gssapi --without-libgsasl
+    --without-ca-bundle --without-ca-path --without-ca-fallback
+    --enable-threaded-resolver
+)
+trimmed curl && curl_options+=(
+    --disable-http-auth --disable-aws --disable-mime --disable-form-api
+    --disable-hsts --disable-doh --disable-unix-sockets --disable-get-easy-options
+    --disable-progress-meter --disable-bindlocal --disable-tls-srp --disable-sspi
+    --disable-headers-api --disable-sha512-256
+)
+curl_recipe=("$dep_cflags" "${curl_options[@]}" "${mbedtls_recipe[@]}")
 build_curl() {
-  [ -f "$prefix/.curl" ] && return 0
+  fresh curl curl "${curl_recipe[@]}" && return 0
   local tree="$work/curl" p host_opt=()
   # Debian's series renames the library for GnuTLS and splits krb5 link flags; both
   # only edit the build system. Apply every other patch (the security fixes).
@@ -134,37 +186,28 @@ build_curl() {
   done <"$tree/debian/patches/series"
   [ "$target" != host ] && host_opt=(--host="$HH_TRIPLET")
   say "building libcurl $(version_of curl) against mbedTLS (HTTP/HTTPS only; 3-4 minutes)"
-  # Everything the agent never asks of curl is left out: other protocols, auth
-  # schemes, cookies, forms, DoH, HSTS, the progress meter.
   (cd "$tree" && run_logged curl-configure ./configure "${host_opt[@]}" \
-    CFLAGS="$dep_cflags" \
-    --prefix="$prefix" --disable-shared --enable-static --with-pic \
-    --with-mbedtls="$prefix" --without-openssl --without-gnutls --without-wolfssl \
-    --without-rustls --without-schannel --without-secure-transport --without-amissl \
-    --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp \
-    --disable-dict --disable-telnet --disable-tftp --disable-pop3 --disable-imap \
-    --disable-smb --disable-smtp --disable-gopher --disable-mqtt --disable-ipfs \
-    --disable-websockets --disable-manual --disable-docs --disable-ntlm \
-    --disable-netrc --disable-alt-svc --disable-cookies --disable-dependency-tracking \
-    --disable-http-auth --disable-aws --disable-mime --disable-form-api \
-    --disable-hsts --disable-doh --disable-unix-sockets --disable-get-easy-options \
-    --disable-progress-meter --disable-bindlocal --disable-tls-srp --disable-sspi \
-    --disable-headers-api --disable-sha512-256 \
-    --without-libpsl --without-brotli --without-zstd --without-zlib --without-nghttp2 \
-    --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-libssh2 \
-    --without-libssh --without-librtmp --without-gssapi --without-libgsasl \
-    --without-ca-bundle --without-ca-path --without-ca-fallback \
-    --enable-threaded-resolver)
+    CFLAGS="$dep_cflags" --prefix="$prefix" --with-mbedtls="$prefix" "${curl_options[@]}")
   run_logged curl-build make -C "$tree/lib" -j "$jobs"
   run_logged curl-install-lib make -C "$tree/lib" install
   run_logged curl-install-inc make -C "$tree/include" install
   rm -rf "$tree"
-  touch "$prefix/.curl"
+  stamp curl curl "${curl_recipe[@]}"
 }
 
 # --- 5. SQLite for a board: the amalgamation, with what the agent never uses omitted
+# (only omissions that leave the grammar alone: those are safe on an amalgamation).
+sqlite_options=(-DSQLITE_THREADSAFE=1 -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=2)
+trimmed sqlite && sqlite_options+=(
+  -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 -DSQLITE_OMIT_LOAD_EXTENSION
+  -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_OMIT_PROGRESS_CALLBACK
+  -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE
+  -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_DECLTYPE
+  -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_TRACE -DSQLITE_UNTESTABLE
+  -DSQLITE_MAX_EXPR_DEPTH=0 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS
+)
 build_sqlite() {
-  [ -f "$prefix/.sqlite" ] && return 0
+  fresh sqlite sqlite3 "$dep_cflags" "${sqlite_options[@]}" && return 0
   local amalg="$src/sqlite3-amalgamation" tree="$work/sqlite3"
   if [ ! -f "$amalg/sqlite3.c" ]; then
     unpack sqlite3 "$tree"
@@ -177,25 +220,18 @@ build_sqlite() {
     rm -rf "$tree"
   fi
   say "building SQLite $(version_of sqlite3) for $target"
-  # Omissions that leave the grammar alone (those are safe on an amalgamation).
-  run_logged sqlite-build "$HH_TRIPLET-gcc" $dep_cflags -c "$amalg/sqlite3.c" -o "$work/sqlite3.o" \
-    -DSQLITE_THREADSAFE=1 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
-    -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=2 -DSQLITE_OMIT_LOAD_EXTENSION \
-    -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_OMIT_PROGRESS_CALLBACK \
-    -DSQLITE_OMIT_JSON -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_COMPLETE -DSQLITE_OMIT_GET_TABLE \
-    -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_DECLTYPE \
-    -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_TRACE -DSQLITE_UNTESTABLE \
-    -DSQLITE_OMIT_AUTOINIT -DSQLITE_MAX_EXPR_DEPTH=0 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS
+  run_logged sqlite-build "$HH_TRIPLET-gcc" $dep_cflags "${sqlite_options[@]}" \
+    -c "$amalg/sqlite3.c" -o "$work/sqlite3.o"
   rm -f "$prefix/lib/libsqlite3.a"
   run_logged sqlite-ar "$HH_TRIPLET-ar" rcs "$prefix/lib/libsqlite3.a" "$work/sqlite3.o"
   cp "$amalg/sqlite3.h" "$prefix/include/"
   rm -f "$work/sqlite3.o"
-  touch "$prefix/.sqlite"
+  stamp sqlite sqlite3 "$dep_cflags" "${sqlite_options[@]}"
 }
 
 # --- 6. the protobuf-c runtime: one file of Debian's source -------------------
 build_protobuf_c() {
-  [ -f "$prefix/.protobuf-c" ] && return 0
+  fresh protobuf-c protobuf-c "$dep_cflags" && return 0
   local tree="$work/protobuf-c"
   unpack protobuf-c "$tree"
   say "building the protobuf-c $(version_of protobuf-c) runtime for $target"
@@ -206,12 +242,12 @@ build_protobuf_c() {
   mkdir -p "$prefix/include/protobuf-c"
   cp "$tree/protobuf-c/protobuf-c.h" "$prefix/include/protobuf-c/"
   rm -rf "$tree" "$work/protobuf-c.o"
-  touch "$prefix/.protobuf-c"
+  stamp protobuf-c protobuf-c "$dep_cflags"
 }
 
 # --- 7. cmocka for the unit tests under qemu ----------------------------------
 build_cmocka() {
-  [ -f "$prefix/.cmocka" ] && return 0
+  fresh cmocka cmocka && return 0
   local tree="$work/cmocka"
   unpack cmocka "$tree"
   say "building cmocka $(version_of cmocka) for $target (unit tests under qemu)"
@@ -225,7 +261,7 @@ build_cmocka() {
   # Some cmocka versions name the static library cmocka-static.
   [ -f "$prefix/lib/libcmocka.a" ] || cp "$prefix/lib/libcmocka-static.a" "$prefix/lib/libcmocka.a"
   rm -rf "$tree"
-  touch "$prefix/.cmocka"
+  stamp cmocka cmocka
 }
 
 build_mbedtls

@@ -9,13 +9,20 @@
 # CBC suites, renegotiation, the TLS server and its caches, legacy ciphers, the
 # self-tests, debug strings. Threading is on, as Debian builds it.
 #
-# usage: cross/mbedtls.sh MBEDTLS_SOURCE_TREE   (edits its mbedtls_config.h)
+# --full keeps Debian's configuration (threading on), only to measure what the
+# trim saves (tests/bench/cross_size.sh).
+#
+# usage: cross/mbedtls.sh --trim|--full MBEDTLS_SOURCE_TREE   (edits its mbedtls_config.h)
 set -euo pipefail
-tree=${1:?usage: cross/mbedtls.sh MBEDTLS_SOURCE_TREE}
+usage="usage: cross/mbedtls.sh --trim|--full MBEDTLS_SOURCE_TREE"
+[ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
+case "$1" in --trim|--full) ;; *) echo "$usage" >&2; exit 2 ;; esac
+tree=$2
 cfg="$tree/include/mbedtls/mbedtls_config.h"
 conf() { python3 "$tree/scripts/config.py" -f "$cfg" "$@"; }
 
 for name in MBEDTLS_THREADING_C MBEDTLS_THREADING_PTHREAD; do conf set "$name"; done
+[ "$1" = --full ] && exit 0
 
 for name in \
   MBEDTLS_CIPHER_MODE_CBC MBEDTLS_CIPHER_MODE_CFB MBEDTLS_CIPHER_MODE_OFB MBEDTLS_CIPHER_MODE_XTS \
