@@ -75,7 +75,8 @@ MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
 SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
-COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c
+COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
+                 collector/limiter.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \

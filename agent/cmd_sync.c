@@ -149,12 +149,14 @@ static int run_enroll(cli *c)
         rc = sync_fail(ret == HH_EREVOKED ? HH_EINVAL : ret, "enrolment refused", message);
         goto cleanup;
     }
+    /* The collector decides the device's identity: the certificate must name the
+     * id its answer gives, and the device takes that id. */
     resp = hearth__v1__enroll_response__unpack(NULL, answer.len, (const uint8_t *)answer.data);
-    if (!resp || !resp->device_id || strcmp(resp->device_id, state.device_id) != 0 ||
+    if (!resp || !resp->device_id || hh_validate_uuid(resp->device_id, NULL) != HH_OK ||
         !resp->has_certificate_pem || resp->certificate_pem.len > HH_PKI_PEM_MAX || !resp->rulebook ||
         !resp->rulebook->text || !resp->officer || resp->n_villages == 0 || resp->n_villages > 64 ||
         hh_pki_cert_cn((const char *)resp->certificate_pem.data, resp->certificate_pem.len, cn) != HH_OK ||
-        strcmp(cn, state.device_id) != 0) {
+        strcmp(cn, resp->device_id) != 0) {
         rc = sync_fail(HH_EPROTO, "enrolment", "the collector's answer is not a certificate for this device");
         goto cleanup;
     }
@@ -182,11 +184,12 @@ static int run_enroll(cli *c)
             goto write_failed;
         hh_platform_remove(path);
     }
-    if ((ret = hh_store_enrolled(agent_store(c), url, villages, resp->officer, resp->rulebook->text, &d)) != HH_OK) {
+    if ((ret = hh_store_enrolled(agent_store(c), resp->device_id, url, villages, resp->officer,
+                                 resp->rulebook->text, &d)) != HH_OK) {
         rc = cli_fail(ret, &d, "enrolled, but the device database could not record it");
         goto cleanup;
     }
-    printf("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n", state.device_id, url,
+    printf("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n", resp->device_id, url,
            resp->officer, villages, resp->rulebook->version ? resp->rulebook->version : "?");
     goto cleanup;
 write_failed:

@@ -1000,24 +1000,96 @@ static hh_err replace_rulebook(hh_store *s, const char *text, hh_diag *d)
     return ret;
 }
 
-hh_err hh_store_enrolled(hh_store *s, const char *url, const char *villages, const char *officer,
-                         const char *rulebook_text, hh_diag *d)
+/* Re-encode every pending outbox change under the store's current device id and
+ * epoch; with seq_base > 0 also renumber them seq_base, seq_base + 1, … (in their
+ * order) and move next_seq past them. Inside the caller's transaction. */
+static hh_err outbox_reidentify(hh_store *s, uint64_t seq_base)
 {
+    static const char list[] = "SELECT seq FROM outbox WHERE state = 'pending' ORDER BY seq";
+    static const char get[] = "SELECT payload FROM outbox WHERE seq = ?1";
+    static const char put[] = "UPDATE outbox SET seq = ?2, payload = ?3 WHERE seq = ?1";
+    sqlite3_stmt *st = NULL;
+    uint64_t *seqs = NULL, next;
+    size_t count = 0, cap = 0;
+    hh_err ret = HH_OK;
+
+    if (sqlite3_prepare_v2(s->db, list, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (count == cap) {
+            uint64_t *grown = realloc(seqs, (cap = cap ? 2 * cap : 256) * sizeof *seqs);
+            if (!grown) {
+                ret = HH_ENOMEM;
+                break;
+            }
+            seqs = grown;
+        }
+        seqs[count++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    /* New seqs are above every seq the outbox holds, so no renumbered row can
+     * meet one not yet renumbered. */
+    if (seq_base && seq_base < s->next_seq)
+        seq_base = s->next_seq;
+    for (size_t i = 0; ret == HH_OK && i < count; i++) {
+        uint64_t seq = seq_base ? seq_base + i : seqs[i];
+        if (!(st = hh_sql(&s->sql, get))) {
+            ret = HH_EDB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seqs[i]);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            ret = HH_EDB;
+        else
+            ret = hh_codec_change_reidentify(sqlite3_column_blob(st, 0),
+                                             (size_t)sqlite3_column_bytes(st, 0), s->device_id,
+                                             s->device_epoch, seq, &s->payload);
+        sqlite3_reset(st);
+        if (ret != HH_OK)
+            break;
+        if (!(st = hh_sql(&s->sql, put))) {
+            ret = HH_EDB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seqs[i]);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+        sqlite3_bind_blob(st, 3, s->payload.data, (int)s->payload.len, SQLITE_TRANSIENT);
+        ret = hh_sql_done(st);
+    }
+    next = seq_base ? seq_base + count : s->next_seq;
+    if (ret == HH_OK && next > s->next_seq)
+        s->next_seq = next;
+    free(seqs);
+    return ret;
+}
+
+hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, const char *villages,
+                         const char *officer, const char *rulebook_text, hh_diag *d)
+{
+    char old_id[sizeof s->device_id];
     hh_err ret;
 
+    if (hh_validate_uuid(device_id, d) != HH_OK)
+        return HH_EINVAL;
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
-    if ((ret = meta_set(s, "server_url", url)) != HH_OK ||
+    memcpy(old_id, s->device_id, sizeof old_id);
+    snprintf(s->device_id, sizeof s->device_id, "%s", device_id);
+    if ((ret = meta_set(s, "device_id", device_id)) != HH_OK ||
+        (ret = outbox_reidentify(s, 0)) != HH_OK ||
+        (ret = meta_set(s, "server_url", url)) != HH_OK ||
         (ret = meta_set(s, "villages", villages)) != HH_OK ||
         (ret = meta_set(s, "officer", officer)) != HH_OK ||
         (ret = meta_set_u64(s, "enrolled_ms", hh_platform_wall_ms())) != HH_OK ||
         (ret = meta_set(s, "pull_cursor", "0")) != HH_OK ||
-        (ret = replace_rulebook(s, rulebook_text, d)) != HH_OK) {
+        (ret = replace_rulebook(s, rulebook_text, d)) != HH_OK ||
+        (ret = hh_store_commit(s)) != HH_OK) {
         hh_store_rollback(s);
         hh_store_rulebook_reload(s);
+        memcpy(s->device_id, old_id, sizeof old_id);
         return ret;
     }
-    return hh_store_commit(s);
+    return HH_OK;
 }
 
 hh_err hh_store_outbox_frame(hh_store *s, size_t max_bytes, size_t max_count, hh_buf *out,

@@ -144,10 +144,12 @@ typedef struct hh_sync_state {
 
 hh_err hh_store_sync_state(hh_store *s, hh_sync_state *out);
 
-/* Record a successful enrolment and put the collector's rulebook in force (all
- * provisional tiers are recomputed). Its own transaction. */
-hh_err hh_store_enrolled(hh_store *s, const char *url, const char *villages, const char *officer,
-                         const char *rulebook_text, hh_diag *d);
+/* Record a successful enrolment under device_id, the identity the collector
+ * gave this device, and put the collector's rulebook in force (all provisional
+ * tiers are recomputed). Unsent outbox changes are re-encoded under the new
+ * identity, so nothing recorded before enrolment is lost. Its own transaction. */
+hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, const char *villages,
+                         const char *officer, const char *rulebook_text, hh_diag *d);
 
 /* Append pending outbox changes, oldest first, to out as SyncRequest field 3
  * (each framed as a length-delimited protobuf field), stopping before max_bytes

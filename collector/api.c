@@ -65,29 +65,84 @@ static int lock(hh_api *api, hh_response *resp)
 
 /* ---- enrolment ---------------------------------------------------------------------- */
 
+void hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
+                 uint64_t window_ms)
+{
+    memset(api, 0, sizeof *api);
+    pthread_mutex_init(&api->lock, NULL);
+    hh_limiter_init(&api->enrolments, failures_per_address, attempts_total, window_ms);
+}
+
+void hh_api_free(hh_api *api)
+{
+    hh_limiter_free(&api->enrolments);
+    pthread_mutex_destroy(&api->lock);
+}
+
+/* A refused enrolment: counted against the address, audited, answered. */
+static void enroll_refused(hh_api *api, const hh_request *req, hh_response *resp, int status,
+                           const char *why)
+{
+    char detail[160];
+
+    hh_limiter_failed(&api->enrolments, req->client_addr, hh_platform_wall_ms());
+    snprintf(detail, sizeof detail, "enrolment refused from %s: %s",
+             req->client_addr[0] ? req->client_addr : "an unknown address", why);
+    if (lock(api, resp)) {
+        hh_cstore_audit(api->store, "enrol_refused", NULL, detail);
+        pthread_mutex_unlock(&api->lock);
+    }
+    text_reply(resp, status, why);
+}
+
+/* The device's identity is the collector's to decide: a fresh UUIDv7 for every
+ * enrolment, whatever the request's subject names. */
+static hh_err mint_device_id(char out[HH_UUID_LEN + 1])
+{
+    uint8_t random[10];
+    hh_err ret = hh_platform_random(random, sizeof random);
+
+    if (ret == HH_OK)
+        hh_uuid_v7(hh_platform_wall_ms(), random, out);
+    return ret;
+}
+
 static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
 {
-    Hearth__V1__EnrollRequest *in;
+    Hearth__V1__EnrollRequest *in = NULL;
     Hearth__V1__EnrollResponse out = HEARTH__V1__ENROLL_RESPONSE__INIT;
     Hearth__V1__Rulebook rulebook = HEARTH__V1__RULEBOOK__INIT;
-    char device_id[HH_PKI_CN_MAX + 1], sha[65], *villages[HH_VILLAGES_MAX], *rule_text = NULL;
+    char device_id[HH_UUID_LEN + 1], subject[HH_PKI_CN_MAX + 1], sha[65];
+    char *villages[HH_VILLAGES_MAX], *rule_text = NULL;
     char village_copy[HH_VILLAGES_TEXT_MAX + 1];
     hh_pki_issue issue = { HH_PKI_ROLE_CLIENT, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     hh_rulebook rules;
     hh_device dev;
     hh_buf cert;
+    unsigned wait_s = 0;
     hh_err ret;
 
     hh_buf_init(&cert, HH_PKI_PEM_MAX);
+    /* Guessing codes must be slow: refused before any signing work is done. */
+    if (hh_limiter_attempt(&api->enrolments, req->client_addr, hh_platform_wall_ms(), &wait_s)) {
+        text_reply(resp, 429, "too many enrolment attempts; wait and try again");
+        resp->retry_after_s = wait_s;
+        goto cleanup;
+    }
     in = hearth__v1__enroll_request__unpack(NULL, req->body_len, req->body);
     if (!in || !in->code || strlen(in->code) == 0 || strlen(in->code) > ENROLL_CODE_MAX ||
         !in->has_csr_pem || in->csr_pem.len == 0 || in->csr_pem.len > HH_PKI_PEM_MAX) {
-        text_reply(resp, 400, "malformed enrolment request");
+        enroll_refused(api, req, resp, 400, "malformed enrolment request");
         goto cleanup;
     }
-    if (hh_pki_csr_subject((const char *)in->csr_pem.data, in->csr_pem.len, device_id) != HH_OK ||
-        hh_validate_uuid(device_id, NULL) != HH_OK) {
-        text_reply(resp, 400, "the certificate request is malformed, badly signed, or not for a device id");
+    /* The request must be well formed and signed by its key; its subject is
+     * not used. */
+    if (hh_pki_csr_subject((const char *)in->csr_pem.data, in->csr_pem.len, subject) != HH_OK) {
+        enroll_refused(api, req, resp, 400, "the certificate request is malformed or badly signed");
+        goto cleanup;
+    }
+    if (mint_device_id(device_id) != HH_OK) {
+        text_reply(resp, 500, "cannot make a device identity");
         goto cleanup;
     }
     {
@@ -113,10 +168,14 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
         ret = hh_cstore_code_redeem(api->store, in->code, device_id, sha, hh_platform_wall_ms(), &dev);
     if (ret == HH_OK)
         ret = hh_cstore_audit(api->store, "enrol", device_id, "device enrolled");
-    if (ret == HH_OK)
-        ret = hh_cstore_commit(api->store);
-    else
+    /* A wrong code is counted against the code it names: keep that count. */
+    if (ret == HH_OK || ret == HH_ENOTFOUND) {
+        hh_err commit = hh_cstore_commit(api->store);
+        if (commit != HH_OK)
+            ret = commit;
+    } else {
         hh_cstore_rollback(api->store);
+    }
     if (ret == HH_OK && !(rule_text = malloc(HH_RULEBOOK_TEXT_MAX + 1)))
         ret = HH_ENOMEM;
     if (ret == HH_OK)
@@ -124,10 +183,22 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
     pthread_mutex_unlock(&api->lock);
     switch (ret) {
     case HH_OK: break;
-    case HH_ENOTFOUND: text_reply(resp, 403, "unknown enrolment code"); goto cleanup;
-    case HH_EEXIST:    text_reply(resp, 403, "this enrolment code has been used already"); goto cleanup;
-    case HH_ERANGE:    text_reply(resp, 403, "this enrolment code has expired"); goto cleanup;
-    default:           text_reply(resp, 500, "the collector cannot enrol devices now"); goto cleanup;
+    case HH_ENOTFOUND:
+        enroll_refused(api, req, resp, 403, "unknown enrolment code");
+        goto cleanup;
+    case HH_EEXIST:
+        enroll_refused(api, req, resp, 403, "this enrolment code has been used already");
+        goto cleanup;
+    case HH_EREJECTED:
+        enroll_refused(api, req, resp, 403, "this enrolment code is locked after too many wrong "
+                                            "tries: ask the administrator for a new one");
+        goto cleanup;
+    case HH_ERANGE:
+        enroll_refused(api, req, resp, 403, "this enrolment code has expired");
+        goto cleanup;
+    default:
+        text_reply(resp, 500, "the collector cannot enrol devices now");
+        goto cleanup;
     }
     memcpy(village_copy, dev.villages, sizeof village_copy);
     for (char *save = NULL, *v = strtok_r(village_copy, ",", &save); v && out.n_villages < HH_VILLAGES_MAX;

@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "cstore.h"
+#include "limiter.h"
 #include "model/hlc.h"
 #include "server.h"
 
@@ -29,7 +30,17 @@ typedef struct hh_api {
     const char *ca_key_pem;
     int device_cert_days;
     hh_hlc clock;                  /* the collector's HLC, under lock */
+    hh_limiter enrolments;         /* refused enrolments per address, attempts overall */
 } hh_api;
+
+/* Set up what the handler keeps besides the store: enrolment guessing is
+ * bounded to failures_per_address refused attempts per client address and
+ * attempts_total attempts from everywhere in each window_ms (a code is also
+ * locked after HH_ENROL_CODE_TRIES wrong tries against it, cstore.h). Cannot
+ * fail; undo with hh_api_free. */
+void hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
+                 uint64_t window_ms);
+void hh_api_free(hh_api *api);
 
 /* The server handler; ctx is an hh_api. */
 void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp);

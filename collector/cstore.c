@@ -12,7 +12,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 1
+#define CSTORE_SCHEMA_VERSION 2
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -60,6 +60,13 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "INSERT INTO meta (key, value) VALUES ('next_change', '1');",
+    /* 2: a code names itself by its first group, so wrong tries can be counted
+     * against it and lock it; an id is unique among the codes still usable. */
+    "ALTER TABLE enrol_codes ADD COLUMN code_id TEXT;"
+    "ALTER TABLE enrol_codes ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE enrol_codes ADD COLUMN locked_ms INTEGER;"
+    "CREATE UNIQUE INDEX enrol_codes_open ON enrol_codes(code_id)"
+    "  WHERE used_ms IS NULL AND locked_ms IS NULL;",
 };
 
 struct hh_cstore {
@@ -244,24 +251,39 @@ static void code_digest(const char *code, char hex[65])
         snprintf(hex + 2 * i, 3, "%02x", hash[i]);
 }
 
+/* The public part of a code: its first group ("ABCD" of "ABCD-EFGH-JKLM"). */
+static void code_id_of(const char *code, char out[HH_ENROL_CODE_ID_LEN + 1])
+{
+    snprintf(out, HH_ENROL_CODE_ID_LEN + 1, "%s", code);
+}
+
 hh_err hh_cstore_code_add(hh_cstore *s, const char *code, const char *officer,
                           const char *villages, uint64_t expires_ms)
 {
     static const char sql[] =
-        "INSERT INTO enrol_codes (code_sha256, officer, villages, created_ms, expires_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)";
+        "INSERT INTO enrol_codes (code_sha256, officer, villages, created_ms, expires_ms, code_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
-    char digest[65];
+    char digest[65], id[HH_ENROL_CODE_ID_LEN + 1];
+    int rc;
 
     if (!st)
         return HH_EDB;
+    if (strlen(code) <= HH_ENROL_CODE_ID_LEN)
+        return HH_EINVAL;
     code_digest(code, digest);
+    code_id_of(code, id);
     hh_sql_bind_text(st, 1, digest);
     hh_sql_bind_text(st, 2, officer);
     hh_sql_bind_text(st, 3, villages);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)hh_platform_wall_ms());
     sqlite3_bind_int64(st, 5, (sqlite3_int64)expires_ms);
-    return hh_sql_done(st);
+    hh_sql_bind_text(st, 6, id);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return HH_EEXIST;   /* another usable code has that first group: draw again */
+    return rc == SQLITE_DONE ? HH_OK : HH_EDB;
 }
 
 static hh_err read_device(sqlite3_stmt *st, hh_device *out)
@@ -297,21 +319,42 @@ hh_err hh_cstore_device_get(hh_cstore *s, const char *id, hh_device *out)
     return ret;
 }
 
+/* A wrong code whose first group names a usable code counts against that code;
+ * the HH_ENROL_CODE_TRIES-th wrong try locks it. */
+static hh_err code_wrong_try(hh_cstore *s, const char *code, uint64_t now_ms)
+{
+    static const char sql[] =
+        "UPDATE enrol_codes SET failures = failures + 1,"
+        " locked_ms = CASE WHEN failures + 1 >= ?3 THEN ?2 END"
+        " WHERE code_id = ?1 AND used_ms IS NULL AND locked_ms IS NULL";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char id[HH_ENROL_CODE_ID_LEN + 1];
+
+    if (!st)
+        return HH_EDB;
+    code_id_of(code, id);
+    hh_sql_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    sqlite3_bind_int(st, 3, HH_ENROL_CODE_TRIES);
+    return hh_sql_done(st);
+}
+
 hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_id,
                              const char *cert_sha256, uint64_t now_ms, hh_device *out)
 {
     static const char find[] =
-        "SELECT officer, villages, expires_ms, used_ms FROM enrol_codes WHERE code_sha256 = ?1";
+        "SELECT officer, villages, expires_ms, used_ms, locked_ms FROM enrol_codes"
+        " WHERE code_sha256 = ?1";
     static const char spend[] =
         "UPDATE enrol_codes SET used_ms = ?2, device_id = ?3 WHERE code_sha256 = ?1";
+    /* A new identity every time: an id the collector knows is never handed to
+     * another key, and a revoked one never comes back. */
     static const char enrol[] =
-        "INSERT INTO devices (id, officer, villages, cert_sha256, enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
-        " ON CONFLICT (id) DO UPDATE SET officer = excluded.officer, villages = excluded.villages,"
-        " cert_sha256 = excluded.cert_sha256, enrolled_ms = excluded.enrolled_ms, revoked_ms = 0";
+        "INSERT INTO devices (id, officer, villages, cert_sha256, enrolled_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *st = hh_sql(&s->sql, find);
     char digest[65], officer[HH_OFFICER_MAX + 1], villages[HH_VILLAGES_TEXT_MAX + 1];
     uint64_t expires_ms;
-    int used, rc;
+    int used, locked, rc;
     hh_err ret;
 
     if (!st)
@@ -321,18 +364,23 @@ hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? HH_ENOTFOUND : HH_EDB;
+        if (rc != SQLITE_DONE)
+            return HH_EDB;
+        return (ret = code_wrong_try(s, code, now_ms)) != HH_OK ? ret : HH_ENOTFOUND;
     }
     ret = hh_sql_col_text(st, 0, officer, sizeof officer);
     if (ret == HH_OK)
         ret = hh_sql_col_text(st, 1, villages, sizeof villages);
     expires_ms = (uint64_t)sqlite3_column_int64(st, 2);
     used = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    locked = sqlite3_column_type(st, 4) != SQLITE_NULL;
     sqlite3_reset(st);
     if (ret != HH_OK)
         return ret;
     if (used)
         return HH_EEXIST;
+    if (locked)
+        return HH_EREJECTED;
     if (now_ms > expires_ms)
         return HH_ERANGE;
     if (!(st = hh_sql(&s->sql, spend)))
@@ -349,8 +397,12 @@ hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_
     hh_sql_bind_text(st, 3, villages);
     hh_sql_bind_text(st, 4, cert_sha256);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)now_ms);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return HH_ECONFLICT;
+    if (rc != SQLITE_DONE)
+        return HH_EDB;
     return hh_cstore_device_get(s, device_id, out);
 }
 

@@ -52,14 +52,24 @@ hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], h
 /* Is village in the comma-separated list? */
 int hh_villages_contain(const char *villages, const char *village);
 
+/* A code's first HH_ENROL_CODE_ID_LEN characters name it (stored in the clear,
+ * unique among usable codes); wrong tries with that name count against it, and
+ * the HH_ENROL_CODE_TRIES-th locks it for good. */
+#define HH_ENROL_CODE_ID_LEN 4
+#define HH_ENROL_CODE_TRIES  5
+
 /* Record a one-time code for a device of officer in villages, valid until
- * expires_ms. Only the code's SHA-256 is stored. */
+ * expires_ms. Only the code's SHA-256 and its name are stored. HH_EEXIST when
+ * a usable code has the same name (draw another code). */
 hh_err hh_cstore_code_add(hh_cstore *s, const char *code, const char *officer,
                           const char *villages, uint64_t expires_ms);
 
-/* Spend a code for device_id whose certificate has fingerprint cert_sha256:
- * HH_ENOTFOUND (no such code), HH_EEXIST (already used), HH_ERANGE (expired).
- * On HH_OK the device is enrolled (or re-enrolled) and out describes it. */
+/* Spend a code for a new device device_id (the collector mints it) whose
+ * certificate has fingerprint cert_sha256: HH_ENOTFOUND (no such code; a try
+ * against the code it names is counted, so commit), HH_EEXIST (already used),
+ * HH_EREJECTED (locked after wrong tries), HH_ERANGE (expired), HH_ECONFLICT
+ * (device_id is known already: never re-enrolled). On HH_OK the device is
+ * enrolled and out describes it. */
 hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_id,
                              const char *cert_sha256, uint64_t now_ms, hh_device *out);
 

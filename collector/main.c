@@ -38,6 +38,9 @@ typedef struct config {
     int64_t per_ip_connection_limit;
     int64_t timeout_s;
     int64_t threads;
+    int64_t enrol_failures_per_address;
+    int64_t enrol_attempts_total;
+    int64_t enrol_window_s;
 } config;
 
 typedef struct collector {
@@ -79,6 +82,9 @@ static const config_key config_keys[] = {
     { "per_ip_connection_limit", CFG(per_ip_connection_limit), 1, 10000 },
     { "timeout_s", CFG(timeout_s), 1, 3600 },
     { "threads", CFG(threads), 1, 64 },
+    { "enrol_failures_per_address", CFG(enrol_failures_per_address), 1, 100000 },
+    { "enrol_attempts_total", CFG(enrol_attempts_total), 1, 1000000 },
+    { "enrol_window_s", CFG(enrol_window_s), 1, 86400 },
 };
 
 static hh_err config_take(void *ctx, const char *key, const char *value, int line_no,
@@ -118,6 +124,9 @@ static void config_defaults(config *cfg)
     cfg->per_ip_connection_limit = 64;
     cfg->timeout_s = 30;
     cfg->threads = 4;
+    cfg->enrol_failures_per_address = 10;
+    cfg->enrol_attempts_total = 300;
+    cfg->enrol_window_s = 600;
 }
 
 static hh_err config_load(config *cfg, hh_diag *d)
@@ -148,10 +157,15 @@ static hh_err config_write(const config *cfg)
         "# Limits: request body size, connections in all and per address, idle\n"
         "# seconds before a connection is closed, and server threads.\n"
         "max_body_bytes = %lld\nconnection_limit = %lld\nper_ip_connection_limit = %lld\n"
-        "timeout_s = %lld\nthreads = %lld\n",
+        "timeout_s = %lld\nthreads = %lld\n"
+        "# Enrolment guessing: refused attempts allowed per client address, and\n"
+        "# attempts from everywhere, in each window of enrol_window_s seconds.\n"
+        "enrol_failures_per_address = %lld\nenrol_attempts_total = %lld\nenrol_window_s = %lld\n",
         cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
         (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
-        (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads);
+        (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads,
+        (long long)cfg->enrol_failures_per_address, (long long)cfg->enrol_attempts_total,
+        (long long)cfg->enrol_window_s);
 
     if (n < 0 || (size_t)n >= sizeof text)
         return HH_ERANGE;
@@ -275,6 +289,8 @@ static int cmd_serve(cli *c)
     const char *listen = cli_get(c, "listen");
 
     hh_diag_clear(&d);
+    hh_api_init(&api, (unsigned)app.cfg.enrol_failures_per_address,
+                (unsigned)app.cfg.enrol_attempts_total, (uint64_t)app.cfg.enrol_window_s * 1000);
     if ((ret = hh_platform_read_file(dir_file("server.key"), HH_PKI_PEM_MAX, &key, &len)) != HH_OK ||
         (ret = hh_platform_read_file(dir_file("server.crt"), HH_PKI_PEM_MAX, &cert, &len)) != HH_OK ||
         (ret = hh_platform_read_file(dir_file("ca.crt"), HH_PKI_PEM_MAX, &ca, &len)) != HH_OK ||
@@ -282,12 +298,10 @@ static int cmd_serve(cli *c)
         rc = cli_fail(ret, NULL, "cannot read the keys and certificates in %s", app.dir);
         goto cleanup;
     }
-    memset(&api, 0, sizeof api);
     api.store = app.store;
     api.ca_pem = ca;
     api.ca_key_pem = ca_key;
     api.device_cert_days = (int)app.cfg.device_cert_days;
-    pthread_mutex_init(&api.lock, NULL);
     sc = (hh_server_config){ listen ? listen : app.cfg.listen, key, cert, ca,
                              (size_t)app.cfg.max_body_bytes, (unsigned)app.cfg.connection_limit,
                              (unsigned)app.cfg.per_ip_connection_limit, (unsigned)app.cfg.timeout_s,
@@ -311,8 +325,8 @@ static int cmd_serve(cli *c)
     sig = hh_platform_wait_termination();
     fprintf(stderr, "hearthd: signal %d: finishing the requests in flight and stopping\n", sig);
     hh_server_stop(server);
-    pthread_mutex_destroy(&api.lock);
 cleanup:
+    hh_api_free(&api);
     if (key)
         explicit_bzero(key, strlen(key));
     if (ca_key)
@@ -365,10 +379,15 @@ static int cmd_device_add(cli *c)
         return cli_fail(ret, NULL, "cannot read the CA certificate in %s", app.dir);
     }
     free(ca);
-    make_code(code);
     if ((ret = hh_cstore_begin(app.store)) == HH_OK) {
-        ret = hh_cstore_code_add(app.store, code, officer, villages,
-                                 hh_platform_wall_ms() + (uint64_t)ttl * 1000);
+        /* A code's first group names it among the usable codes: draw again on a clash. */
+        for (int draw = 0; draw < 8; draw++) {
+            make_code(code);
+            ret = hh_cstore_code_add(app.store, code, officer, villages,
+                                     hh_platform_wall_ms() + (uint64_t)ttl * 1000);
+            if (ret != HH_EEXIST)
+                break;
+        }
         if (ret == HH_OK)
             ret = hh_cstore_audit(app.store, "code", NULL, "enrolment code issued");
         if (ret == HH_OK)

@@ -42,6 +42,20 @@ typedef struct request_state {
     char cn[65];
 } request_state;
 
+/* The peer's address as text ("" if unknown). */
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
 /* The client certificate, if one chaining to our CA was presented. */
 static void client_identity(struct MHD_Connection *conn, hh_request *req)
 {
@@ -144,6 +158,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.body = (const uint8_t *)hh_buf_str(&rs->body);
     req.body_len = rs->body.len;
     client_identity(conn, &req);
+    client_address(conn, req.client_addr, sizeof req.client_addr);
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);
     memset(&resp, 0, sizeof resp);
     resp.status = 500;

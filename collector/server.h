@@ -38,6 +38,7 @@ typedef struct hh_request {
     int client_verified;           /* a certificate from our CA was presented */
     char client_cn[65];
     char client_sha256[65];        /* hex SHA-256 of the certificate (DER) */
+    char client_addr[48];          /* the peer's IP address, as text */
 } hh_request;
 
 typedef struct hh_response {

@@ -145,6 +145,22 @@ static void visit_to_pb(const hh_visit *v, Hearth__V1__Visit *pb, visit_parts *p
     pb->hlc = v->hlc;
 }
 
+/* Pack msg into out (replacing its contents), within HH_CHANGE_BYTES_MAX. */
+static hh_err pack_change(const Hearth__V1__Change *msg, hh_buf *out)
+{
+    size_t size = hearth__v1__change__get_packed_size(msg);
+    void *where;
+    hh_err ret;
+
+    if (size > HH_CHANGE_BYTES_MAX)
+        return HH_ERANGE;
+    hh_buf_reset(out);
+    if ((ret = hh_buf_extend(out, size, &where)) != HH_OK)
+        return ret;
+    hearth__v1__change__pack(msg, where);
+    return HH_OK;
+}
+
 hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out)
 {
     Hearth__V1__Change msg;
@@ -154,9 +170,6 @@ hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out)
     visit_parts parts;
     Hearth__V1__FieldBase bases[HH_CHANGE_FIELDS_MAX];
     Hearth__V1__FieldBase *base_ptrs[HH_CHANGE_FIELDS_MAX];
-    size_t size;
-    void *where;
-    hh_err ret;
 
     if (c->changed_count > HH_CHANGE_FIELDS_MAX)
         return HH_ERANGE;
@@ -205,14 +218,27 @@ hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out)
     default:
         return HH_EINVAL;
     }
-    size = hearth__v1__change__get_packed_size(&msg);
-    if (size > HH_CHANGE_BYTES_MAX)
-        return HH_ERANGE;
-    hh_buf_reset(out);
-    if ((ret = hh_buf_extend(out, size, &where)) != HH_OK)
-        return ret;
-    hearth__v1__change__pack(&msg, where);
-    return HH_OK;
+    return pack_change(&msg, out);
+}
+
+hh_err hh_codec_change_reidentify(const uint8_t *in, size_t len, const char *device_id,
+                                  uint32_t device_epoch, uint64_t seq, hh_buf *out)
+{
+    Hearth__V1__Change *msg;
+    char *old_id;
+    hh_err ret;
+
+    if (len > HH_CHANGE_BYTES_MAX || !(msg = hearth__v1__change__unpack(NULL, len, in)))
+        return HH_ECORRUPT;
+    old_id = msg->device_id;
+    msg->device_id = (char *)device_id;
+    msg->has_device_epoch = msg->has_seq = 1;
+    msg->device_epoch = device_epoch;
+    msg->seq = seq;
+    ret = pack_change(msg, out);
+    msg->device_id = old_id;   /* the unpacked message frees its own string */
+    hearth__v1__change__free_unpacked(msg, NULL);
+    return ret;
 }
 
 /* ---- decoding ------------------------------------------------------------------- */

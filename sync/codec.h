@@ -112,4 +112,12 @@ hh_err hh_codec_change_from_pb(const struct Hearth__V1__Change *pb, int current_
  * HH_CHANGE_BYTES_MAX. */
 hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out);
 
+/* Re-encode the stored Change in[0..len) under another identity: its device id,
+ * device epoch and seq replaced, everything else kept byte for byte in meaning.
+ * For a device that the collector enrolled under a new id, or that starts a new
+ * epoch after a restore. Replaces out's contents; HH_ECORRUPT if in is not a
+ * Change, HH_ERANGE if the result would exceed HH_CHANGE_BYTES_MAX. */
+hh_err hh_codec_change_reidentify(const uint8_t *in, size_t len, const char *device_id,
+                                  uint32_t device_epoch, uint64_t seq, hh_buf *out);
+
 #endif

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# tests/e2e/test_identity.sh — nobody takes over a device: the collector, not
+# the device, decides a new device's identity; revocation is final for an id;
+# enrolment guessing is slow (a code locks after wrong tries against it, refused
+# attempts are limited per address and overall) and every refusal is audited.
+. "$(dirname "$0")/lib.sh"
+
+C="$WORK/collector"
+V="$WORK/victim.db"
+T="$WORK/taker.db"
+SQL() { sqlite3 "$C/collector.db" "$@"; }
+meta() { sqlite3 "$1" "SELECT value FROM meta WHERE key = '$2'"; }
+
+mkdir -p "$C"
+"$HEARTHD" --dir "$C" init >/dev/null
+printf 'enrol_failures_per_address = 8\nenrol_attempts_total = 1000\n' >>"$C/hearthd.conf"
+start_collector "$C" || { not_ok "collector starts"; finish; exit 1; }
+
+# ---- the collector decides the identity ------------------------------------------------
+"$HEARTH" --db "$V" init >/dev/null
+local_id=$(meta "$V" device_id)
+"$HEARTH" --db "$V" household add --village 511823101201 --category lifted --registry-no 5118231012010001 >/dev/null
+"$HEARTH" --db "$V" visit record 5118231012010001 --date 2026-11-02 --officer o-v --size 2 \
+  --wages 2000 --operating 0 --property 0 --transfer 0 >/dev/null
+read -r code pin <<<"$(code_for "$C" 511823101201)"
+check "the victim enrols" "$HEARTH" --db "$V" enroll --server "$COLLECTOR_URL" --code "$code" --ca-pin "$pin"
+victim=$(meta "$V" device_id)
+if [ "$victim" != "$local_id" ] && SQL "SELECT id FROM devices" | grep -qx "$victim"; then
+  ok "the device took the identity the collector gave it"
+else
+  not_ok "the device took the identity the collector gave it" "local $local_id, now $victim"
+fi
+check "what was recorded before enrolment syncs under that identity" "$HEARTH" --db "$V" sync
+expect "…and arrives" "$(SQL "SELECT count(*) FROM visits")" "1"
+cert_before=$(SQL "SELECT cert_sha256 || officer || villages FROM devices WHERE id = '$victim'")
+
+# ---- the takeover: a CSR naming the victim's id, with another officer's code ------------
+"$HEARTH" --db "$T" init >/dev/null
+sqlite3 "$T" "UPDATE meta SET value = '$victim' WHERE key = 'device_id'"
+read -r code2 pin2 <<<"$("$HEARTHD" --dir "$C" device add --officer officer-taker --villages 511823102203 --json |
+  /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["code"], j["ca_pin"])')"
+check "a device naming another's id still enrols…" "$HEARTH" --db "$T" enroll --server "$COLLECTOR_URL" --code "$code2" --ca-pin "$pin2"
+taker=$(meta "$T" device_id)
+if [ "$taker" != "$victim" ]; then ok "…but under a new identity"; else not_ok "…but under a new identity" "$taker"; fi
+expect "the victim's certificate, officer and villages are untouched" \
+  "$(SQL "SELECT cert_sha256 || officer || villages FROM devices WHERE id = '$victim'")" "$cert_before"
+"$HEARTH" --db "$V" visit record 5118231012010001 --date 2026-11-03 --officer o-v --size 2 \
+  --wages 2100 --operating 0 --property 0 --transfer 0 >/dev/null
+"$HEARTH" --db "$T" household add --village 511823102203 --category lifted --registry-no 5118231022030001 >/dev/null
+check "the taker syncs as itself" "$HEARTH" --db "$T" sync
+check "the victim still syncs: not revoked, not locked out by the taker's seqs" "$HEARTH" --db "$V" sync
+expect "the victim's villages are still its own" "$(SQL "SELECT villages FROM devices WHERE id = '$victim'")" "511823101201"
+
+# ---- revocation is final for an id -----------------------------------------------------
+check "revoke the victim" "$HEARTHD" --dir "$C" device revoke "$victim"
+"$HEARTH" --db "$V" visit record 5118231012010001 --date 2026-11-04 --officer o-v --size 2 \
+  --wages 2200 --operating 0 --property 0 --transfer 0 >/dev/null
+refuse "the revoked device is told so" 12 "revoked" "$HEARTH" --db "$V" sync --retries 0
+read -r code3 pin3 <<<"$(code_for "$C" 511823101201)"
+"$HEARTH" --db "$WORK/t2.db" init >/dev/null
+sqlite3 "$WORK/t2.db" "UPDATE meta SET value = '$victim' WHERE key = 'device_id'"
+"$HEARTH" --db "$WORK/t2.db" enroll --server "$COLLECTOR_URL" --code "$code3" --ca-pin "$pin3" >/dev/null 2>&1
+expect "a CSR naming a revoked id does not bring it back" \
+  "$(SQL "SELECT revoked_ms > 0 FROM devices WHERE id = '$victim'")" "1"
+read -r code4 pin4 <<<"$(code_for "$C" 511823101201)"
+check "the officer enrols the device again with a new code" \
+  "$HEARTH" --db "$V" enroll --again --server "$COLLECTOR_URL" --code "$code4" --ca-pin "$pin4"
+again=$(meta "$V" device_id)
+if [ "$again" != "$victim" ]; then ok "…under a new identity"; else not_ok "…under a new identity"; fi
+check "the visit recorded while revoked syncs" "$HEARTH" --db "$V" sync
+expect "…and arrives: nothing lost" "$(SQL "SELECT count(*) FROM visits")" "3"
+expect "the old id stays revoked" "$(SQL "SELECT revoked_ms > 0 FROM devices WHERE id = '$victim'")" "1"
+
+# ---- guessing: a code locks after wrong tries; refused attempts are limited per address --
+read -r code5 pin5 <<<"$(code_for "$C" 511823101201)"
+name=${code5%%-*}
+"$HEARTH" --db "$WORK/g.db" init >/dev/null
+for i in 1 2 3 4 5; do
+  "$HEARTH" --db "$WORK/g.db" enroll --server "$COLLECTOR_URL" --code "$name-ZZZZ-ZZZ$i" --ca-pin "$pin5" >/dev/null 2>&1
+done
+expect "five wrong tries against a code lock it" "$(SQL "SELECT locked_ms IS NOT NULL FROM enrol_codes WHERE code_id = '$name' AND used_ms IS NULL")" "1"
+refuse "the right code, once locked, is refused" 3 "locked after too many wrong tries" \
+  "$HEARTH" --db "$WORK/g.db" enroll --server "$COLLECTOR_URL" --code "$code5" --ca-pin "$pin5"
+refused_before=$(SQL "SELECT count(*) FROM audit WHERE kind = 'enrol_refused'")
+refuse "a wrong code: refused" 3 "unknown enrolment code" \
+  "$HEARTH" --db "$WORK/g.db" enroll --server "$COLLECTOR_URL" --code WXYZ-WXYZ-WXY1 --ca-pin "$pin5"
+refuse "another: refused (the 8th refusal from this address)" 3 "unknown enrolment code" \
+  "$HEARTH" --db "$WORK/g.db" enroll --server "$COLLECTOR_URL" --code WXYZ-WXYZ-WXY2 --ca-pin "$pin5"
+read -r code6 pin6 <<<"$(code_for "$C" 511823101201)"
+refuse "past the address's bound even a good code waits (429, busy)" 13 "too many enrolment attempts" \
+  "$HEARTH" --db "$WORK/g.db" enroll --server "$COLLECTOR_URL" --code "$code6" --ca-pin "$pin6"
+expect "the good code is still usable afterwards" "$(SQL "SELECT count(*) FROM enrol_codes WHERE code_id = '${code6%%-*}' AND used_ms IS NULL AND locked_ms IS NULL")" "1"
+expect "every refusal is audited" "$(SQL "SELECT count(*) FROM audit WHERE kind = 'enrol_refused'")" "$((refused_before + 2))"
+expect "…eight in all, one per refused attempt" "$(SQL "SELECT count(*) FROM audit WHERE kind = 'enrol_refused'")" "8"
+contains "…naming the address, not the code" <(SQL "SELECT detail FROM audit WHERE kind = 'enrol_refused'") "from 127\.0\.0\.1: "
+if SQL "SELECT detail FROM audit" | grep -q "$code5"; then not_ok "no code appears in the audit log"; else ok "no code appears in the audit log"; fi
+
+# ---- attempts from everywhere are bounded too -------------------------------------------
+stop_collector "$COLLECTOR_PID"
+printf 'enrol_attempts_total = 3\n' >>"$C/hearthd.conf"
+start_collector "$C" || { not_ok "collector restarts"; finish; exit 1; }
+read -r code7 pin7 <<<"$(code_for "$C" 511823101201)"
+for i in 1 2 3; do
+  "$HEARTH" --db "$WORK/h$i.db" init >/dev/null
+  "$HEARTH" --db "$WORK/h$i.db" enroll --server "$COLLECTOR_URL" --code "QQQQ-QQQQ-QQQ$i" --ca-pin "$pin7" >/dev/null 2>&1
+done
+"$HEARTH" --db "$WORK/h4.db" init >/dev/null
+refuse "past the overall bound, enrolment waits" 13 "too many enrolment attempts" \
+  "$HEARTH" --db "$WORK/h4.db" enroll --server "$COLLECTOR_URL" --code "$code7" --ca-pin "$pin7"
+stop_collector "$COLLECTOR_PID"
+finish
