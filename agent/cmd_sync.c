@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "model/hlc.h"
 #include "model/validate.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/client.h"
@@ -47,6 +48,8 @@ static int sync_fail(hh_err err, const char *what, const char *message)
         [HH_ECONFLICT] = "the collector holds different content for a change already sent: "
                          "report this to the administrator",
         [HH_EPROTO] = "the collector's answer was not understood",
+        [HH_ECLOCK] = "set this device's date and time, then sync again; nothing was lost, "
+                      "every change waits in the outbox",
     };
     const char *hint = (size_t)err < sizeof advice / sizeof advice[0] && advice[err] ? advice[err] : NULL;
 
@@ -212,7 +215,73 @@ cleanup:
 
 typedef struct sync_totals {
     size_t sent, acked, quarantined, pulled, households, skipped;
+    int has_skew;
+    int64_t skew_ms;          /* this device's clock minus the collector's, last answer */
 } sync_totals;
+
+/* A clock further than this from the collector's is reported after a sync. */
+#define SKEW_REPORT_MS (2 * 60 * 1000)
+/* A TLS failure with a clock further off than this is a clock problem. */
+#define SKEW_TLS_MS (24 * 3600 * 1000LL)
+
+/* "1 h 5 min", "3 d 2 h", "40 s": an amount of time for the officer. */
+static void span_text(int64_t ms, char *out, size_t cap)
+{
+    int64_t s = (ms < 0 ? -ms : ms) / 1000;
+
+    if (s >= 2 * 86400)
+        snprintf(out, cap, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+    else if (s >= 3600)
+        snprintf(out, cap, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
+    else if (s >= 60)
+        snprintf(out, cap, "%lld min %lld s", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(out, cap, "%lld s", (long long)s);
+}
+
+/* Say how far this device's clock is from the collector's, with both times. */
+static void report_skew(int64_t skew_ms, int64_t collector_s)
+{
+    char span[32], mine[21], theirs[21];
+
+    span_text(skew_ms, span, sizeof span);
+    hh_platform_utc_format((int64_t)(hh_platform_wall_ms() / 1000), mine);
+    hh_platform_utc_format(collector_s, theirs);
+    fprintf(stderr, "hearth: this device's clock is %s %s the collector's (device %s, collector %s)\n",
+            span, skew_ms > 0 ? "ahead of" : "behind", mine, theirs);
+}
+
+/* After a trust failure: is it this device's clock? Asks the collector for the
+ * time without verifying it (GET /v1/health sends nothing of the device's) and
+ * compares. HH_ECLOCK (reported) if the clocks are more than a day apart, else
+ * HH_ETLS: the trust failure stands. */
+static hh_err trust_or_clock(const char *url)
+{
+    hh_client_config cfg = { url, NULL, NULL, NULL, 10000, 20000 };
+    hh_client *probe = NULL;
+    hh_buf answer;
+    char message[200];
+    unsigned retry;
+    int64_t collector_s = 0, skew_ms;
+
+    hh_buf_init(&answer, 4096);
+    if (hh_client_new(&cfg, &probe) == HH_OK &&
+        hh_client_request(probe, "GET", "/v1/health", NULL, 0, &answer, &retry, message,
+                          sizeof message) == HH_OK)
+        collector_s = hh_client_stats_get(probe)->server_date_s;
+    hh_client_free(probe);
+    hh_buf_free(&answer);
+    if (collector_s <= 0)
+        return HH_ETLS;
+    skew_ms = (int64_t)hh_platform_wall_ms() - collector_s * 1000;
+    if (skew_ms < SKEW_TLS_MS && skew_ms > -SKEW_TLS_MS)
+        return HH_ETLS;
+    report_skew(skew_ms, collector_s);
+    fprintf(stderr, "hearth: the collector's certificate cannot be checked with this clock "
+                    "(if the date and time are right, this is a trust failure: check the URL "
+                    "and the CA pin with the administrator)\n");
+    return HH_ECLOCK;
+}
 
 /* Sleep with exponential backoff and jitter, or for the server's Retry-After. */
 static void back_off(int attempt, unsigned retry_after_s)
@@ -345,6 +414,10 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         ret = HH_EPROTO;
         goto cleanup;
     }
+    if (resp->has_server_hlc) {
+        t->has_skew = 1;
+        t->skew_ms = (int64_t)hh_platform_wall_ms() - (int64_t)HH_HLC_MS(resp->server_hlc);
+    }
     pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
                       rulebook_text, resp->server_hlc };
     if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
@@ -421,12 +494,22 @@ static int run_sync(cli *c)
     {
         const hh_client_stats *stats = hh_client_stats_get(client);
         printf("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled (%zu households); "
-               "%llu requests, %llu bytes up, %llu bytes down\n", t.sent, t.acked, t.quarantined,
+               "%llu requests, %llu bytes up, %llu bytes down", t.sent, t.acked, t.quarantined,
                t.pulled, t.households,
                (unsigned long long)stats->requests, (unsigned long long)stats->bytes_up,
                (unsigned long long)stats->bytes_down);
+        if (t.has_skew)
+            printf("; clock %+lld s against the collector", (long long)(t.skew_ms / 1000));
+        putchar('\n');
     }
     hh_client_free(client);
+    if (t.has_skew && (t.skew_ms > SKEW_REPORT_MS || t.skew_ms < -SKEW_REPORT_MS)) {
+        report_skew(t.skew_ms, (int64_t)(hh_platform_wall_ms() / 1000) - t.skew_ms / 1000);
+        fprintf(stderr, "hearth: set this device's date and time; what it recorded is kept, and "
+                        "the collector orders it by its own clock\n");
+    }
+    if (ret == HH_ETLS)
+        ret = trust_or_clock(st.server_url);
     if (ret != HH_OK)
         return sync_fail(ret, "sync stopped", message);
     if (t.quarantined)

@@ -674,6 +674,13 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         return HH_EINVAL;
     if ((ret = hh_visit_validate(v, d)) != HH_OK)
         return ret;
+    {
+        char today[HH_DATE_LEN + 1];
+        if (hh_platform_today(today) != HH_OK)
+            return hh_diag_fail(d, HH_EIO, "visited_on", "cannot read today's date");
+        if ((ret = hh_visit_check_date(v->visited_on, today, d)) != HH_OK)
+            return ret;
+    }
     if (!(h = malloc(sizeof *h)))
         return HH_ENOMEM;
     if ((ret = hh_records_household_get(&s->sql, v->household_id, 1, h)) != HH_OK) {
@@ -1262,10 +1269,11 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
     memset(r, 0, sizeof *r);
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
-    /* The collector's clock moves ours forward: a device whose clock is wrong
-     * cannot stamp history out of order. Its stamps are trusted however far
-     * ahead: it is the reference. */
+    /* The collector's clock is the reference: it moves ours forward, and brings
+     * it back when a wrong wall clock had run it ahead (the collector versions
+     * such stamps itself and matches them by the stamp we sent; README, Clocks). */
     hh_hlc_observe(&s->clock, p->server_hlc, hh_platform_wall_ms(), UINT64_MAX);
+    hh_hlc_rewind(&s->clock, p->server_hlc, HH_HLC_AHEAD_MAX_MS);
     /* Households first, so their tiers below find them. */
     if (p->n_households && !(snap = malloc(sizeof *snap))) {
         ret = HH_ENOMEM;

@@ -350,7 +350,7 @@ static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__C
         /* Cut to the detail's bound: it is a hint for the officer, not a record. */
         if (snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message) < 0)
             r.detail[0] = '\0';
-    } else if ((ret = hh_merge_apply(api->store, dev, c, hh_platform_wall_ms(), &r)) != HH_OK) {
+    } else if ((ret = hh_merge_apply(api->store, dev, c, &api->clock, hh_platform_wall_ms(), &r)) != HH_OK) {
         return ret;
     }
     if (c->entity >= HH_ENTITY_HOUSEHOLD && c->entity <= HH_ENTITY_VISIT)

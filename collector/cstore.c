@@ -66,7 +66,10 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "ALTER TABLE enrol_codes ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE enrol_codes ADD COLUMN locked_ms INTEGER;"
     "CREATE UNIQUE INDEX enrol_codes_open ON enrol_codes(code_id)"
-    "  WHERE used_ms IS NULL AND locked_ms IS NULL;",
+    "  WHERE used_ms IS NULL AND locked_ms IS NULL;"
+    /* …and a field's owner keeps the stamp it sent, when the collector replaced
+     * one that was ahead of its clock (collector/merge.c). */
+    "ALTER TABLE field_owners ADD COLUMN sent_hlc INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct hh_cstore {

@@ -9,8 +9,14 @@
  *     for a reviewer. A create of a record the collector already holds is not
  *     such an edit: the newer write wins, without a conflict.
  * Visits are immutable: stored once, by id. A device may only write households
- * of its villages. A stamp far ahead of the collector's clock is refused: it
- * would otherwise win every later merge. */
+ * of its villages.
+ *
+ * Wrong clocks: a stamp more than HH_HLC_AHEAD_MAX_MS ahead of the collector's
+ * clock is not refused (the officer's work would be lost) but never trusted:
+ * what it writes is versioned with the collector's own stamp, and in a
+ * concurrent edit it loses to the other side whatever the stamps say. The
+ * device's stamp is kept with the field's owner, so the same device's next
+ * edit, whose base is that stamp, still counts as having seen the value. */
 #include "merge.h"
 
 #include <stdio.h>
@@ -18,11 +24,9 @@
 #include <string.h>
 
 #include "model/hlc.h"
+#include "model/validate.h"
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
-
-/* How far a device's clock may run ahead of the collector's. */
-#define CLOCK_AHEAD_MAX_MS (5 * 60 * 1000)
 
 static hh_err reject(hh_merge_result *r, int reason, const char *fmt, const char *arg)
 {
@@ -31,37 +35,44 @@ static hh_err reject(hh_merge_result *r, int reason, const char *fmt, const char
     return HH_OK;
 }
 
+/* Who last wrote a field, and the stamp that device gave the write (its
+ * version, unless the collector replaced a stamp that was ahead). */
 static hh_err field_owner(hh_cstore *s, const char *entity_id, const char *field,
-                          char device[HH_UUID_LEN + 1])
+                          char device[HH_UUID_LEN + 1], uint64_t *sent_hlc)
 {
-    static const char sql[] = "SELECT device_id FROM field_owners WHERE entity_id = ?1 AND field = ?2";
+    static const char sql[] =
+        "SELECT device_id, sent_hlc FROM field_owners WHERE entity_id = ?1 AND field = ?2";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
     hh_err ret = HH_OK;
 
     if (!st)
         return HH_EDB;
     device[0] = '\0';
+    *sent_hlc = 0;
     hh_sql_bind_text(st, 1, entity_id);
     hh_sql_bind_text(st, 2, field);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_step(st) == SQLITE_ROW) {
         ret = hh_sql_col_text(st, 0, device, HH_UUID_LEN + 1);
+        *sent_hlc = (uint64_t)sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
     return ret;
 }
 
-static hh_err field_owner_set(hh_cstore *s, const char *entity_id, const char *field,
-                              const char *device)
+static hh_err field_owner_set(hh_cstore *s, const hh_change_in *c, const char *field)
 {
     static const char sql[] =
-        "INSERT INTO field_owners (entity_id, field, device_id) VALUES (?1, ?2, ?3)"
-        " ON CONFLICT (entity_id, field) DO UPDATE SET device_id = excluded.device_id";
+        "INSERT INTO field_owners (entity_id, field, device_id, sent_hlc) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (entity_id, field) DO UPDATE SET device_id = excluded.device_id,"
+        " sent_hlc = excluded.sent_hlc";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
 
     if (!st)
         return HH_EDB;
-    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 1, c->entity_id);
     hh_sql_bind_text(st, 2, field);
-    hh_sql_bind_text(st, 3, device);
+    hh_sql_bind_text(st, 3, c->device_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sent_hlc);
     return hh_sql_done(st);
 }
 
@@ -90,24 +101,33 @@ static hh_err merge_fields(hh_cstore *s, const hh_change_in *c, const hh_field_v
         const char *old_text = view_text(stored, n, field);
         const char *new_text = view_text(incoming, n, field);
         char owner[HH_UUID_LEN + 1];
-        uint64_t version;
-        int wins;
+        uint64_t version, owner_sent;
+        int wins, seen;
 
         if (!old_text || !new_text)
             continue;   /* a field this collector does not know: ignored */
         if ((ret = hh_records_field_version(sql, c->entity_id, field, &version)) != HH_OK ||
-            (ret = field_owner(s, c->entity_id, field, owner)) != HH_OK)
+            (ret = field_owner(s, c->entity_id, field, owner, &owner_sent)) != HH_OK)
             return ret;
-        if (version == 0 || c->changed[i].base_hlc == version) {
+        /* The device saw the current value: its base is the version, or the
+         * stamp it gave that value itself when the collector replaced it. */
+        seen = c->changed[i].base_hlc == version ||
+               (owner_sent && c->changed[i].base_hlc == owner_sent && strcmp(owner, c->device_id) == 0);
+        if (version == 0 || seen) {
             wins = c->hlc > version || version == 0;
         } else if (c->op == HH_OP_CREATE) {
             /* A device creating a record the collector already holds (handed
              * over without its versions) changed nothing: newer wins, no conflict. */
-            wins = c->hlc > version;
+            wins = !c->clock_ahead && c->hlc > version;
         } else {
-            /* Concurrent: the higher stamp wins, then the higher device id. */
+            /* Concurrent: the higher stamp wins, then the higher device id; a
+             * stamp that was ahead of the collector's clock never wins over an
+             * honest one, on either side. */
             hh_conflict k;
-            wins = c->hlc > version || (c->hlc == version && strcmp(c->device_id, owner) > 0);
+            int stored_ahead = owner_sent && owner_sent != version;
+            wins = !c->clock_ahead &&
+                   (stored_ahead || c->hlc > version ||
+                    (c->hlc == version && strcmp(c->device_id, owner) > 0));
             if (strcmp(old_text, new_text) != 0) {
                 memset(&k, 0, sizeof k);
                 snprintf(k.entity_id, sizeof k.entity_id, "%s", c->entity_id);
@@ -126,7 +146,7 @@ static hh_err merge_fields(hh_cstore *s, const hh_change_in *c, const hh_field_v
             continue;
         take(dst, src, field);
         if ((ret = hh_records_field_version_set(sql, c->entity_id, field, c->hlc)) != HH_OK ||
-            (ret = field_owner_set(s, c->entity_id, field, c->device_id)) != HH_OK)
+            (ret = field_owner_set(s, c, field)) != HH_OK)
             return ret;
         *changed = 1;
     }
@@ -181,7 +201,7 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
         merged = c->household;
         for (int i = 0; i < HH_HOUSEHOLD_FIELDS; i++)
             if ((ret = hh_records_field_version_set(sql, c->entity_id, new_view[i].name, c->hlc)) != HH_OK ||
-                (ret = field_owner_set(s, c->entity_id, new_view[i].name, c->device_id)) != HH_OK)
+                (ret = field_owner_set(s, c, new_view[i].name)) != HH_OK)
                 return ret;
         changed = 1;
     } else if ((ret = merge_fields(s, c, old_view, new_view, HH_HOUSEHOLD_FIELDS, &merged,
@@ -258,7 +278,7 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
         hh_records_member_view(&merged, new_view);
         for (int i = 0; i < HH_MEMBER_FIELDS; i++)
             if ((ret = hh_records_field_version_set(sql, c->entity_id, new_view[i].name, c->hlc)) != HH_OK ||
-                (ret = field_owner_set(s, c->entity_id, new_view[i].name, c->device_id)) != HH_OK)
+                (ret = field_owner_set(s, c, new_view[i].name)) != HH_OK)
                 return ret;
         changed = 1;
     } else {
@@ -289,6 +309,16 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
                       "visits are immutable: %s", "record a correction instead");
     if ((ret = scoped_household(s, dev, c->visit.household_id, h, r, &ok)) != HH_OK || !ok)
         return ret;
+    {
+        /* Judged by the collector's calendar: a device's clock may be wrong. */
+        char today[HH_DATE_LEN + 1];
+        hh_diag d;
+        if (hh_platform_today(today) != HH_OK)
+            return HH_EIO;
+        hh_diag_clear(&d);
+        if (hh_visit_check_date(c->visit.visited_on, today, &d) != HH_OK)
+            return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID, "%.150s", d.message);
+    }
     ret = hh_records_visit_get(sql, c->entity_id, &existing);
     if (ret == HH_OK)
         return hh_records_visit_same(&existing, &c->visit)
@@ -314,21 +344,27 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
     return HH_OK;
 }
 
-hh_err hh_merge_apply(hh_cstore *s, const hh_device *dev, const hh_change_in *c, uint64_t now_ms,
-                      hh_merge_result *r)
+hh_err hh_merge_apply(hh_cstore *s, const hh_device *dev, hh_change_in *c, hh_hlc *clock,
+                      uint64_t now_ms, hh_merge_result *r)
 {
     hh_household *h = malloc(sizeof *h);
-    hh_err ret;
+    hh_err ret = HH_OK;
 
     memset(r, 0, sizeof *r);
     if (!h)
         return HH_ENOMEM;
-    if (strcmp(c->device_id, dev->id) != 0) {
+    c->sent_hlc = c->hlc;
+    c->clock_ahead = HH_HLC_MS(c->hlc) > now_ms + HH_HLC_AHEAD_MAX_MS;
+    if (c->clock_ahead)
+        ret = hh_hlc_tick(clock, now_ms, &c->hlc);
+    else
+        ret = hh_hlc_observe(clock, c->hlc, now_ms, HH_HLC_AHEAD_MAX_MS);
+    if (ret != HH_OK) {
+        ret = reject(r, HEARTH__V1__REJECT_REASON__REJECT_CLOCK_AHEAD,
+                     "stamped %s: the collector's clock cannot order it", "beyond any usable time");
+    } else if (strcmp(c->device_id, dev->id) != 0) {
         ret = reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
                      "the change names device %s, not the one that sent it", c->device_id);
-    } else if (HH_HLC_MS(c->hlc) > now_ms + CLOCK_AHEAD_MAX_MS) {
-        ret = reject(r, HEARTH__V1__REJECT_REASON__REJECT_CLOCK_AHEAD,
-                     "stamped %s: more than 5 minutes ahead of the collector's clock", "in the future");
     } else {
         switch (c->entity) {
         case HH_ENTITY_HOUSEHOLD: ret = apply_household(s, dev, c, h, r); break;

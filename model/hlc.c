@@ -34,6 +34,16 @@ hh_err hh_hlc_observe(hh_hlc *clock, uint64_t remote, uint64_t wall_ms,
     return HH_OK;
 }
 
+int hh_hlc_rewind(hh_hlc *clock, uint64_t reference, uint64_t max_ahead_ms)
+{
+    uint64_t ours = HH_HLC_MS(clock->last), theirs = HH_HLC_MS(reference);
+
+    if (ours <= theirs || ours - theirs <= max_ahead_ms)
+        return 0;
+    clock->last = reference;
+    return 1;
+}
+
 void hh_uuid_v7(uint64_t ms, const uint8_t random[10], char out[HH_UUID_LEN + 1])
 {
     uint8_t b[16];

@@ -26,6 +26,16 @@ typedef struct hh_hlc {
  * 48 bits or the clock cannot advance further. */
 hh_err hh_hlc_tick(hh_hlc *clock, uint64_t wall_ms, uint64_t *out);
 
+/* How far a device's clock may run ahead of the collector's before its stamps
+ * are no longer trusted (DESIGN 5; README, "Clocks"). */
+#define HH_HLC_AHEAD_MAX_MS (5 * 60 * 1000)
+
+/* Bring back a clock that ran more than max_ahead_ms ahead of reference, a
+ * stamp from the collector, whose clock is the reference: the clock becomes
+ * reference. Returns 1 if it did, 0 if the clock was within bounds. A device
+ * whose wall clock was wrong stamps honestly again once it is right. */
+int hh_hlc_rewind(hh_hlc *clock, uint64_t reference, uint64_t max_ahead_ms);
+
 /* Take a peer's stamp into account. HH_ECLOCK (and no change) if it is more than
  * max_ahead_ms ahead of wall_ms: a far-future stamp must never drag this clock. */
 hh_err hh_hlc_observe(hh_hlc *clock, uint64_t remote, uint64_t wall_ms,

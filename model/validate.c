@@ -294,6 +294,42 @@ hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d
     return HH_OK;
 }
 
+hh_err hh_visit_latest_date(const char *today, char out[HH_DATE_LEN + 1])
+{
+    int y, m, day;
+
+    if (!parse_ymd(today, 1, &y, &m, &day))
+        return HH_EINVAL;
+    for (int i = 0; i < HH_VISIT_FUTURE_SLACK_DAYS; i++) {
+        if (++day > days_in_month(y, m)) {
+            day = 1;
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
+    snprintf(out, HH_DATE_LEN + 1, "%04d-%02d-%02d", y, m, day);
+    return HH_OK;
+}
+
+hh_err hh_visit_check_date(const char *visited_on, const char *today, hh_diag *d)
+{
+    char latest[HH_DATE_LEN + 1];
+
+    if (hh_validate_date(visited_on, d) != HH_OK)
+        return hh_diag_fail(d, HH_EINVAL, "visited_on", "must be a real date YYYY-MM-DD");
+    if (strcmp(visited_on, HH_VISIT_DATE_MIN) < 0)
+        return hh_diag_fail(d, HH_EINVAL, "visited_on", "%s is before %s, when monitoring records "
+                            "began", visited_on, HH_VISIT_DATE_MIN);
+    if (hh_visit_latest_date(today, latest) != HH_OK)
+        return hh_diag_fail(d, HH_EINVAL, "visited_on", "today's date is unknown");
+    if (strcmp(visited_on, latest) > 0)
+        return hh_diag_fail(d, HH_EINVAL, "visited_on", "%s is in the future (today is %s): "
+                            "check the date, and the device's clock", visited_on, today);
+    return HH_OK;
+}
+
 hh_err hh_visit_validate(const hh_visit *v, hh_diag *d)
 {
     hh_err ret;

@@ -63,4 +63,18 @@ hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d
 /* Every field of v. */
 hh_err hh_visit_validate(const hh_visit *v, hh_diag *d);
 
+/* When a visit may be dated: not before monitoring records began (建档立卡, 2014)
+ * and not after today by the judging clock (the device's on entry, the
+ * collector's when it merges) plus a day's slack for time zones and midnight. A
+ * date outside would hide the household's real latest visit from its tier. */
+#define HH_VISIT_DATE_MIN          "2014-01-01"
+#define HH_VISIT_FUTURE_SLACK_DAYS 1
+
+/* The latest date a visit may carry when today is today ("YYYY-MM-DD"). */
+hh_err hh_visit_latest_date(const char *today, char out[HH_DATE_LEN + 1]);
+
+/* Is visited_on within [HH_VISIT_DATE_MIN, today + slack]? HH_EINVAL (with d,
+ * field "visited_on", naming both dates) when not. */
+hh_err hh_visit_check_date(const char *visited_on, const char *today, hh_diag *d);
+
 #endif

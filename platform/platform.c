@@ -65,6 +65,15 @@ void hh_platform_utc_now(char out[21])
         snprintf(out, 21, "1970-01-01T00:00:00Z");
 }
 
+void hh_platform_utc_format(int64_t unix_s, char out[21])
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm) || strftime(out, 21, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(out, 21, "(no date)");
+}
+
 int hh_platform_current_year(void)
 {
     struct tm tm;

@@ -32,6 +32,9 @@ void hh_platform_utc_now(char out[21]);
 /* The current local year (for bounds such as a birth year). */
 int hh_platform_current_year(void);
 
+/* unix_s as "YYYY-MM-DD HH:MM UTC" into out (at least 21 bytes). */
+void hh_platform_utc_format(int64_t unix_s, char out[21]);
+
 /* Fill buf with len bytes from the kernel's CSPRNG. */
 hh_err hh_platform_random(void *buf, size_t len);
 

@@ -34,6 +34,8 @@ int cli_exit_status(hh_err err)
         return HH_EXIT_BUSY;
     case HH_EPROTO:
         return HH_EXIT_PROTOCOL;
+    case HH_ECLOCK:
+        return HH_EXIT_CLOCK;
     default:
         return HH_EXIT_FAILURE;
     }

@@ -30,7 +30,8 @@ enum {
     HH_EXIT_TRUST = 11,     /* TLS trust failure or pin mismatch: do not retry blindly */
     HH_EXIT_REVOKED = 12,   /* revoked or unknown device: enrol again */
     HH_EXIT_BUSY = 13,      /* the server is busy: retry later */
-    HH_EXIT_PROTOCOL = 14   /* the peer broke the protocol */
+    HH_EXIT_PROTOCOL = 14,  /* the peer broke the protocol */
+    HH_EXIT_CLOCK = 15      /* this device's clock is wrong: set it, then retry */
 };
 
 #define CLI_OPTS_MAX 24

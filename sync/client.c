@@ -30,6 +30,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
     if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         unsigned long v = strtoul(data + 12, NULL, 10);
         c->retry_after_s = v > 3600 ? 3600 : (unsigned)v;
+    } else if (len > 5 && len < 64 && strncasecmp(data, "Date:", 5) == 0) {
+        char value[64];
+        time_t when;
+        memcpy(value, data + 5, len - 5);
+        value[len - 5] = '\0';
+        when = curl_getdate(value, NULL);
+        c->stats.server_date_s = when > 0 ? (int64_t)when : 0;
     }
     return len;
 }

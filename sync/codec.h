@@ -66,6 +66,10 @@ typedef struct hh_change_in {
     hh_member member;                  /* ENTITY_MEMBER */
     char member_household_id[HH_UUID_LEN + 1];
     hh_visit visit;                    /* ENTITY_VISIT */
+    /* Not from the wire: the collector's merge sets these when the change's
+     * stamp was ahead of its clock and hlc was replaced by the collector's. */
+    int clock_ahead;
+    uint64_t sent_hlc;                 /* the stamp as the device sent it */
 } hh_change_in;
 
 struct Hearth__V1__Change;

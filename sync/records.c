@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model/validate.h"
+#include "platform/platform.h"
 
 #define VISIT_COLS \
     "id, household_id, visited_on, officer, household_size, wages, operating, property," \
@@ -361,21 +362,29 @@ hh_err hh_records_visit_find_same(hh_sqlcache *c, const hh_visit *v, char id[HH_
     return ret;
 }
 
-/* The latest two visits that no other visit supersedes, newest first. */
+/* The latest two visits that no other visit supersedes, newest first, among
+ * those with a date a visit may carry today (a visit dated in the future by a
+ * wrong clock or a typo must not hide the real latest one). */
 hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_visit out[2], int *count)
 {
     static const char sql[] =
         "SELECT " VISIT_COLS " FROM visits v WHERE household_id = ?1"
+        " AND visited_on BETWEEN ?2 AND ?3"
         " AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
         " ORDER BY visited_on DESC, hlc DESC LIMIT 2";
     sqlite3_stmt *st = hh_sql(c, sql);
+    char today[HH_DATE_LEN + 1], latest[HH_DATE_LEN + 1];
     hh_err ret = HH_OK;
     int rc;
 
     *count = 0;
     if (!st)
         return HH_EDB;
+    if (hh_platform_today(today) != HH_OK || hh_visit_latest_date(today, latest) != HH_OK)
+        return HH_EIO;
     hh_sql_bind_text(st, 1, household_id);
+    hh_sql_bind_text(st, 2, HH_VISIT_DATE_MIN);
+    hh_sql_bind_text(st, 3, latest);
     while (ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
         if ((ret = hh_records_read_visit(st, &out[*count])) == HH_OK)
             (*count)++;

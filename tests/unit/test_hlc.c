@@ -67,6 +67,26 @@ static void peers(void **state)
     assert_int_equal(hh_hlc_tick(&c, HH_HLC_MS_MAX + 1, &now), HH_ECLOCK);
 }
 
+static void rewind_to_the_collector(void **state)
+{
+    uint64_t reference = (uint64_t)2000000000 << 16, now;
+    hh_hlc c = { reference + ((uint64_t)HH_HLC_AHEAD_MAX_MS << 16) };
+    (void)state;
+    /* Exactly at the bound: kept. */
+    assert_int_equal(hh_hlc_rewind(&c, reference, HH_HLC_AHEAD_MAX_MS), 0);
+    /* One millisecond past it (an hour, ten years): brought back to the reference. */
+    c.last += (uint64_t)1 << 16;
+    assert_int_equal(hh_hlc_rewind(&c, reference, HH_HLC_AHEAD_MAX_MS), 1);
+    assert_int_equal(c.last, reference);
+    c.last = reference + ((uint64_t)315360000000 << 16);
+    assert_int_equal(hh_hlc_rewind(&c, reference, HH_HLC_AHEAD_MAX_MS), 1);
+    assert_int_equal(c.last, reference);
+    /* Behind the reference: never moved back, and the next stamp is honest. */
+    assert_int_equal(hh_hlc_rewind(&c, reference + ((uint64_t)1000 << 16), HH_HLC_AHEAD_MAX_MS), 0);
+    assert_int_equal(hh_hlc_tick(&c, 2000000010, &now), HH_OK);
+    assert_int_equal(HH_HLC_MS(now), 2000000010);
+}
+
 static void uuid_v7(void **state)
 {
     const uint8_t r1[10] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -88,6 +108,7 @@ int main(void)
         cmocka_unit_test(wall_clock_jumps_back),
         cmocka_unit_test(counter_overflow_spills),
         cmocka_unit_test(peers),
+        cmocka_unit_test(rewind_to_the_collector),
         cmocka_unit_test(uuid_v7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

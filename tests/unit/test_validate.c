@@ -182,6 +182,26 @@ static void visit_rules(void **state)
     assert_int_equal(hh_visit_validate(&v, &d), HH_EINVAL);
 }
 
+static void visit_dates(void **state)
+{
+    char latest[HH_DATE_LEN + 1];
+    (void)state;
+    assert_int_equal(hh_visit_latest_date("2026-12-01", latest), HH_OK);
+    assert_string_equal(latest, "2026-12-02");
+    assert_int_equal(hh_visit_latest_date("2026-12-31", latest), HH_OK);
+    assert_string_equal(latest, "2027-01-01");
+    assert_int_equal(hh_visit_latest_date("2028-02-28", latest), HH_OK);
+    assert_string_equal(latest, "2028-02-29");
+    assert_int_equal(hh_visit_latest_date("not a date", latest), HH_EINVAL);
+    assert_int_equal(hh_visit_check_date("2026-12-01", "2026-12-01", NULL), HH_OK);
+    assert_int_equal(hh_visit_check_date("2026-12-02", "2026-12-01", NULL), HH_OK);
+    assert_int_equal(hh_visit_check_date("2026-12-03", "2026-12-01", NULL), HH_EINVAL);
+    assert_int_equal(hh_visit_check_date("2099-12-31", "2026-12-01", NULL), HH_EINVAL);
+    assert_int_equal(hh_visit_check_date("2014-01-01", "2026-12-01", NULL), HH_OK);
+    assert_int_equal(hh_visit_check_date("2013-12-31", "2026-12-01", NULL), HH_EINVAL);
+    assert_int_equal(hh_visit_check_date("2026-02-30", "2026-12-01", NULL), HH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +214,7 @@ int main(void)
         cmocka_unit_test(member_rules),
         cmocka_unit_test(household_rules),
         cmocka_unit_test(visit_rules),
+        cmocka_unit_test(visit_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
