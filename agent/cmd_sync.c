@@ -451,6 +451,7 @@ static int run_sync(cli *c)
     sync_totals t = { 0 };
     int64_t retries = 3;
     int progress = hh_platform_isatty(2) && !cli_has(c, "quiet"), attempt = 0, more = 1, rounds = 0;
+    int new_epoch = 0;
     unsigned retry_after = 0;
     hh_diag d;
     hh_err ret;
@@ -477,6 +478,24 @@ static int run_sync(cli *c)
                 break;
             fprintf(stderr, "hearth: sync: %s\n", message[0] ? message : hh_strerror(ret));
             back_off(attempt++, retry_after);
+            more = 1;
+            continue;
+        }
+        if (ret == HH_ECONFLICT && !new_epoch && hh_client_stats_get(client)->seq_high) {
+            /* The collector holds some of our seqs with other content: this
+             * database was restored from a backup, or copied. A new epoch
+             * re-sends every unsent change above what the collector holds. */
+            uint64_t high = hh_client_stats_get(client)->seq_high;
+            size_t moved = 0;
+            new_epoch = 1;
+            if ((ret = hh_store_new_epoch(agent_store(c), high, &moved)) != HH_OK) {
+                snprintf(message, sizeof message, "cannot start a new device epoch: %s", hh_strerror(ret));
+                break;
+            }
+            fprintf(stderr, "hearth: the collector holds this device's change numbers up to %llu with "
+                            "other content (restored from a backup?): new epoch %u, %zu unsent "
+                            "change%s sent again under new numbers\n", (unsigned long long)high,
+                    hh_store_epoch(agent_store(c)), moved, moved == 1 ? "" : "s");
             more = 1;
             continue;
         }

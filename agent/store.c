@@ -1070,6 +1070,34 @@ static hh_err outbox_reidentify(hh_store *s, uint64_t seq_base)
     return ret;
 }
 
+uint32_t hh_store_epoch(const hh_store *s)
+{
+    return s->device_epoch;
+}
+
+hh_err hh_store_new_epoch(hh_store *s, uint64_t seq_high, size_t *moved)
+{
+    uint64_t before;
+    hh_err ret;
+
+    *moved = 0;
+    if (seq_high >= UINT64_MAX / 2)
+        return HH_ERANGE;
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    before = s->next_seq;
+    s->device_epoch++;
+    if ((ret = meta_set_u64(s, "device_epoch", s->device_epoch)) != HH_OK ||
+        (ret = outbox_reidentify(s, seq_high + 1)) != HH_OK ||
+        (ret = hh_store_commit(s)) != HH_OK) {
+        hh_store_rollback(s);
+        s->device_epoch--;
+        return ret;
+    }
+    *moved = (size_t)(s->next_seq - (seq_high + 1 > before ? seq_high + 1 : before));
+    return HH_OK;
+}
+
 hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, const char *villages,
                          const char *officer, const char *rulebook_text, hh_diag *d)
 {

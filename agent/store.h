@@ -151,6 +151,16 @@ hh_err hh_store_sync_state(hh_store *s, hh_sync_state *out);
 hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, const char *villages,
                          const char *officer, const char *rulebook_text, hh_diag *d);
 
+/* Start a new device epoch: the collector holds seqs up to seq_high (or these
+ * seqs with other content: a device restored from a backup, or a second copy
+ * of one). Every unsent change is re-encoded under the new epoch with a seq
+ * above seq_high and above every seq this outbox ever used, in order, and new
+ * changes continue from there. *moved is how many. Its own transaction. */
+hh_err hh_store_new_epoch(hh_store *s, uint64_t seq_high, size_t *moved);
+
+/* The device epoch in force. */
+uint32_t hh_store_epoch(const hh_store *s);
+
 /* Append pending outbox changes, oldest first, to out as SyncRequest field 3
  * (each framed as a length-delimited protobuf field), stopping before max_bytes
  * or max_count. *count and *last_seq describe what was taken (0 when none). */

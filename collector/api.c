@@ -468,6 +468,9 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
             hh_cstore_rollback(api->store);
             hh_cstore_audit(api->store, "seq_mismatch", dev.id, "a seq was replayed with other content");
             text_reply(resp, 409, "a change reuses a seq already applied with other content");
+            /* The device (restored from a backup, say) starts a new epoch above this. */
+            if (hh_cstore_applied_high(api->store, dev.id, &resp->seq_high) != HH_OK)
+                resp->seq_high = 0;
             snprintf(resp->log_note, sizeof resp->log_note, "seq=%llu replayed with other content",
                      (unsigned long long)in->changes[i]->seq);
             goto cleanup;

@@ -578,6 +578,22 @@ cleanup:
 
 /* ---- sync bookkeeping ---------------------------------------------------------------- */
 
+hh_err hh_cstore_applied_high(hh_cstore *s, const char *device_id, uint64_t *out)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM applied WHERE device_id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    int rc;
+
+    *out = 0;
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? HH_OK : HH_EDB;
+}
+
 hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_applied *out)
 {
     static const char sql[] =

@@ -100,6 +100,8 @@ typedef struct hh_applied {
 } hh_applied;
 
 hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_applied *out);
+/* The highest seq applied (or refused) for device_id, 0 when none. */
+hh_err hh_cstore_applied_high(hh_cstore *s, const char *device_id, uint64_t *out);
 hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
                              const uint8_t digest[32], int reject_reason, const char *detail,
                              const char *entity, const char *entity_id, uint64_t now_ms);

@@ -92,19 +92,24 @@ static void client_identity(struct MHD_Connection *conn, hh_request *req)
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int status,
-                             const char *type, const void *data, size_t len, unsigned retry_after)
+                             const char *type, const void *data, size_t len, unsigned retry_after,
+                             uint64_t seq_high)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data,
                                                                 MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
-    char retry[16];
+    char number[24];
 
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (retry_after) {
-        snprintf(retry, sizeof retry, "%u", retry_after);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+        snprintf(number, sizeof number, "%u", retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, number);
+    }
+    if (seq_high) {
+        snprintf(number, sizeof number, "%llu", (unsigned long long)seq_high);
+        MHD_add_response_header(resp, "Hearth-Seq-High", number);
     }
     rs->status = status;
     rs->bytes_out = len;
@@ -136,7 +141,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (length && strtoull(length, NULL, 10) > s->max_body) {
             static const char msg[] = "request body too large\n";
             rs->too_large = 1;
-            return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0);
+            return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0, 0);
         }
         return MHD_YES;
     }
@@ -150,7 +155,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;   /* answered already (413) */
     if (rs->too_large) {
         static const char msg[] = "request body too large\n";
-        return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0);
+        return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0, 0);
     }
     memset(&req, 0, sizeof req);
     req.method = method;
@@ -167,7 +172,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     s->handler(s->ctx, &req, &resp);
     memcpy(rs->note, resp.log_note, sizeof rs->note);
     ret = reply(conn, rs, resp.status, resp.content_type, hh_buf_str(&resp.body), resp.body.len,
-                resp.retry_after_s);
+                resp.retry_after_s, resp.seq_high);
     hh_buf_free(&resp.body);
     return ret;
 }

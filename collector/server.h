@@ -46,6 +46,7 @@ typedef struct hh_response {
     const char *content_type;
     hh_buf body;                   /* cap set by the server */
     unsigned retry_after_s;        /* 0: no Retry-After header */
+    uint64_t seq_high;             /* 0: no Hearth-Seq-High header (see api.h, 409) */
     char log_note[64];             /* appended to the request's log line */
 } hh_response;
 

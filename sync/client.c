@@ -30,6 +30,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
     if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         unsigned long v = strtoul(data + 12, NULL, 10);
         c->retry_after_s = v > 3600 ? 3600 : (unsigned)v;
+    } else if (len > 16 && len < 64 && strncasecmp(data, "Hearth-Seq-High:", 16) == 0) {
+        unsigned long long v = strtoull(data + 16, NULL, 10);
+        c->stats.seq_high = v < UINT64_MAX / 2 ? (uint64_t)v : 0;
     } else if (len > 5 && len < 64 && strncasecmp(data, "Date:", 5) == 0) {
         char value[64];
         time_t when;
@@ -144,6 +147,7 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
 
     *retry_after_s = 0;
     c->retry_after_s = 0;
+    c->stats.seq_high = 0;
     if (message && cap)
         message[0] = '\0';
     if ((size_t)snprintf(url, sizeof url, "%s%s", c->base_url, path) >= sizeof url)

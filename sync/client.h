@@ -32,6 +32,8 @@ typedef struct hh_client_stats {
     uint64_t bytes_up;             /* request headers and bodies */
     uint64_t bytes_down;           /* response headers and bodies */
     int64_t server_date_s;         /* the last answer's Date header (unix s), 0: none */
+    uint64_t seq_high;             /* the last 409's Hearth-Seq-High: the highest seq the
+                                      collector holds for this device (0: none) */
 } hh_client_stats;
 
 typedef struct hh_client hh_client;
