@@ -38,6 +38,8 @@ typedef struct config {
     int64_t per_ip_connection_limit;
     int64_t timeout_s;
     int64_t threads;
+    int64_t request_time_max_s;
+    int64_t min_rate_bytes_s;
     int64_t enrol_failures_per_address;
     int64_t enrol_attempts_total;
     int64_t enrol_window_s;
@@ -82,6 +84,8 @@ static const config_key config_keys[] = {
     { "per_ip_connection_limit", CFG(per_ip_connection_limit), 1, 10000 },
     { "timeout_s", CFG(timeout_s), 1, 3600 },
     { "threads", CFG(threads), 1, 64 },
+    { "request_time_max_s", CFG(request_time_max_s), 1, 3600 },
+    { "min_rate_bytes_s", CFG(min_rate_bytes_s), 0, 1000000 },
     { "enrol_failures_per_address", CFG(enrol_failures_per_address), 1, 100000 },
     { "enrol_attempts_total", CFG(enrol_attempts_total), 1, 1000000 },
     { "enrol_window_s", CFG(enrol_window_s), 1, 86400 },
@@ -120,10 +124,14 @@ static void config_defaults(config *cfg)
     cfg->enrol_code_ttl_s = 86400;
     cfg->device_cert_days = 730;
     cfg->max_body_bytes = 1024 * 1024;
-    cfg->connection_limit = 256;
-    cfg->per_ip_connection_limit = 64;
+    /* Room for slow or hostile connections beside the devices, and for a
+     * village's devices behind one carrier NAT address. */
+    cfg->connection_limit = 1024;
+    cfg->per_ip_connection_limit = 128;
     cfg->timeout_s = 30;
     cfg->threads = 4;
+    cfg->request_time_max_s = 120;
+    cfg->min_rate_bytes_s = 64;
     cfg->enrol_failures_per_address = 10;
     cfg->enrol_attempts_total = 300;
     cfg->enrol_window_s = 600;
@@ -158,12 +166,16 @@ static hh_err config_write(const config *cfg)
         "# seconds before a connection is closed, and server threads.\n"
         "max_body_bytes = %lld\nconnection_limit = %lld\nper_ip_connection_limit = %lld\n"
         "timeout_s = %lld\nthreads = %lld\n"
+        "# A request body must be in within request_time_max_s seconds, and after\n"
+        "# the first 10 s arrive at min_rate_bytes_s or faster; else it is cut.\n"
+        "request_time_max_s = %lld\nmin_rate_bytes_s = %lld\n"
         "# Enrolment guessing: refused attempts allowed per client address, and\n"
         "# attempts from everywhere, in each window of enrol_window_s seconds.\n"
         "enrol_failures_per_address = %lld\nenrol_attempts_total = %lld\nenrol_window_s = %lld\n",
         cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
         (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
         (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads,
+        (long long)cfg->request_time_max_s, (long long)cfg->min_rate_bytes_s,
         (long long)cfg->enrol_failures_per_address, (long long)cfg->enrol_attempts_total,
         (long long)cfg->enrol_window_s);
 
@@ -305,7 +317,18 @@ static int cmd_serve(cli *c)
     sc = (hh_server_config){ listen ? listen : app.cfg.listen, key, cert, ca,
                              (size_t)app.cfg.max_body_bytes, (unsigned)app.cfg.connection_limit,
                              (unsigned)app.cfg.per_ip_connection_limit, (unsigned)app.cfg.timeout_s,
+                             (unsigned)app.cfg.request_time_max_s, (unsigned)app.cfg.min_rate_bytes_s,
                              (unsigned)app.cfg.threads };
+    {
+        /* Every connection is a descriptor: make room, or serve fewer. */
+        long fds = hh_platform_raise_fd_limit((long)sc.connection_limit + 64);
+        if (fds < (long)sc.connection_limit + 64) {
+            unsigned fit = fds > 128 ? (unsigned)(fds - 64) : 64;
+            fprintf(stderr, "hearthd: only %ld open files allowed: serving at most %u connections, "
+                            "not %u\n", fds, fit, sc.connection_limit);
+            sc.connection_limit = fit;
+        }
+    }
     /* Every server thread inherits the blocked signals; this thread waits. */
     hh_platform_block_termination();
     if ((ret = hh_server_start(&sc, hh_api_handle, &api, &server, &port, &d)) != HH_OK) {

@@ -28,10 +28,13 @@ struct hh_server {
     hh_handler handler;
     void *ctx;
     size_t max_body;
+    uint64_t request_ns_max;
+    uint64_t min_rate_bytes_s;
 };
 
 typedef struct request_state {
     hh_buf body;
+    uint64_t received;             /* body bytes, kept or not */
     int too_large;
     int status;
     size_t bytes_out;
@@ -146,8 +149,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size > 0) {
+        uint64_t elapsed_ns = hh_platform_monotonic_ns() - rs->start_ns;
+        rs->received += *upload_size;
+        /* Too long, or too slow once past the grace: close the connection. */
+        if (elapsed_ns > s->request_ns_max ||
+            (elapsed_ns > (uint64_t)HH_SERVER_RATE_GRACE_S * 1000000000u &&
+             rs->received * 1000000000u / elapsed_ns < s->min_rate_bytes_s)) {
+            snprintf(rs->note, sizeof rs->note, "closed: body too slow (%llu bytes in %.0f s)",
+                     (unsigned long long)rs->received, elapsed_ns / 1e9);
+            return MHD_NO;
+        }
         if (!rs->too_large && hh_buf_append(&rs->body, upload_data, *upload_size) != HH_OK)
             rs->too_large = 1;
+        if (rs->too_large && rs->received > s->max_body + 65536) {
+            /* An undeclared body far past the limit: stop reading it at all. */
+            snprintf(rs->note, sizeof rs->note, "closed: body over %zu bytes", s->max_body);
+            return MHD_NO;
+        }
         *upload_size = 0;
         return MHD_YES;
     }
@@ -263,6 +281,8 @@ hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ct
     s->handler = handler;
     s->ctx = ctx;
     s->max_body = cfg->max_body_bytes;
+    s->request_ns_max = (uint64_t)cfg->request_time_max_s * 1000000000u;
+    s->min_rate_bytes_s = cfg->min_rate_bytes_s;
     s->daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
         0, NULL, NULL, on_request, s,

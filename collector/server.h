@@ -5,9 +5,12 @@
  * (enrolment and health need none). The certificate is verified against the
  * collector's CA here, and the handler gets its subject CN and fingerprint.
  * Request bodies are bounded: a declared Content-Length over the limit is
- * refused with 413 before the body is read, and an undeclared body is cut off
- * at the limit. Connection count, per-address connections, memory per
- * connection and idle time are all limited explicitly. One log line per request
+ * refused with 413 before the body is read, and an undeclared (chunked) body is
+ * cut off at the limit. A body must arrive within request_time_max_s and, after
+ * a grace, at min_rate_bytes_s or faster, or the connection is closed: a client
+ * trickling bytes holds no slot for long. Connection count, per-address
+ * connections, memory per connection and idle time are all limited explicitly,
+ * and the open-file limit is raised to fit the connection limit. One log line per request
  * goes to stderr, without personal data. */
 #ifndef HH_SERVER_H
 #define HH_SERVER_H
@@ -26,9 +29,14 @@ typedef struct hh_server_config {
     size_t max_body_bytes;
     unsigned connection_limit;
     unsigned per_ip_limit;
-    unsigned timeout_s;
+    unsigned timeout_s;            /* idle seconds before a connection is closed */
+    unsigned request_time_max_s;   /* a request's body must be in by then */
+    unsigned min_rate_bytes_s;     /* …and arrive at least this fast after a grace */
     unsigned threads;
 } hh_server_config;
+
+/* Seconds a request body may start slowly before its rate is judged. */
+#define HH_SERVER_RATE_GRACE_S 10
 
 typedef struct hh_request {
     const char *method;

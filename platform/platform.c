@@ -65,6 +65,22 @@ void hh_platform_utc_now(char out[21])
         snprintf(out, 21, "1970-01-01T00:00:00Z");
 }
 
+long hh_platform_raise_fd_limit(long want)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || (long)rl.rlim_max >= want
+                      ? (rlim_t)want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return 0;
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? want : (long)rl.rlim_cur;
+}
+
 void hh_platform_utc_format(int64_t unix_s, char out[21])
 {
     time_t t = (time_t)unix_s;

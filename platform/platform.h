@@ -32,6 +32,10 @@ void hh_platform_utc_now(char out[21]);
 /* The current local year (for bounds such as a birth year). */
 int hh_platform_current_year(void);
 
+/* Raise this process's open-file limit to want, or as far as the hard limit
+ * allows; returns the limit now in force. */
+long hh_platform_raise_fd_limit(long want);
+
 /* unix_s as "YYYY-MM-DD HH:MM UTC" into out (at least 21 bytes). */
 void hh_platform_utc_format(int64_t unix_s, char out[21]);
 

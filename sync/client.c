@@ -107,11 +107,14 @@ static hh_err classify_curl(CURLcode rc)
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         return HH_ETIMEOUT;
+    /* Only a certificate that does not verify is a trust failure. A handshake
+     * that fails otherwise (CURLE_SSL_CONNECT_ERROR: the connection cut or
+     * refused midway, a collector at its connection limit or stopped) is the
+     * network's: retried later. */
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_ISSUER_ERROR:
         return HH_ETLS;
     case CURLE_WRITE_ERROR:

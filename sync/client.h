@@ -7,7 +7,8 @@
  * what it received against the pin it was given (see agent enrolment).
  *
  * Failures are classified so the caller can act on them: HH_ENET / HH_ETIMEOUT
- * (no network: retry later), HH_ETLS (trust failure: never retry blindly),
+ * (no network: retry later; a handshake cut or refused midway is one too),
+ * HH_ETLS (a certificate or pin that does not verify: never retry blindly),
  * HH_EREVOKED (401/403: enrol again), HH_EBUSY (429/503/5xx: retry after the
  * server's Retry-After), HH_ECONFLICT (409), HH_EPROTO (any other status). */
 #ifndef HH_CLIENT_H
