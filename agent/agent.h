@@ -6,8 +6,9 @@
 #include "store.h"
 #include "sync/cli.h"
 
-/* cli_cmd.flags: the command needs the device database open. */
-enum { AGENT_NEEDS_STORE = 1 };
+/* cli_cmd.flags: the command needs the device database open; it writes to it
+ * (the database is checked first, and never written when damaged). */
+enum { AGENT_NEEDS_STORE = 1, AGENT_WRITES = 2 };
 
 /* The open device database (commands with AGENT_NEEDS_STORE). */
 hh_store *agent_store(const cli *c);

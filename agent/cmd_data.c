@@ -256,6 +256,61 @@ static int run_export(cli *c)
     return rc;
 }
 
+/* ---- rescue ------------------------------------------------------------------------- */
+
+/* Save what a damaged database still holds, as JSON Lines to import into a new
+ * one. Every unsent change is the write of a record, so its record in the file
+ * carries it: imported and synced from a new database, the collector takes
+ * what it lacks and recognises what it has (visits by id). */
+static int run_rescue(cli *c)
+{
+    const char *out_path = cli_get(c, "out");
+    hh_store *s = NULL;
+    hh_buf out;
+    hh_diag d;
+    hh_err ret;
+    long long households = -1, visits = -1, pending = -1;
+    size_t keep;
+    int rc;
+
+    if (!out_path)
+        return cli_usage(c, "--out FILE is required (the rescued records go there)");
+    hh_diag_clear(&d);
+    if ((ret = hh_store_open_rescue(agent_db_path(c), &s, &d)) != HH_OK)
+        return cli_fail(ret, &d, "cannot open the device database at all");
+    hh_buf_init(&out, EXPORT_BYTES_MAX);
+    ret = hh_export(hh_store_sql(s), NULL, 0, NULL, NULL, &out);
+    hh_store_count(s, "SELECT count(*) FROM households", &households);
+    hh_store_count(s, "SELECT count(*) FROM visits", &visits);
+    hh_store_count(s, "SELECT count(*) FROM outbox WHERE state = 'pending'", &pending);
+    hh_store_close(s);
+    /* Whatever could be read is written, even when reading stopped early, up to
+     * the last whole line (a line cut short would make the file unimportable). */
+    keep = out.len;
+    while (keep > 0 && out.data[keep - 1] != '\n')
+        keep--;
+    if (hh_platform_write_file_durable(out_path, out.data ? out.data : "", keep, 0600) != HH_OK) {
+        rc = cli_fail(HH_EIO, NULL, "cannot write %s", out_path);
+        goto cleanup;
+    }
+    {
+        long long lines = 0;
+        for (size_t i = 0; i < keep; i++)
+            lines += out.data[i] == '\n';
+        printf("rescued %lld line%s to %s (the database lists %lld households, %lld visits, %lld "
+               "unsent changes)\n", lines, lines == 1 ? "" : "s", out_path, households, visits, pending);
+    }
+    if (ret != HH_OK)
+        fprintf(stderr, "hearth: reading stopped early (%s): what came before is in %s\n",
+                hh_strerror(ret), out_path);
+    printf("next: hearth --db NEW.db init; hearth --db NEW.db import %s; enrol NEW.db with a new "
+           "code; hearth --db NEW.db sync\n", out_path);
+    rc = ret == HH_OK ? HH_EXIT_OK : cli_exit_status(ret);
+cleanup:
+    hh_buf_free(&out);
+    return rc;
+}
+
 /* ---- tiers -------------------------------------------------------------------------- */
 
 typedef struct tiers_ctx {
@@ -437,7 +492,16 @@ static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
 const cli_cmd hh_cmd_import = {
     "import", "FILE", "Import households and visits from JSON Lines (FILE or - for standard "
-    "input); all or nothing.", 1, 1, no_opts, run_import, AGENT_NEEDS_STORE };
+    "input); all or nothing.", 1, 1, no_opts, run_import, AGENT_NEEDS_STORE | AGENT_WRITES };
+static const cli_opt rescue_opts[] = {
+    { "out", "FILE", "where the rescued households and visits go (JSON Lines)" },
+    { NULL, NULL, NULL }
+};
+
+const cli_cmd hh_cmd_rescue = {
+    "rescue", "", "Save what a damaged device database still holds (households, members, "
+    "visits, and so every unsent change) as JSON Lines, to import into a new database.",
+    0, 0, rescue_opts, run_rescue, 0 };
 const cli_cmd hh_cmd_export = {
     "export", "", "Export households and visits as JSON Lines or CSV.",
     0, 0, export_opts, run_export, AGENT_NEEDS_STORE };

@@ -438,10 +438,10 @@ const cli_cmd hh_cmd_init = {
     0, 0, no_opts, cmd_init, 0 };
 const cli_cmd hh_cmd_household_add = {
     "household add", "", "Add a household; prints its id.",
-    0, 0, household_opts, household_add, AGENT_NEEDS_STORE };
+    0, 0, household_opts, household_add, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_household_edit = {
     "household edit", "HOUSEHOLD", "Change a household (by id or registry number).",
-    1, 1, household_opts, household_edit, AGENT_NEEDS_STORE };
+    1, 1, household_opts, household_edit, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_household_show = {
     "household show", "HOUSEHOLD", "Show a household, its members, tier and visits.",
     1, 1, json_opts, household_show, AGENT_NEEDS_STORE };
@@ -450,7 +450,7 @@ const cli_cmd hh_cmd_household_list = {
     0, 0, list_opts, household_list, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_member_add = {
     "member add", "HOUSEHOLD", "Add a member to a household; prints the member id.",
-    1, 1, member_opts, member_add, AGENT_NEEDS_STORE };
+    1, 1, member_opts, member_add, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_member_edit = {
     "member edit", "MEMBER", "Change a member (by member id).",
-    1, 1, member_opts, member_edit, AGENT_NEEDS_STORE };
+    1, 1, member_opts, member_edit, AGENT_NEEDS_STORE | AGENT_WRITES };

@@ -421,7 +421,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
                       rulebook_text, resp->server_hlc };
     if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
-        if (snprintf(message, cap, "cannot store what was pulled: %s %s", d.field, d.message) < 0)
+        if (snprintf(message, cap, "cannot store what was pulled: %s", d.message[0] ? d.message
+                     : hh_strerror(ret)) < 0)
             message[0] = '\0';
         goto cleanup;
     }
@@ -553,7 +554,7 @@ static const cli_opt sync_opts[] = {
 
 const cli_cmd hh_cmd_enroll = {
     "enroll", "", "Enrol this device with a collector (one-time code and CA pin from the "
-    "administrator).", 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE };
+    "administrator).", 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_sync = {
     "sync", "", "Send the outbox to the collector and bring back its tiers.",
-    0, 0, sync_opts, run_sync, AGENT_NEEDS_STORE };
+    0, 0, sync_opts, run_sync, AGENT_NEEDS_STORE | AGENT_WRITES };

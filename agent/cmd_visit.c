@@ -370,7 +370,7 @@ const cli_cmd hh_cmd_visit_record = {
     "visit record", "HOUSEHOLD",
     "Record a visit to a household (by id or registry number); asks for missing values "
     "on a terminal. Prints the visit id and the new tier.",
-    1, 1, record_opts, visit_record, AGENT_NEEDS_STORE };
+    1, 1, record_opts, visit_record, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_visit_list = {
     "visit list", "[HOUSEHOLD]", "List visits, of one household or all.",
     0, 1, visit_list_opts, visit_list, AGENT_NEEDS_STORE };

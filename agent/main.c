@@ -1,6 +1,7 @@
 /* agent/main.c — `hearth`, the field agent: its command table, its global
  * option --db, and opening the device database for the commands that need it.
  * The commands live in cmd_*.c; the order here is the order of `hearth --help`. */
+#include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
@@ -20,7 +21,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_visit_record, &hh_cmd_visit_list,
     &hh_cmd_import, &hh_cmd_export,
     &hh_cmd_enroll, &hh_cmd_sync,
-    &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_version,
+    &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_rescue, &hh_cmd_version,
     NULL
 };
 
@@ -69,6 +70,8 @@ static int prepare(cli *c)
     if (c->cmd->flags & AGENT_NEEDS_STORE) {
         hh_diag_clear(&d);
         err = hh_store_open(state.db_path, &state.store, &d);
+        if (err == HH_OK && (c->cmd->flags & AGENT_WRITES))
+            err = hh_store_check(state.store, &d);
         if (err != HH_OK)
             return cli_fail(err, &d, "cannot open the device database");
     }
@@ -78,6 +81,10 @@ static int prepare(cli *c)
 static void finish(cli *c)
 {
     (void)c;
+    if (hh_store_saw_full_disk(state.store))
+        fprintf(stderr, "hearth: the disk holding %s is full (%llu bytes free): nothing was written "
+                        "and nothing stored before was lost; free some space and try again\n",
+                state.db_path, (unsigned long long)hh_platform_free_bytes(state.db_path));
     hh_store_close(state.store);
     state.store = NULL;
 }

@@ -67,6 +67,7 @@ struct hh_store {
     hh_hlc clock;              /* loaded at begin, saved at commit */
     uint64_t next_seq;         /* likewise */
     int in_tx;
+    int saw_full;              /* a write failed for want of disk space */
     hh_buf payload;            /* scratch for encoded Changes */
     hh_sqlcache sql;
 };
@@ -137,6 +138,39 @@ static hh_err new_uuid(char out[HH_UUID_LEN + 1])
     return ret;
 }
 
+/* Explain the last failure of s's database in d. A full disk says so, with the
+ * space left, and that nothing was written (a transaction that cannot be
+ * written is not committed). Returns the hh_err for it. */
+static hh_err hh_store_fail(hh_store *s, hh_diag *d, const char *what)
+{
+    int rc = sqlite3_extended_errcode(s->db);
+    hh_err ret = hh_sql_err(rc);
+
+    if (ret == HH_ENOSPC || ((rc & 0xff) == SQLITE_IOERR && hh_platform_free_bytes(s->path) < 65536)) {
+        return hh_diag_fail(d, HH_ENOSPC, "db", "%s %s: the disk is full (%llu bytes free); nothing "
+                            "was written and nothing stored before was lost: free some space and "
+                            "try again", what, s->path,
+                            (unsigned long long)hh_platform_free_bytes(s->path));
+    }
+    return hh_diag_fail(d, ret, "db", "%s %s: %s", what, s->path, sqlite3_errmsg(s->db));
+}
+
+void hh_store_count(hh_store *s, const char *sql, long long *out)
+{
+    sqlite3_stmt *st;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+}
+
+int hh_store_saw_full_disk(const hh_store *s)
+{
+    return s && s->saw_full;
+}
+
 static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
 {
     hh_store *s;
@@ -158,11 +192,14 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
     hh_sqlcache_init(&s->sql, s->db);
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
-    /* WAL + FULL: a committed visit survives power loss. */
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+    /* WAL + FULL: a committed visit survives power loss. (A read-only opening,
+     * for rescue, takes the file as it is.) */
+    if (!(flags & SQLITE_OPEN_READONLY) && sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                             "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
-        ret = hh_diag_fail(d, HH_EDB, "db", "%s is not a usable SQLite database: %s", path,
-                           sqlite3_errmsg(s->db));
+        ret = hh_store_fail(s, d, "cannot open");
+        if (ret == HH_EDB || ret == HH_ECORRUPT)
+            ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a usable SQLite database: %s", path,
+                               sqlite3_errmsg(s->db));
         goto fail;
     }
     *out = s;
@@ -242,17 +279,65 @@ cleanup:
     return ret;
 }
 
+hh_err hh_store_check(hh_store *s, hh_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    char first[160] = "";
+    int rc, rows = 0;
+    hh_err ret = HH_OK;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(4)", -1, &st, NULL) != SQLITE_OK)
+        return hh_store_fail(s, d, "cannot check");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (rows++ == 0)
+            snprintf(first, sizeof first, "%s", line ? line : "");
+    }
+    if (rc != SQLITE_DONE && (ret = hh_store_fail(s, d, "cannot check")) == HH_ENOSPC) {
+        sqlite3_finalize(st);
+        return ret;
+    }
+    if (rc != SQLITE_DONE)
+        snprintf(first, sizeof first, "%s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || rows != 1 || strcmp(first, "ok") != 0)
+        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is damaged (%s): nothing was written to it. "
+                           "Save what it holds with `hearth rescue --out FILE`", s->path, first);
+    return ret;
+}
+
+hh_err hh_store_open_rescue(const char *path, hh_store **out, hh_diag *d)
+{
+    *out = NULL;
+    if (!hh_platform_exists(path))
+        return hh_diag_fail(d, HH_ENOTFOUND, "db", "no device database at %s", path);
+    /* Read-only, as it is: no migration, no journal mode change, no identity. */
+    return connect(path, SQLITE_OPEN_READONLY, out, d);
+}
+
 hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
 {
     hh_store *s = NULL;
     hh_err ret;
 
+    uint64_t size = 0;
+
     *out = NULL;
     if (!hh_platform_exists(path))
         return hh_diag_fail(d, HH_ENOTFOUND, "db",
                             "no device database at %s (run `hearth init` first)", path);
+    /* An empty file is not a new database: it is a truncated one, or a wrong
+     * path. Nothing is written into it. */
+    if (hh_platform_file_size(path, &size) == HH_OK && size == 0)
+        return hh_diag_fail(d, HH_ECORRUPT, "db", "%s is an empty file, not a device database "
+                            "(truncated? restore it from a backup, or give the right --db)", path);
     if ((ret = connect(path, SQLITE_OPEN_READWRITE, &s, d)) != HH_OK)
         return ret;
+    if (hh_sql_user_version(s->db) == 0) {
+        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a Hearth device database (made by "
+                           "another program?): nothing was written to it", path);
+        goto cleanup;
+    }
     if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK ||
         (ret = load_identity(s, d)) != HH_OK)
         goto cleanup;
@@ -323,13 +408,17 @@ hh_err hh_store_begin(hh_store *s)
 
 hh_err hh_store_commit(hh_store *s)
 {
+    hh_err ret;
+
     if (!s->in_tx)
         return HH_EINVAL;
-    if (meta_set_u64(s, "hlc", s->clock.last) != HH_OK ||
-        meta_set_u64(s, "next_seq", s->next_seq) != HH_OK ||
-        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if ((ret = meta_set_u64(s, "hlc", s->clock.last)) != HH_OK ||
+        (ret = meta_set_u64(s, "next_seq", s->next_seq)) != HH_OK ||
+        (ret = hh_sql_err(sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL))) != HH_OK) {
+        if (ret == HH_ENOSPC)
+            s->saw_full = 1;
         hh_store_rollback(s);
-        return HH_EDB;
+        return ret == HH_OK ? HH_EDB : ret;
     }
     s->in_tx = 0;
     return HH_OK;
@@ -339,6 +428,8 @@ void hh_store_rollback(hh_store *s)
 {
     if (!s->in_tx)
         return;
+    if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL)
+        s->saw_full = 1;
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = 0;
 }

@@ -25,6 +25,7 @@ const char *hh_strerror(hh_err err)
     case HH_EBUSY:     return "server busy";
     case HH_EREJECTED: return "rejected by the server";
     case HH_EPROTO:    return "protocol error";
+    case HH_ENOSPC:    return "the disk is full";
     }
     return "unknown error";
 }

@@ -28,7 +28,8 @@ typedef enum hh_err {
     HH_EREVOKED,    /* the device is revoked or unknown to the collector */
     HH_EBUSY,       /* the peer is busy; retry later */
     HH_EREJECTED,   /* the peer refused this content permanently */
-    HH_EPROTO       /* the peer broke the protocol */
+    HH_EPROTO,      /* the peer broke the protocol */
+    HH_ENOSPC       /* the disk is full: nothing was written */
 } hh_err;
 
 /* A short English description of `err`; never NULL, static storage. */

@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,24 @@ void hh_platform_utc_now(char out[21])
 
     if (!gmtime_r(&now, &tm) || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
         snprintf(out, 21, "1970-01-01T00:00:00Z");
+}
+
+uint64_t hh_platform_free_bytes(const char *path)
+{
+    struct statvfs vfs;
+    char dir[4096];
+    const char *slash;
+
+    if (statvfs(path, &vfs) != 0) {
+        slash = strrchr(path, '/');
+        if (!slash)
+            snprintf(dir, sizeof dir, ".");
+        else
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+        if (statvfs(dir, &vfs) != 0)
+            return 0;
+    }
+    return (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
 }
 
 long hh_platform_raise_fd_limit(long want)

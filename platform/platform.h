@@ -75,6 +75,10 @@ hh_err hh_platform_remove(const char *path);
 /* The size in bytes of the file at path. */
 hh_err hh_platform_file_size(const char *path, uint64_t *out);
 
+/* Bytes free to this process on the file system holding path (or, if path
+ * does not exist, its directory); 0 if unknown. */
+uint64_t hh_platform_free_bytes(const char *path);
+
 /* The device database path when --db is not given: $HEARTH_DB, else
  * $XDG_DATA_HOME/hearth/device.db, else $HOME/.local/share/hearth/device.db.
  * HH_ERANGE if it does not fit in cap; HH_ENOTFOUND if no variable is set. */

@@ -36,6 +36,8 @@ int cli_exit_status(hh_err err)
         return HH_EXIT_PROTOCOL;
     case HH_ECLOCK:
         return HH_EXIT_CLOCK;
+    case HH_ENOSPC:
+        return HH_EXIT_NOSPACE;
     default:
         return HH_EXIT_FAILURE;
     }

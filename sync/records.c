@@ -75,12 +75,22 @@ hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out
 }
 
 /* Run a statement that returns no rows. */
+hh_err hh_sql_err(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW: return HH_OK;
+    case SQLITE_FULL:    return HH_ENOSPC;
+    case SQLITE_CORRUPT: case SQLITE_NOTADB: return HH_ECORRUPT;
+    default:             return HH_EDB;
+    }
+}
+
 hh_err hh_sql_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
 
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? HH_OK : HH_EDB;
+    return rc == SQLITE_DONE ? HH_OK : hh_sql_err(rc);
 }
 
 hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const char *field, uint64_t *out)

@@ -200,7 +200,7 @@ static void *run_device(void *arg)
             hh_platform_random(random, sizeof random);
             hh_uuid_v7(hh_platform_wall_ms(), random, v.id);
             memcpy(v.household_id, households[sent % HOUSEHOLDS_PER_DEVICE].id, sizeof v.household_id);
-            snprintf(v.visited_on, sizeof v.visited_on, "2026-%02u-%02u", 1 + (unsigned)sent % 12u,
+            snprintf(v.visited_on, sizeof v.visited_on, "2025-%02u-%02u", 1 + (unsigned)sent % 12u,
                      1 + (unsigned)sent % 28u);
             snprintf(v.officer, sizeof v.officer, "officer-%03d", d->index);
             v.household_size = 4;

@@ -66,7 +66,7 @@ static int bench_store(const char *path, int n, uint64_t *lat, uint64_t *total)
         uint64_t t0 = hh_platform_monotonic_ns();
         hh_visit_init(&v);
         memcpy(v.household_id, ids[i % HOUSEHOLDS], sizeof v.household_id);
-        snprintf(v.visited_on, sizeof v.visited_on, "2026-%02d-%02d", 1 + i % 12, 1 + i % 28);
+        snprintf(v.visited_on, sizeof v.visited_on, "2025-%02d-%02d", 1 + i % 12, 1 + i % 28);
         strcpy(v.officer, "officer-017");
         v.household_size = 4;
         v.income.wages_yuan = 10000 + i % 9000;
