@@ -372,8 +372,9 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     }
     for (size_t i = 0; i < resp->n_rejections; i++) {
         rejected[i].seq = resp->rejections[i]->seq;
-        snprintf(rejected[i].reason, sizeof rejected[i].reason, "%s",
-                 resp->rejections[i]->detail ? resp->rejections[i]->detail : "refused");
+        /* Shown to the officer later: printable text only, whatever was sent. */
+        hh_text_printable(resp->rejections[i]->detail ? resp->rejections[i]->detail : "refused",
+                          rejected[i].reason, sizeof rejected[i].reason);
     }
     if (count && (ret = hh_store_outbox_ack(store, resp->acked_seq, rejected, resp->n_rejections,
                                             &acked, &quarantined)) != HH_OK)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <mbedtls/sha256.h>
@@ -49,6 +50,20 @@ static void pb_reply(hh_response *resp, const ProtobufCMessage *msg)
     protobuf_c_message_pack(msg, where);
     resp->status = 200;
     resp->content_type = "application/x-protobuf";
+}
+
+/* Protocol bodies are protobuf, and say so (a browser form or a stray POST is
+ * refused before anything is decoded). */
+static int protobuf_body(const hh_request *req, hh_response *resp)
+{
+    static const char type[] = "application/x-protobuf";
+    const char *t = req->content_type;
+
+    if (t && strncasecmp(t, type, sizeof type - 1) == 0 &&
+        (t[sizeof type - 1] == '\0' || t[sizeof type - 1] == ';'))
+        return 1;
+    text_reply(resp, 415, "Content-Type must be application/x-protobuf");
+    return 0;
 }
 
 static int lock(hh_api *api, hh_response *resp)
@@ -123,6 +138,8 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
     hh_err ret;
 
     hh_buf_init(&cert, HH_PKI_PEM_MAX);
+    if (!protobuf_body(req, resp))
+        goto cleanup;
     /* Guessing codes must be slow: refused before any signing work is done. */
     if (hh_limiter_attempt(&api->enrolments, req->client_addr, hh_platform_wall_ms(), &wait_s)) {
         text_reply(resp, 429, "too many enrolment attempts; wait and try again");
@@ -322,7 +339,7 @@ static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__C
     hh_merge_result r;
     hh_diag d;
     hh_err ret;
-    const char *entity = "unknown", *entity_id = pb->entity_id ? pb->entity_id : "";
+    const char *entity = "unknown", *entity_id = "";
 
     *rejected = 0;
     if (size > sizeof packed_stack && !(packed = malloc(size)))
@@ -355,6 +372,15 @@ static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__C
     }
     if (c->entity >= HH_ENTITY_HOUSEHOLD && c->entity <= HH_ENTITY_VISIT)
         entity = hh_entity_name(c->entity);
+    /* Only an id that is one is recorded: what is stored must read back. */
+    if (pb->entity_id && hh_validate_uuid(pb->entity_id, NULL) == HH_OK)
+        entity_id = pb->entity_id;
+    {
+        /* A refusal may quote what the device sent: never raw bytes back. */
+        char safe[sizeof r.detail];
+        hh_text_printable(r.detail, safe, sizeof safe);
+        memcpy(r.detail, safe, sizeof safe);
+    }
     if ((ret = hh_cstore_applied_put(api->store, dev->id, pb->seq, digest, r.reject_reason,
                                      r.detail, entity, entity_id, hh_platform_wall_ms())) != HH_OK)
         return ret;
@@ -404,6 +430,8 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         text_reply(resp, 401, "a device certificate from this collector is required");
         goto cleanup;
     }
+    if (!protobuf_body(req, resp))
+        goto cleanup;
     in = hearth__v1__sync_request__unpack(NULL, req->body_len, req->body);
     if (!in) {
         text_reply(resp, 400, "the body is not a SyncRequest");

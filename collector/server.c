@@ -23,6 +23,12 @@
 
 #define RESPONSE_BYTES_MAX (8u * 1024 * 1024)
 
+/* TLS 1.2 and 1.3, AEAD ciphers only (AES-GCM, ChaCha20-Poly1305) with ECDHE:
+ * no CBC, no SHA-1 MACs, no static RSA or DH key exchange. */
+#define HH_SERVER_TLS_PRIORITIES                                                   \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"        \
+    "+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
 struct hh_server {
     struct MHD_Daemon *daemon;
     hh_handler handler;
@@ -182,6 +188,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.body_len = rs->body.len;
     client_identity(conn, &req);
     client_address(conn, req.client_addr, sizeof req.client_addr);
+    req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);
     memset(&resp, 0, sizeof resp);
     resp.status = 500;
@@ -290,7 +297,7 @@ hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ct
         MHD_OPTION_HTTPS_MEM_KEY, cfg->key_pem,
         MHD_OPTION_HTTPS_MEM_CERT, cfg->cert_pem,
         MHD_OPTION_HTTPS_MEM_TRUST, cfg->ca_pem,
-        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_HTTPS_PRIORITIES, HH_SERVER_TLS_PRIORITIES,
         MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,

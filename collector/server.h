@@ -47,6 +47,7 @@ typedef struct hh_request {
     char client_cn[65];
     char client_sha256[65];        /* hex SHA-256 of the certificate (DER) */
     char client_addr[48];          /* the peer's IP address, as text */
+    const char *content_type;      /* the request's Content-Type, or NULL */
 } hh_request;
 
 typedef struct hh_response {

@@ -56,7 +56,7 @@ run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on 
 # --- 1. Debian packages -------------------------------------------------------
 packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protobuf
           libsqlite3-dev sqlite3 protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
-          libmicrohttpd-dev openssl util-linux faketime)
+          libmicrohttpd-dev openssl util-linux faketime testssl.sh)
 if [ "$target" != host ]; then
   packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
 fi

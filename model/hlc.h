@@ -16,6 +16,10 @@
 #define HH_HLC_MS(stamp)      ((stamp) >> 16)
 #define HH_HLC_COUNTER(stamp) ((uint16_t)((stamp) & 0xFFFFu))
 #define HH_HLC_MS_MAX         ((UINT64_C(1) << 48) - 1)
+/* No stamp from outside may claim a time past 2100-01-01: a bound for
+ * decoders, far below what the 48 bits hold. */
+#define HH_HLC_MS_LIMIT       UINT64_C(4102444800000)
+#define HH_HLC_PLAUSIBLE(stamp) (HH_HLC_MS(stamp) <= HH_HLC_MS_LIMIT)
 
 typedef struct hh_hlc {
     uint64_t last;   /* the newest stamp issued or observed */

@@ -3,6 +3,7 @@
 
 #include "kv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,6 +123,23 @@ static hh_err take_setting(void *ctx, const char *key, const char *value, int li
     return HH_OK;
 }
 
+/* A value that parses but makes no sense: refused naming key's line. */
+static hh_err semantic_fail(const parse_state *p, const char *key, hh_diag *d, const char *fmt, ...)
+{
+    char message[160], where[48];
+    va_list ap;
+    int line = 0;
+
+    for (size_t k = 0; k < KEY_COUNT; k++)
+        if (strcmp(keys[k].name, key) == 0)
+            line = p->seen[k];
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    snprintf(where, sizeof where, "line %d", line);
+    return hh_diag_fail(d, HH_EPARSE, where, "%s %s", key, message);
+}
+
 hh_err hh_rulebook_parse(const char *text, size_t len, hh_rulebook *out, hh_diag *d)
 {
     parse_state p = { .out = out };
@@ -136,13 +154,26 @@ hh_err hh_rulebook_parse(const char *text, size_t len, hh_rulebook *out, hh_diag
     for (size_t k = 0; k < KEY_COUNT; k++)
         if (!p.seen[k])
             return hh_diag_fail(d, HH_EPARSE, keys[k].name, "is missing from the rulebook");
-    if (out->red_below_yuan > out->orange_below_yuan ||
-        out->orange_below_yuan > out->yellow_below_yuan)
-        return hh_diag_fail(d, HH_EPARSE, "income",
-                            "bands must satisfy red_below_yuan <= orange_below_yuan <= yellow_below_yuan");
-    if (out->rigid_orange_percent > out->rigid_red_percent)
-        return hh_diag_fail(d, HH_EPARSE, "rigid_expenditure",
-                            "orange_percent must not be above red_percent");
+    /* What a rulebook must mean, each refusal naming the line to change: bands
+     * that leave a tier empty, or a failed guarantee (两不愁三保障) that would not
+     * bring a household to an officer's attention, mis-tier whole counties. */
+    if (out->red_below_yuan >= out->orange_below_yuan)
+        return semantic_fail(&p, "income.orange_below_yuan", d,
+                             "must be above income.red_below_yuan (%lld): the bands strictly increase",
+                             (long long)out->red_below_yuan);
+    if (out->orange_below_yuan >= out->yellow_below_yuan)
+        return semantic_fail(&p, "income.yellow_below_yuan", d,
+                             "must be above income.orange_below_yuan (%lld): the bands strictly increase",
+                             (long long)out->orange_below_yuan);
+    if (out->rigid_orange_percent >= out->rigid_red_percent)
+        return semantic_fail(&p, "rigid_expenditure.red_percent", d,
+                             "must be above rigid_expenditure.orange_percent (%lld)",
+                             (long long)out->rigid_orange_percent);
+    if (out->guarantee_failed_tier < HH_TIER_ORANGE)
+        return semantic_fail(&p, "guarantee_failed.tier", d, "must be orange or red: a failed "
+                             "guarantee needs a visit%s", "");
+    if (out->income_drop_tier < HH_TIER_YELLOW)
+        return semantic_fail(&p, "income_drop.tier", d, "must be at least yellow%s", "");
     return HH_OK;
 }
 

@@ -182,11 +182,35 @@ hh_err hh_validate_text(const char *field, const char *text, size_t max_bytes,
         size_t n = hh_utf8_sequence(p);
         if (n == 0)
             return hh_diag_fail(d, HH_EINVAL, field, "is not valid UTF-8");
-        if (n == 1 && (*p < 0x20 || *p == 0x7F) && !(multiline && (*p == '\n' || *p == '\t')))
+        if ((n == 1 && (*p < 0x20 || *p == 0x7F) && !(multiline && (*p == '\n' || *p == '\t'))) ||
+            (n == 2 && p[0] == 0xC2 && p[1] < 0xA0))   /* C1 controls: CSI and friends */
             return hh_diag_fail(d, HH_EINVAL, field, "contains a control character");
         p += n;
     }
     return HH_OK;
+}
+
+void hh_text_printable(const char *in, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+
+    if (cap == 0)
+        return;
+    while (*p && o + 1 < cap) {
+        size_t n = hh_utf8_sequence(p);
+        if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7F)) || (n == 2 && p[0] == 0xC2 && p[1] < 0xA0)) {
+            out[o++] = '?';
+            p += n ? n : 1;
+            continue;
+        }
+        if (o + n >= cap)
+            break;   /* never half a character */
+        memcpy(out + o, p, n);
+        o += n;
+        p += n;
+    }
+    out[o] = '\0';
 }
 
 hh_err hh_validate_money(const char *field, int64_t yuan, hh_diag *d)

@@ -42,6 +42,11 @@ hh_err hh_validate_date(const char *date, hh_diag *d);
 /* A canonical lowercase UUID, 8-4-4-4-12 hex. */
 hh_err hh_validate_uuid(const char *uuid, hh_diag *d);
 
+/* in, made safe to print and to send: every byte that is not part of valid
+ * UTF-8, and every control character (C0, DEL, C1: terminal escapes), becomes
+ * '?'. At most cap - 1 bytes and a NUL into out, never half a character. */
+void hh_text_printable(const char *in, char *out, size_t cap);
+
 /* Valid UTF-8 of at most max_bytes with no control characters (newlines and
  * tabs allowed only when multiline). */
 hh_err hh_validate_text(const char *field, const char *text, size_t max_bytes,

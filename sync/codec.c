@@ -1,9 +1,11 @@
 /* sync/codec.c — filling protobuf-c structures from records (see codec.h). */
 #include "codec.h"
 
+
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/hlc.h"
 #include "model/validate.h"
 #include "proto/hearth.pb-c.h"
 
@@ -370,6 +372,8 @@ static hh_err visit_from_pb(const Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d
         v->lon_microdeg = pb->gps->lon_microdeg;
     }
     v->hlc = pb->hlc;
+    if (!HH_HLC_PLAUSIBLE(v->hlc))
+        return hh_diag_fail(d, HH_ERANGE, "visit.hlc", "is a stamp past 2100");
     return hh_visit_validate(v, d);
 }
 
@@ -382,8 +386,12 @@ hh_err hh_codec_change_from_pb(const Hearth__V1__Change *pb, int current_year,
     if ((ret = copy_text("device_id", pb->device_id, out->device_id, sizeof out->device_id, 1, d)) != HH_OK ||
         (ret = copy_text("entity_id", pb->entity_id, out->entity_id, sizeof out->entity_id, 1, d)) != HH_OK)
         return ret;
-    if (!pb->has_seq || pb->seq == 0 || !pb->has_hlc || pb->hlc == 0)
+    if (hh_validate_uuid(out->device_id, NULL) != HH_OK || hh_validate_uuid(out->entity_id, NULL) != HH_OK)
+        return hh_diag_fail(d, HH_EINVAL, "change", "device_id and entity_id must be UUIDs");
+    if (!pb->has_seq || pb->seq == 0 || pb->seq >= UINT64_MAX / 2 || !pb->has_hlc || pb->hlc == 0)
         return hh_diag_fail(d, HH_EINVAL, "change", "needs a seq and an hlc");
+    if (!HH_HLC_PLAUSIBLE(pb->hlc))
+        return hh_diag_fail(d, HH_ERANGE, "change.hlc", "is a stamp past 2100");
     if (!pb->has_entity || pb->entity < HEARTH__V1__ENTITY_TYPE__ENTITY_HOUSEHOLD ||
         pb->entity > HEARTH__V1__ENTITY_TYPE__ENTITY_VISIT ||
         !pb->has_op || pb->op < HEARTH__V1__OPERATION__OPERATION_CREATE ||
@@ -401,6 +409,8 @@ hh_err hh_codec_change_from_pb(const Hearth__V1__Change *pb, int current_year,
                              sizeof out->changed[i].field, 1, d)) != HH_OK)
             return ret;
         out->changed[i].base_hlc = pb->changed[i]->base_hlc;
+        if (!HH_HLC_PLAUSIBLE(out->changed[i].base_hlc))
+            return hh_diag_fail(d, HH_ERANGE, "changed.base_hlc", "is a stamp past 2100");
     }
     out->changed_count = pb->n_changed;
     switch (out->entity) {
@@ -447,6 +457,8 @@ static hh_err versions_from_pb(const char *entity_id, Hearth__V1__FieldBase *con
             return ret;
         memcpy(fv->entity_id, entity_id, sizeof fv->entity_id);
         fv->hlc = v[i]->base_hlc;
+        if (!HH_HLC_PLAUSIBLE(fv->hlc))
+            return hh_diag_fail(d, HH_ERANGE, "versions.hlc", "is a stamp past 2100");
         out->version_count++;
     }
     return HH_OK;

@@ -5,6 +5,7 @@
 #          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   wire   messages from our encoder decoded by python3-protobuf
 #   e2e    the real `hearth` binary on temporary databases, plain and sanitized
+#   tls    testssl.sh scans a running collector: AEAD suites, TLS 1.2/1.3 only
 #   deps   the dependency fetch, offline, against a stand-in apt
 #   cross  for each board build: its unit tests under qemu-user, and its static
 #          agent end to end against the host collector
@@ -77,6 +78,10 @@ for variant in "$build" "$asan"; do
       HEARTH_DESC="$build/gen/hearth.desc" bash "$t"
   done
 done
+
+# An independent TLS scan of the collector (about a minute): once, plain build.
+suite "tls testssl" env HEARTH="$build/bin/hearth" HEARTHD="$build/bin/hearthd" \
+  bash "$root/tests/tls/test_testssl.sh"
 
 for t in "$root"/tests/deps/test_*.sh; do
   suite "deps $(basename "$t" .sh)" bash "$t"

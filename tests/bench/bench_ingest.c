@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "model/hlc.h"
+#include "model/validate.h"
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/client.h"
@@ -87,10 +88,15 @@ static hh_err enrol(device *d, char *cert_file, char *key_file)
                                  d->error, sizeof d->error)) != HH_OK)
         goto cleanup;
     resp = hearth__v1__enroll_response__unpack(NULL, answer.len, (uint8_t *)answer.data);
-    if (!resp || !resp->has_certificate_pem) {
+    if (!resp || !resp->has_certificate_pem || !resp->device_id ||
+        hh_validate_uuid(resp->device_id, NULL) != HH_OK) {
+        if (resp)
+            hearth__v1__enroll_response__free_unpacked(resp, NULL);
         ret = HH_EPROTO;
         goto cleanup;
     }
+    /* The collector decides the identity. */
+    memcpy(d->id, resp->device_id, sizeof d->id);
     ret = hh_platform_write_file_durable(cert_file, resp->certificate_pem.data, resp->certificate_pem.len, 0600);
     hearth__v1__enroll_response__free_unpacked(resp, NULL);
     if (ret == HH_OK)

@@ -4,8 +4,8 @@ implementation independent of protobuf-c), from the descriptor set protoc-c
 compiled from proto/hearth.proto. For the end-to-end tests.
 
 usage:
-  pb.py DESC household-change DEVICE SEQ HOUSEHOLD_ID VILLAGE CATEGORY > body
-      a SyncRequest with one household CREATE change
+  pb.py DESC household-change DEVICE SEQ HOUSEHOLD_ID VILLAGE CATEGORY [HLC] > body
+      a SyncRequest with one household CREATE change (stamped HLC if given)
   pb.py DESC many-changes DEVICE COUNT > body
       a SyncRequest with COUNT (empty) changes
   pb.py DESC decode-sync-response FILE
@@ -38,13 +38,14 @@ def main():
     what = sys.argv[2]
     if what == "household-change":
         device, seq, hid, village, category = sys.argv[3:8]
+        stamp = int(sys.argv[8]) if len(sys.argv) > 8 else 1790000000000 << 16
         req = cls("SyncRequest")()
         req.protocol = 1
         req.device_id = device
         ch = req.changes.add()
         ch.device_id = device
         ch.seq = int(seq)
-        ch.hlc = 1790000000000 << 16
+        ch.hlc = stamp
         ch.entity = 1      # household
         ch.op = 1          # create
         ch.entity_id = hid
@@ -73,6 +74,8 @@ def main():
             resp.ParseFromString(f.read())
         print("acked_seq", resp.acked_seq, "rejections", len(resp.rejections), "tiers",
               len(resp.tiers), "cursor_len", len(resp.cursor), "server_hlc>0", resp.server_hlc > 0)
+        for r in resp.rejections:
+            print("rejection", r.seq, repr(r.detail))
     else:
         sys.exit("pb.py: unknown command " + what)
 

@@ -105,7 +105,7 @@ sed -e 's/^version = .*/version = test-2027.1/' -e 's/^income.red_below_yuan = .
   "$ROOT/model/default.rulebook" >"$WORK/new.rulebook"
 check "hearthd rulebook set" "$HEARTHD" --dir "$C" rulebook set "$WORK/new.rulebook"
 sed 's/^income.orange_below_yuan = .*/income.orange_below_yuan = 3000/' "$WORK/new.rulebook" >"$WORK/bad.rulebook"
-refuse "a rulebook whose bands are out of order is refused" 3 "bands must satisfy" \
+refuse "a rulebook whose bands are out of order is refused" 3 "the bands strictly increase" \
   "$HEARTHD" --dir "$C" rulebook set "$WORK/bad.rulebook"
 check "device A syncs after the rulebook change" "$HEARTH" --db "$A" sync
 run "$HEARTH" --db "$A" status --json

@@ -46,7 +46,7 @@ check "device A syncs" "$HEARTH" --db "$A" sync
 device=$(sqlite3 "$A" "SELECT value FROM meta WHERE key = 'device_id'")
 
 # ---- other TLS stacks --------------------------------------------------------------------
-printf 'POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >"$WORK/req"
+printf 'POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >"$WORK/req"
 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$C/ca.crt" <"$WORK/req" >"$WORK/s_client" 2>&1
 contains "openssl s_client without a client certificate gets no data (401)" "$WORK/s_client" "HTTP/1.1 401"
 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$C/ca.crt" -cert "$A.keys/device.crt" \
@@ -57,12 +57,12 @@ contains "TLS 1.1 is refused: no session" "$WORK/s_client" "Cipher is \(NONE\)"
 openssl s_client -connect "127.0.0.1:$port" -tls1_2 -CAfile "$C/ca.crt" </dev/null >"$WORK/s_client" 2>&1
 contains "TLS 1.2 is accepted and the server verifies against the collector CA" "$WORK/s_client" "Verify return code: 0 \(ok\)"
 
-CURL() { curl -s -o "$WORK/resp" -w '%{http_code}' --cacert "$C/ca.crt" --cert "$A.keys/device.crt" --key "$A.keys/device.key" "$@"; }
+CURL() { curl -s -o "$WORK/resp" -w '%{http_code}' --cacert "$C/ca.crt" --cert "$A.keys/device.crt" --key "$A.keys/device.key" -H 'Content-Type: application/x-protobuf' "$@"; }
 
 # ---- replay and idempotence --------------------------------------------------------------
 hid=01a20000-0000-7000-8000-00000000beef
 PB household-change "$device" 900000 "$hid" 511823101201 2 >"$WORK/body"
-expect "a new change is applied" "$(CURL --data-binary @"$WORK/body" -H 'Content-Type: application/x-protobuf' "$COLLECTOR_URL/v1/sync")" "200"
+expect "a new change is applied" "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
 expect "the SyncResponse decodes with python3-protobuf" "$(PB decode-sync-response "$WORK/resp" | cut -d' ' -f1-4,9,10)" "acked_seq 900000 rejections 0 server_hlc>0 True"
 snapshot >"$WORK/before"
 expect "the same request replayed: 200" "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
@@ -86,6 +86,12 @@ expect "an oversized body: 413" "$(CURL --data-binary @"$WORK/big" "$COLLECTOR_U
 PB many-changes "$device" 600 >"$WORK/many"
 expect "absurd repeated counts: 413" "$(CURL --data-binary @"$WORK/many" "$COLLECTOR_URL/v1/sync")" "413"
 expect "an unknown path: 404" "$(CURL "$COLLECTOR_URL/v1/nothing")" "404"
+expect "a body without Content-Type: application/x-protobuf: 415" \
+  "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" --cert "$A.keys/device.crt" --key "$A.keys/device.key" \
+     --data-binary @"$WORK/body" -H 'Content-Type: application/x-www-form-urlencoded' "$COLLECTOR_URL/v1/sync")" "415"
+expect "…an enrolment too" \
+  "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" --data-binary @"$WORK/body" -H 'Content-Type: text/plain' \
+     "$COLLECTOR_URL/v1/enroll")" "415"
 snapshot >"$WORK/after"
 if cmp -s "$WORK/before" "$WORK/after"; then ok "hostile bodies change nothing"; else not_ok "hostile bodies change nothing"; fi
 expect "the collector keeps serving" "$(curl -s --cacert "$C/ca.crt" "$COLLECTOR_URL/v1/health")" "ok"

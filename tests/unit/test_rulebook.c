@@ -71,9 +71,15 @@ static void malformed(void **state)
         { "version = t-1", "version = t 1", "line 2", "version" },
         { "version = t-1", "version = t-1\nversion = t-2", "line 3", "set twice (first on line 2)" },
         { "shock.tier = yellow\n", "", "shock.tier", "missing" },
-        { "income.orange_below_yuan=4000", "income.orange_below_yuan=3000", "income", "bands" },
+        { "income.orange_below_yuan=4000", "income.orange_below_yuan=3000", "line 4", "bands strictly increase" },
+        /* Equal bands leave a tier empty: refused too, naming the line. */
+        { "income.orange_below_yuan=4000", "income.orange_below_yuan=3600", "line 4", "bands strictly increase" },
+        { "income.yellow_below_yuan = 5000", "income.yellow_below_yuan = 4000", "line 6", "above income.orange_below_yuan" },
         { "rigid_expenditure.red_percent = 100", "rigid_expenditure.red_percent = 40",
-          "rigid_expenditure", "orange_percent" },
+          "line 10", "orange_percent" },
+        { "guarantee_failed.tier = red", "guarantee_failed.tier = green", "line 11", "orange or red" },
+        { "guarantee_failed.tier = red", "guarantee_failed.tier = yellow", "line 11", "orange or red" },
+        { "income_drop.tier = orange", "income_drop.tier = green", "line 8", "at least yellow" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

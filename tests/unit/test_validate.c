@@ -182,6 +182,21 @@ static void visit_rules(void **state)
     assert_int_equal(hh_visit_validate(&v, &d), HH_EINVAL);
 }
 
+static void printable_text(void **state)
+{
+    char out[32];
+    (void)state;
+    hh_text_printable("张三 ok", out, sizeof out);
+    assert_string_equal(out, "张三 ok");
+    hh_text_printable("a\x1b[31mred\x07", out, sizeof out);     /* an escape sequence, a bell */
+    assert_string_equal(out, "a?[31mred?");
+    hh_text_printable("\xc2\x9b" "2J \xff\xfe x", out, sizeof out); /* C1 CSI, invalid bytes */
+    assert_string_equal(out, "?2J ?? x");
+    hh_text_printable("张三张三", out, 8);                         /* never half a character */
+    assert_string_equal(out, "张三");
+    assert_int_equal(hh_validate_text("name", "\xc2\x9b" "2J", 64, 0, NULL), HH_EINVAL);
+}
+
 static void visit_dates(void **state)
 {
     char latest[HH_DATE_LEN + 1];
@@ -215,6 +230,7 @@ int main(void)
         cmocka_unit_test(household_rules),
         cmocka_unit_test(visit_rules),
         cmocka_unit_test(visit_dates),
+        cmocka_unit_test(printable_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/e2e/test_hygiene.sh — what crosses the wire is bounded and clean: a stamp
+# past 2100 or an entity id that is not one is refused at decode (and a refused
+# change never breaks the quarantine listing); refusals come back as printable
+# text; a rulebook that makes no sense (equal bands, a failed guarantee below
+# orange) is refused naming its line.
+. "$(dirname "$0")/lib.sh"
+
+C="$WORK/collector"
+A="$WORK/a.db"
+SQL() { sqlite3 "$C/collector.db" "$@"; }
+PB() { /usr/bin/python3 "$ROOT/tests/e2e/pb.py" "$HEARTH_DESC" "$@"; }
+CURL() { curl -s -o "$WORK/resp" -w '%{http_code}' --cacert "$C/ca.crt" --cert "$A.keys/device.crt" \
+  --key "$A.keys/device.key" -H 'Content-Type: application/x-protobuf' "$@"; }
+
+start_collector "$C" || { not_ok "collector starts"; finish; exit 1; }
+enrol "$A" "$C" 511823101201 || not_ok "the device enrols"
+device=$(sqlite3 "$A" "SELECT value FROM meta WHERE key = 'device_id'")
+hid=01a20000-0000-7000-8000-00000000c0de
+
+# ---- stamps and ids bounded at decode --------------------------------------------------------
+PB household-change "$device" 1 "$hid" 511823101201 2 $(( (1 << 63) - 1 )) >"$WORK/body"
+expect "a change stamped 2^63-1 is answered" "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
+PB decode-sync-response "$WORK/resp" >"$WORK/decoded"
+contains "…and refused: a stamp past 2100" "$WORK/decoded" "^rejection 1 'change.hlc: is a stamp past 2100'"
+expect "…nothing of it stored" "$(SQL "SELECT count(*) FROM households WHERE id = '$hid'")" "0"
+PB household-change "$device" 2 "$hid-and-then-some" 511823101201 2 >"$WORK/body"
+expect "a change whose entity id is 54 bytes is answered" "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
+PB decode-sync-response "$WORK/resp" >"$WORK/decoded"
+contains "…and refused" "$WORK/decoded" "^rejection 2 "
+check "the quarantine still lists every refusal" "$HEARTHD" --dir "$C" quarantine
+expect "…both of them" "$(grep -c . "$WORK/out")" "2"
+if /usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); d.decode("utf-8"); sys.exit(any(b < 32 and b not in (10,) for b in d))' "$WORK/out"
+then ok "…as printable UTF-8"; else not_ok "…as printable UTF-8" "$(od -c "$WORK/out" | head -5)"; fi
+
+# ---- rulebooks that make no sense ------------------------------------------------------------
+sed 's/^income.orange_below_yuan = .*/income.orange_below_yuan = 3600/' "$ROOT/model/default.rulebook" \
+  | sed 's/^version = .*/version = equal-bands/' >"$WORK/equal.rulebook"
+refuse "equal income bands are refused, naming the line" 3 \
+  "line [0-9]+: income.orange_below_yuan must be above income.red_below_yuan" \
+  "$HEARTHD" --dir "$C" rulebook set "$WORK/equal.rulebook"
+sed 's/^guarantee_failed.tier = .*/guarantee_failed.tier = green/' "$ROOT/model/default.rulebook" \
+  | sed 's/^version = .*/version = green-guarantee/' >"$WORK/green.rulebook"
+refuse "a failed guarantee at green is refused" 3 "guarantee_failed.tier must be orange or red" \
+  "$HEARTHD" --dir "$C" rulebook set "$WORK/green.rulebook"
+expect "the rulebook in force is unchanged" "$(SQL "SELECT version FROM rulebooks WHERE current = 1")" \
+  "$(sed -n 's/^version = //p' "$ROOT/model/default.rulebook")"
+stop_collector "$COLLECTOR_PID"
+finish
