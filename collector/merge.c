@@ -186,8 +186,13 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
         hh_household other;
         if (hh_records_household_get(sql, c->household.registry_no, 0, &other) == HH_OK &&
             strcmp(other.id, c->entity_id) != 0)
-            return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                          "registry number %s belongs to another household", c->household.registry_no);
+            /* Say which only when the other is the device's own to see. */
+            return hh_villages_contain(dev->villages, other.village_code)
+                   ? reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                            "registry number %s belongs to another household", c->household.registry_no)
+                   : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                            "registry number %s cannot be used here: ask the township to check it",
+                            c->household.registry_no);
     }
     if (is_new) {
         memset(stored, 0, sizeof *stored);
@@ -263,9 +268,18 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
     }
     if ((ret = hh_records_id_number_owner(sql, c->member.id_number, owner_member, owner_household)) != HH_OK)
         return ret;
-    if (owner_member[0] && strcmp(owner_member, c->entity_id) != 0)
-        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                      "the member's ID number is already registered to another member%s", "");
+    if (owner_member[0] && strcmp(owner_member, c->entity_id) != 0) {
+        /* Where the other member lives is said only inside the device's villages. */
+        hh_household *other = malloc(sizeof *other);
+        int mine = other && hh_records_household_get(sql, owner_household, 1, other) == HH_OK &&
+                   hh_villages_contain(dev->villages, other->village_code);
+        free(other);
+        return mine ? reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                             "the member's ID number is already registered to another member%s", "")
+                    : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                             "the member's ID number cannot be accepted here%s: ask the township "
+                             "to check it", "");
+    }
     position = h->member_count;
     for (int i = 0; i < h->member_count; i++)
         if (strcmp(h->members[i].id, c->entity_id) == 0)

@@ -33,6 +33,27 @@ expect "…both of them" "$(grep -c . "$WORK/out")" "2"
 if /usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); d.decode("utf-8"); sys.exit(any(b < 32 and b not in (10,) for b in d))' "$WORK/out"
 then ok "…as printable UTF-8"; else not_ok "…as printable UTF-8" "$(od -c "$WORK/out" | head -5)"; fi
 
+# ---- refusals reveal nothing outside the device's villages -----------------------------------
+B="$WORK/b.db"
+enrol "$B" "$C" 511823102203 || not_ok "B enrols"
+"$HEARTH" --db "$B" household add --village 511823102203 --category lifted --registry-no 5118239999990001 >/dev/null
+bh=$("$HEARTH" --db "$B" household add --village 511823102203 --category lifted --registry-no 5118239999990002)
+"$HEARTH" --db "$B" member add "$bh" --name 王五 --id-number 511823198505050018 --relation head --sex m \
+  --birth-year 1985 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$B" sync >/dev/null 2>&1
+"$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no 5118239999990001 >/dev/null
+ah=$("$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no 5118231012019999)
+"$HEARTH" --db "$A" member add "$ah" --name 王五 --id-number 511823198505050018 --relation head --sex m \
+  --birth-year 1985 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$A" sync >/dev/null 2>&1
+run "$HEARTH" --db "$A" outbox --quarantined
+contains "a registry number held in another village is refused without saying so" "$WORK/out" \
+  "registry number 5118239999990001 cannot be used here"
+contains "…and an ID number held there too" "$WORK/out" "ID number cannot be accepted here"
+if grep -Eq "belongs to another household|registered to another member" "$WORK/out"; then
+  not_ok "no refusal says the number exists elsewhere" "$(cat "$WORK/out")"
+else ok "no refusal says the number exists elsewhere"; fi
+
 # ---- rulebooks that make no sense ------------------------------------------------------------
 sed 's/^income.orange_below_yuan = .*/income.orange_below_yuan = 3600/' "$ROOT/model/default.rulebook" \
   | sed 's/^version = .*/version = equal-bands/' >"$WORK/equal.rulebook"
