@@ -128,15 +128,6 @@ static hh_err meta_set_u64(hh_store *s, const char *key, uint64_t v)
     return meta_set(s, key, text);
 }
 
-static hh_err new_uuid(char out[HH_UUID_LEN + 1])
-{
-    uint8_t random[10];
-    hh_err ret = hh_platform_random(random, sizeof random);
-
-    if (ret == HH_OK)
-        hh_uuid_v7(hh_platform_wall_ms(), random, out);
-    return ret;
-}
 
 /* Explain the last failure of s's database in d. A full disk says so, with the
  * space left, and that nothing was written (a transaction that cannot be
@@ -244,7 +235,7 @@ hh_err hh_store_create(const char *path, hh_store **out, hh_diag *d)
         return ret;
     if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK)
         goto cleanup;
-    if ((ret = new_uuid(device_id)) != HH_OK)
+    if ((ret = hh_records_new_id(device_id)) != HH_OK)
         goto cleanup;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         ret = db_fail(s->db, d, "cannot start");
@@ -530,7 +521,7 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
                             "already belongs to another member%s",
                             strcmp(owner_household, household_id) == 0 ? " of this household"
                                                                        : " in another household");
-    if (!m->id[0] && (ret = new_uuid(m->id)) != HH_OK)
+    if (!m->id[0] && (ret = hh_records_new_id(m->id)) != HH_OK)
         return ret;
     hh_records_member_view(m, new_view);
     if (old)
@@ -656,7 +647,7 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
     } else {
         free(old);
         old = NULL;
-        if (!h->id[0] && (ret = new_uuid(h->id)) != HH_OK)
+        if (!h->id[0] && (ret = hh_records_new_id(h->id)) != HH_OK)
             goto cleanup;
     }
     hh_records_household_view(h, new_view);
@@ -808,7 +799,7 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         }
         if (ret != HH_ENOTFOUND)
             goto cleanup;
-    } else if ((ret = new_uuid(v->id)) != HH_OK) {
+    } else if ((ret = hh_records_new_id(v->id)) != HH_OK) {
         goto cleanup;
     }
     if ((ret = stamp(s, &c.hlc)) != HH_OK)

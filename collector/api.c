@@ -110,18 +110,6 @@ static void enroll_refused(hh_api *api, const hh_request *req, hh_response *resp
     text_reply(resp, status, why);
 }
 
-/* The device's identity is the collector's to decide: a fresh UUIDv7 for every
- * enrolment, whatever the request's subject names. */
-static hh_err mint_device_id(char out[HH_UUID_LEN + 1])
-{
-    uint8_t random[10];
-    hh_err ret = hh_platform_random(random, sizeof random);
-
-    if (ret == HH_OK)
-        hh_uuid_v7(hh_platform_wall_ms(), random, out);
-    return ret;
-}
-
 static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
 {
     Hearth__V1__EnrollRequest *in = NULL;
@@ -158,7 +146,9 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
         enroll_refused(api, req, resp, 400, "the certificate request is malformed or badly signed");
         goto cleanup;
     }
-    if (mint_device_id(device_id) != HH_OK) {
+    /* The device's identity is the collector's to decide: a fresh UUIDv7 for
+     * every enrolment, whatever the request's subject names. */
+    if (hh_records_new_id(device_id) != HH_OK) {
         text_reply(resp, 500, "cannot make a device identity");
         goto cleanup;
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/hlc.h"
 #include "model/validate.h"
 #include "platform/platform.h"
 
@@ -75,6 +76,16 @@ hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out
 }
 
 /* Run a statement that returns no rows. */
+hh_err hh_records_new_id(char out[HH_UUID_LEN + 1])
+{
+    uint8_t random[10];
+    hh_err ret = hh_platform_random(random, sizeof random);
+
+    if (ret == HH_OK)
+        hh_uuid_v7(hh_platform_wall_ms(), random, out);
+    return ret;
+}
+
 hh_err hh_sql_err(int rc)
 {
     switch (rc & 0xff) {

@@ -83,6 +83,10 @@ void hh_sql_bind_optional(sqlite3_stmt *st, int i, const char *v);
 /* Copy text column i into dst (cap bytes); HH_ECORRUPT if it does not fit. */
 hh_err hh_sql_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out);
+/* A new record (or device) identity: a UUIDv7 from the wall clock and the
+ * platform's randomness. */
+hh_err hh_records_new_id(char out[HH_UUID_LEN + 1]);
+
 /* A SQLite result code as an hh_err: HH_ENOSPC for a full disk, HH_ECORRUPT
  * for a damaged file, HH_EDB for anything else that failed. */
 hh_err hh_sql_err(int rc);
