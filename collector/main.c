@@ -38,6 +38,7 @@ typedef struct config {
     int64_t per_ip_connection_limit;
     int64_t timeout_s;
     int64_t threads;
+    int64_t header_time_max_s;
     int64_t request_time_max_s;
     int64_t min_rate_bytes_s;
     int64_t enrol_failures_per_address;
@@ -84,6 +85,7 @@ static const config_key config_keys[] = {
     { "per_ip_connection_limit", CFG(per_ip_connection_limit), 1, 10000 },
     { "timeout_s", CFG(timeout_s), 1, 3600 },
     { "threads", CFG(threads), 1, 64 },
+    { "header_time_max_s", CFG(header_time_max_s), 1, 3600 },
     { "request_time_max_s", CFG(request_time_max_s), 1, 3600 },
     { "min_rate_bytes_s", CFG(min_rate_bytes_s), 0, 1000000 },
     { "enrol_failures_per_address", CFG(enrol_failures_per_address), 1, 100000 },
@@ -130,6 +132,7 @@ static void config_defaults(config *cfg)
     cfg->per_ip_connection_limit = 128;
     cfg->timeout_s = 30;
     cfg->threads = 4;
+    cfg->header_time_max_s = 30;
     cfg->request_time_max_s = 120;
     cfg->min_rate_bytes_s = 64;
     cfg->enrol_failures_per_address = 10;
@@ -155,7 +158,7 @@ static hh_err config_load(config *cfg, hh_diag *d)
 
 static hh_err config_write(const config *cfg)
 {
-    char text[2048];
+    char text[4096];
     int n = snprintf(text, sizeof text,
         "# hearthd settings: one `key = value` per line (hearthd serve reads them).\n"
         "# The address to listen on, and the URL devices use to reach it.\n"
@@ -166,16 +169,19 @@ static hh_err config_write(const config *cfg)
         "# seconds before a connection is closed, and server threads.\n"
         "max_body_bytes = %lld\nconnection_limit = %lld\nper_ip_connection_limit = %lld\n"
         "timeout_s = %lld\nthreads = %lld\n"
-        "# A request body must be in within request_time_max_s seconds, and after\n"
-        "# the first 10 s arrive at min_rate_bytes_s or faster; else it is cut.\n"
-        "request_time_max_s = %lld\nmin_rate_bytes_s = %lld\n"
+        "# A connection must send a request's headers (TLS handshake included)\n"
+        "# within header_time_max_s seconds; a body must be in within\n"
+        "# request_time_max_s, and after the first 10 s arrive at min_rate_bytes_s\n"
+        "# or faster; else the connection is cut.\n"
+        "header_time_max_s = %lld\nrequest_time_max_s = %lld\nmin_rate_bytes_s = %lld\n"
         "# Enrolment guessing: refused attempts allowed per client address, and\n"
         "# attempts from everywhere, in each window of enrol_window_s seconds.\n"
         "enrol_failures_per_address = %lld\nenrol_attempts_total = %lld\nenrol_window_s = %lld\n",
         cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
         (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
         (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads,
-        (long long)cfg->request_time_max_s, (long long)cfg->min_rate_bytes_s,
+        (long long)cfg->header_time_max_s, (long long)cfg->request_time_max_s,
+        (long long)cfg->min_rate_bytes_s,
         (long long)cfg->enrol_failures_per_address, (long long)cfg->enrol_attempts_total,
         (long long)cfg->enrol_window_s);
 
@@ -317,7 +323,8 @@ static int cmd_serve(cli *c)
     sc = (hh_server_config){ listen ? listen : app.cfg.listen, key, cert, ca,
                              (size_t)app.cfg.max_body_bytes, (unsigned)app.cfg.connection_limit,
                              (unsigned)app.cfg.per_ip_connection_limit, (unsigned)app.cfg.timeout_s,
-                             (unsigned)app.cfg.request_time_max_s, (unsigned)app.cfg.min_rate_bytes_s,
+                             (unsigned)app.cfg.header_time_max_s, (unsigned)app.cfg.request_time_max_s,
+                             (unsigned)app.cfg.min_rate_bytes_s,
                              (unsigned)app.cfg.threads };
     {
         /* Every connection is a descriptor: make room, or serve fewer. */

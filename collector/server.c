@@ -9,11 +9,13 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -29,8 +31,25 @@
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"        \
     "+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
+/* What the watchdog knows of one connection (the socket context). */
+typedef struct conn_watch {
+    int used;
+    int fd;
+    int in_request;                /* headers in: the access handler has it */
+    int shut;
+    uint64_t phase_start_ns;       /* connection start, or its last request's end */
+} conn_watch;
+
 struct hh_server {
     struct MHD_Daemon *daemon;
+    pthread_t watchdog;
+    int watchdog_running;
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake;
+    int stopping;
+    conn_watch *watches;
+    size_t watch_count;
+    uint64_t header_ns_max;
     hh_handler handler;
     void *ctx;
     size_t max_body;
@@ -127,6 +146,83 @@ static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int
     return ret;
 }
 
+/* ---- the header watchdog -----------------------------------------------------------
+ * libmicrohttpd bounds the gap between two bytes, not the time a peer may take
+ * to send a request's headers: a client sending a byte every few seconds would
+ * hold its connection for ever. Every connection is watched from its start (or
+ * its last request's end) until its headers are in; past header_time_max_s the
+ * watchdog shuts its socket down, and libmicrohttpd then closes it as it would
+ * a peer that hung up. A slot is freed, under the same lock, when the
+ * connection is closed, so the watchdog never touches a descriptor that is no
+ * longer this connection's. */
+
+static conn_watch *watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void watch_phase(hh_server *s, struct MHD_Connection *conn, int in_request)
+{
+    conn_watch *w = watch_of(conn);
+
+    if (!w)
+        return;
+    pthread_mutex_lock(&s->watch_lock);
+    w->in_request = in_request;
+    w->phase_start_ns = hh_platform_monotonic_ns();
+    pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode what)
+{
+    hh_server *s = cls;
+    conn_watch *w = *socket_context;
+
+    pthread_mutex_lock(&s->watch_lock);
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        for (size_t i = 0; i < s->watch_count && ci; i++) {
+            if (s->watches[i].used)
+                continue;
+            w = &s->watches[i];
+            *w = (conn_watch){ 1, ci->connect_fd, 0, 0, hh_platform_monotonic_ns() };
+            *socket_context = w;
+            break;
+        }
+    } else if (w) {
+        w->used = 0;
+        *socket_context = NULL;
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+}
+
+static void *watchdog(void *arg)
+{
+    hh_server *s = arg;
+
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->stopping) {
+        struct timespec until;
+        uint64_t now = hh_platform_monotonic_ns();
+        for (size_t i = 0; i < s->watch_count; i++) {
+            conn_watch *w = &s->watches[i];
+            if (w->used && !w->in_request && !w->shut && now - w->phase_start_ns > s->header_ns_max) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->shut = 1;
+            }
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -144,6 +240,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = rs;
         rs->start_ns = hh_platform_monotonic_ns();
+        watch_phase(s, conn, 1);
         snprintf(rs->method, sizeof rs->method, "%s", method);
         snprintf(rs->path, sizeof rs->path, "%s", url);
         hh_buf_init(&rs->body, s->max_body);
@@ -208,8 +305,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     request_state *rs = *con_cls;
     char when[21];
 
-    (void)cls;
-    (void)conn;
+    watch_phase(cls, conn, 0);   /* the next request's headers are timed from now */
     if (!rs)
         return;
     hh_platform_utc_now(when);
@@ -288,6 +384,16 @@ hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ct
     s->handler = handler;
     s->ctx = ctx;
     s->max_body = cfg->max_body_bytes;
+    s->header_ns_max = (uint64_t)cfg->header_time_max_s * 1000000000u;
+    s->watch_count = (size_t)cfg->connection_limit + 16;
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->watch_wake, NULL);
+    if (!(s->watches = calloc(s->watch_count, sizeof *s->watches)) ||
+        pthread_create(&s->watchdog, NULL, watchdog, s) != 0) {
+        hh_server_stop(s);
+        return HH_ENOMEM;
+    }
+    s->watchdog_running = 1;
     s->request_ns_max = (uint64_t)cfg->request_time_max_s * 1000000000u;
     s->min_rate_bytes_s = cfg->min_rate_bytes_s;
     s->daemon = MHD_start_daemon(
@@ -303,10 +409,11 @@ hh_err hh_server_start(const hh_server_config *cfg, hh_handler handler, void *ct
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!s->daemon) {
-        free(s);
+        hh_server_stop(s);
         return hh_diag_fail(d, HH_EIO, "listen",
                             "cannot serve on %s (address in use, or the key and certificate do not match)",
                             cfg->listen);
@@ -321,6 +428,17 @@ void hh_server_stop(hh_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->daemon);
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    if (s->watchdog_running) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->stopping = 1;
+        pthread_cond_signal(&s->watch_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->watchdog, NULL);
+    }
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->watch_lock);
+    free(s->watches);
     free(s);
 }

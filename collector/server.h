@@ -7,8 +7,9 @@
  * Request bodies are bounded: a declared Content-Length over the limit is
  * refused with 413 before the body is read, and an undeclared (chunked) body is
  * cut off at the limit. A body must arrive within request_time_max_s and, after
- * a grace, at min_rate_bytes_s or faster, or the connection is closed: a client
- * trickling bytes holds no slot for long. Connection count, per-address
+ * a grace, at min_rate_bytes_s or faster, or the connection is closed; and the
+ * headers (TLS handshake included) within header_time_max_s, else a watchdog
+ * shuts the connection down: a client trickling bytes holds no slot for long. Connection count, per-address
  * connections, memory per connection and idle time are all limited explicitly,
  * and the open-file limit is raised to fit the connection limit. One log line per request
  * goes to stderr, without personal data. */
@@ -30,6 +31,9 @@ typedef struct hh_server_config {
     unsigned connection_limit;
     unsigned per_ip_limit;
     unsigned timeout_s;            /* idle seconds before a connection is closed */
+    unsigned header_time_max_s;    /* a connection must have sent a request's headers
+                                      (TLS handshake included) by then, counted from
+                                      its start or the end of its last request */
     unsigned request_time_max_s;   /* a request's body must be in by then */
     unsigned min_rate_bytes_s;     /* …and arrive at least this fast after a grace */
     unsigned threads;

@@ -11,6 +11,9 @@ usage:
       POST /v1/enroll over TLS with a declared body sent at BYTES_PER_S;
       prints "closed after S s" when the server closes it, or "open after
       LIMIT_S s" if it never does
+  hostile_peer.py headers HOST PORT CAFILE LIMIT_S
+      over TLS, a request line then one header byte a second, never ending;
+      prints as trickle does
   hostile_peer.py endless HOST PORT CAFILE LIMIT_S
       POST /v1/enroll over TLS with a chunked body that never ends, sent fast;
       prints as trickle does
@@ -84,6 +87,11 @@ def main():
         conn.send(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
                   b"Content-Length: 10000\r\n\r\n")
         until_closed(conn, b"x" * max(1, int(rate) // 4), 0.25, float(limit))
+    elif what == "headers":
+        host, port, cafile, limit = sys.argv[2:6]
+        conn = tls(host, int(port), cafile)
+        conn.send(b"POST /v1/sync HTTP/1.1\r\nX-Slow: ")
+        until_closed(conn, b"a", 1.0, float(limit))
     elif what == "endless":
         host, port, cafile, limit = sys.argv[2:6]
         conn = tls(host, int(port), cafile)

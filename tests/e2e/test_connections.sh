@@ -13,7 +13,7 @@ PEER() { /usr/bin/python3 "$ROOT/tests/e2e/hostile_peer.py" "$@"; }
 
 mkdir -p "$C"
 "$HEARTHD" --dir "$C" init >/dev/null
-printf 'max_body_bytes = 16384\nrequest_time_max_s = 30\nmin_rate_bytes_s = 64\n' >>"$C/hearthd.conf"
+printf 'max_body_bytes = 16384\nheader_time_max_s = 5\nrequest_time_max_s = 30\nmin_rate_bytes_s = 64\n' >>"$C/hearthd.conf"
 start_collector "$C" || { not_ok "collector starts"; finish; exit 1; }
 port=${COLLECTOR_URL##*:}
 enrol "$A" "$C" 511823101201 || not_ok "the device enrols"
@@ -22,6 +22,8 @@ enrol "$A" "$C" 511823101201 || not_ok "the device enrols"
 # ---- slow and endless bodies --------------------------------------------------------------
 run PEER trickle 127.0.0.1 "$port" "$C/ca.crt" 20 25
 contains "a body trickled at 20 B/s is closed once past the grace (10 s)" "$WORK/out" "^closed after 1[0-2] s"
+run PEER headers 127.0.0.1 "$port" "$C/ca.crt" 25
+contains "headers sent a byte a second are cut at header_time_max_s (5 s)" "$WORK/out" "^closed after [5-7] s"
 run PEER endless 127.0.0.1 "$port" "$C/ca.crt" 25
 contains "a chunked body that never ends is closed past the size limit" "$WORK/out" "^closed after [0-2] s"
 contains "the log says why" "$C/serve.log" "closed: body (too slow|over 16384 bytes)"
