@@ -183,6 +183,13 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
     hh_sqlcache_init(&s->sql, s->db);
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
+    /* An existing file that Hearth did not make is left exactly as it is: not
+     * even its journal mode is changed. */
+    if (!(flags & (SQLITE_OPEN_CREATE | SQLITE_OPEN_READONLY)) && hh_sql_user_version(s->db) == 0) {
+        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a Hearth device database (made by "
+                           "another program?): nothing was written to it", path);
+        goto fail;
+    }
     /* WAL + FULL: a committed visit survives power loss. (A read-only opening,
      * for rescue, takes the file as it is.) */
     if (!(flags & SQLITE_OPEN_READONLY) && sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
@@ -324,11 +331,6 @@ hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
                             "(truncated? restore it from a backup, or give the right --db)", path);
     if ((ret = connect(path, SQLITE_OPEN_READWRITE, &s, d)) != HH_OK)
         return ret;
-    if (hh_sql_user_version(s->db) == 0) {
-        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a Hearth device database (made by "
-                           "another program?): nothing was written to it", path);
-        goto cleanup;
-    }
     if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK ||
         (ret = load_identity(s, d)) != HH_OK)
         goto cleanup;
@@ -1383,7 +1385,8 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
      * it back when a wrong wall clock had run it ahead (the collector versions
      * such stamps itself and matches them by the stamp we sent; README, Clocks). */
     hh_hlc_observe(&s->clock, p->server_hlc, hh_platform_wall_ms(), UINT64_MAX);
-    hh_hlc_rewind(&s->clock, p->server_hlc, HH_HLC_AHEAD_MAX_MS);
+    if (p->server_hlc)   /* an answer without the collector's stamp says nothing */
+        hh_hlc_rewind(&s->clock, p->server_hlc, HH_HLC_AHEAD_MAX_MS);
     /* Households first, so their tiers below find them. */
     if (p->n_households && !(snap = malloc(sizeof *snap))) {
         ret = HH_ENOMEM;
