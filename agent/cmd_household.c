@@ -155,8 +155,11 @@ static int find_tier(void *ctx, const hh_tier_row *row)
 
 static int print_visit_line(void *ctx, const hh_visit *v)
 {
+    char officer[HH_OFFICER_MAX + 1];
+
     (void)ctx;
-    printf("  %s  %-12s income %lld yuan, size %d  %s\n", v->visited_on, v->officer,
+    printf("  %s  %-12s income %lld yuan, size %d  %s\n", v->visited_on,
+           cli_printable(v->officer, officer, sizeof officer),
            (long long)hh_income_total(&v->income), v->household_size, v->id);
     return 0;
 }
@@ -165,7 +168,7 @@ static int household_show(cli *c)
 {
     hh_household *h;
     tier_lookup t = { 0 };
-    char reasons[256];
+    char reasons[256], safe[512];   /* stored text, made printable */
     int rc = HH_EXIT_OK;
     hh_err ret;
 
@@ -186,7 +189,8 @@ static int household_show(cli *c)
     printf("household   %s\nregistry    %s\nvillage     %s\ncategory    %s\nrelocated   %s%s%s\n",
            h->id, h->registry_no[0] ? h->registry_no : "-", h->village_code,
            hh_enum_name(&hh_category_names, (int)h->category), h->relocated ? "yes" : "no",
-           h->resettlement_site[0] ? ", site " : "", h->resettlement_site);
+           h->resettlement_site[0] ? ", site " : "",
+           cli_printable(h->resettlement_site, safe, sizeof safe));
     if (ret == HH_OK && t.found) {
         hh_reasons_format(t.row.v.reasons, ", ", reasons, sizeof reasons);
         printf("tier        %s (%s, rulebook %s, last visit %s)%s%s\n",
@@ -199,7 +203,8 @@ static int household_show(cli *c)
     for (int i = 0; i < h->member_count; i++) {
         const hh_member *m = &h->members[i];
         printf("  %-10s %-12s %s %d %-8s %-15s %-19s %s\n",
-               hh_enum_name(&hh_relation_names, (int)m->relation), m->name,
+               hh_enum_name(&hh_relation_names, (int)m->relation),
+               cli_printable(m->name, safe, sizeof safe),
                hh_enum_name(&hh_sex_names, (int)m->sex), m->birth_year,
                hh_enum_name(&hh_labour_names, (int)m->labour),
                hh_enum_name(&hh_health_names, (int)m->health),

@@ -567,8 +567,10 @@ static int print_conflict(void *ctx, const hh_conflict *k)
         printf(", \"other_device\": \"%s\", \"other_hlc\": %llu}\n", k->other_device,
                (unsigned long long)k->other_hlc);
     } else {
+        char kept[sizeof k->kept_value], other[sizeof k->other_value];
         printf("%-5lld  %-36s  %-18s  kept '%s' (%s)  other '%s' (%s)\n", (long long)k->id, k->entity_id,
-               k->field, k->kept_value, k->kept_device, k->other_value, k->other_device);
+               k->field, cli_printable(k->kept_value, kept, sizeof kept), k->kept_device,
+               cli_printable(k->other_value, other, sizeof other), k->other_device);
     }
     return 0;
 }

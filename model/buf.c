@@ -99,10 +99,16 @@ hh_err hh_buf_json_string(hh_buf *b, const char *s)
         case '\r': ret = hh_buf_append(b, "\\r", 2); break;
         case '\t': ret = hh_buf_append(b, "\\t", 2); break;
         default:
-            if (*p < 0x20 || *p == 0x7F)
+            if (*p < 0x20 || *p == 0x7F) {
                 ret = hh_buf_printf(b, "\\u%04x", *p);
-            else
+            } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) {
+                /* A C1 control (U+0080..U+009F, CSI among them): escaped too,
+                 * so no terminal ever acts on what is printed. */
+                ret = hh_buf_printf(b, "\\u%04x", p[1]);
+                p++;
+            } else {
                 ret = hh_buf_append(b, p, 1);
+            }
         }
     }
     return ret == HH_OK ? hh_buf_append(b, "\"", 1) : ret;

@@ -449,6 +449,12 @@ int cli_write_output(hh_err ret, const char *out_path, const hh_buf *out, const 
     return HH_EXIT_OK;
 }
 
+const char *cli_printable(const char *s, char *buf, size_t cap)
+{
+    hh_text_printable(s, buf, cap);
+    return buf;
+}
+
 void cli_json_string(FILE *out, const char *s)
 {
     hh_buf b;

@@ -130,4 +130,8 @@ int cli_write_output(hh_err ret, const char *out_path, const hh_buf *out, const 
 /* Write s to out as a JSON string literal. */
 void cli_json_string(FILE *out, const char *s);
 
+/* Stored free text (names, sites, values) made safe for a terminal: control
+ * characters and bytes that are not UTF-8 become '?'. Returns buf. */
+const char *cli_printable(const char *s, char *buf, size_t cap);
+
 #endif

@@ -54,6 +54,24 @@ if grep -Eq "belongs to another household|registered to another member" "$WORK/o
   not_ok "no refusal says the number exists elsewhere" "$(cat "$WORK/out")"
 else ok "no refusal says the number exists elsewhere"; fi
 
+# ---- stored text with terminal controls is printed inert ---------------------------------------
+# (Entry refuses control characters; this is text stored by an older version.)
+"$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no 5118231012017777 >/dev/null
+mh=$("$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no 5118231012017778)
+"$HEARTH" --db "$A" member add "$mh" --name 赵七 --id-number 511823197801020038 --relation head --sex m \
+  --birth-year 1978 --labour full --health healthy --school none --insurance yes --employment none >/dev/null 2>&1
+sqlite3 "$A" "UPDATE members SET name = '赵' || char(27) || '[2J' || char(155) || '31m七' WHERE id_number = '511823197801020038'"
+run "$HEARTH" --db "$A" household show 5118231012017778
+if grep -q $'\x1b' "$WORK/out" || grep -q $'\xc2\x9b' "$WORK/out"; then
+  not_ok "household show prints no terminal control" "$(od -c "$WORK/out" | head -5)"
+else ok "household show prints no terminal control"; fi
+contains "…the name shown with the controls neutralised" "$WORK/out" "赵\?\[2J\?31m七"
+run "$HEARTH" --db "$A" household show 5118231012017778 --json
+if grep -q $'\x1b' "$WORK/out" || grep -q $'\xc2\x9b' "$WORK/out"; then
+  not_ok "…nor its JSON" "$(od -c "$WORK/out" | head -5)"
+else ok "…nor its JSON"; fi
+contains "…which escapes them" "$WORK/out" '赵\\u001b\[2J\\u009b31m七'
+
 # ---- rulebooks that make no sense ------------------------------------------------------------
 sed 's/^income.orange_below_yuan = .*/income.orange_below_yuan = 3600/' "$ROOT/model/default.rulebook" \
   | sed 's/^version = .*/version = equal-bands/' >"$WORK/equal.rulebook"
