@@ -15,7 +15,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 target=${1:-armhf}
-case "$target" in armhf|arm64) ;; *) echo "cross_size: TARGET is armhf or arm64" >&2; exit 2 ;; esac
+case "$target" in
+  armhf|arm64) ;;
+  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "cross_size: TARGET is armhf or arm64 (try --help)" >&2; exit 2 ;;
+esac
 cd "$root"
 steps=("" "os" "os sections" "os sections mbedtls" "os sections mbedtls curl"
        "os sections mbedtls curl sqlite")
