@@ -108,6 +108,7 @@ static void enroll_refused(hh_api *api, const hh_request *req, hh_response *resp
         pthread_mutex_unlock(&api->lock);
     }
     text_reply(resp, status, why);
+    resp->retry_after_s = 0;   /* the refusal stands, whatever the audit's wait */
 }
 
 static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
