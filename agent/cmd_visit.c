@@ -98,14 +98,11 @@ static hh_err parse_size(const char *option, const char *text, void *out, hh_dia
 
 static hh_err parse_date(const char *option, const char *text, void *out, hh_diag *d)
 {
-    char today[HH_DATE_LEN + 1];
     hh_err ret = hh_validate_date(text, d);
 
     if (ret != HH_OK)
         return hh_diag_fail(d, ret, option, "must be a real date YYYY-MM-DD");
-    if (hh_platform_today(today) != HH_OK)
-        return hh_diag_fail(d, HH_EIO, option, "cannot read today's date");
-    if ((ret = hh_visit_check_date(text, today, d)) != HH_OK) {
+    if ((ret = hh_records_visit_date_ok(text, d)) != HH_OK) {
         if (d)
             snprintf(d->field, sizeof d->field, "%s", option);
         return ret;

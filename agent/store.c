@@ -132,7 +132,7 @@ static hh_err meta_set_u64(hh_store *s, const char *key, uint64_t v)
 /* Explain the last failure of s's database in d. A full disk says so, with the
  * space left, and that nothing was written (a transaction that cannot be
  * written is not committed). Returns the hh_err for it. */
-static hh_err hh_store_fail(hh_store *s, hh_diag *d, const char *what)
+static hh_err store_fail(hh_store *s, hh_diag *d, const char *what)
 {
     int rc = sqlite3_extended_errcode(s->db);
     hh_err ret = hh_sql_err(rc);
@@ -186,15 +186,20 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
     /* An existing file that Hearth did not make is left exactly as it is: not
      * even its journal mode is changed. */
     if (!(flags & (SQLITE_OPEN_CREATE | SQLITE_OPEN_READONLY)) && hh_sql_user_version(s->db) == 0) {
-        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a Hearth device database (made by "
-                           "another program?): nothing was written to it", path);
+        uint64_t size = 0;
+        if (hh_platform_file_size(path, &size) == HH_OK && size == 0)
+            ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is an empty file, not a device database "
+                               "(truncated? restore it from a backup, or give the right --db)", path);
+        else
+            ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a Hearth device database (made by "
+                               "another program?): nothing was written to it", path);
         goto fail;
     }
     /* WAL + FULL: a committed visit survives power loss. (A read-only opening,
      * for rescue, takes the file as it is.) */
     if (!(flags & SQLITE_OPEN_READONLY) && sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                             "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
-        ret = hh_store_fail(s, d, "cannot open");
+        ret = store_fail(s, d, "cannot open");
         if (ret == HH_EDB || ret == HH_ECORRUPT)
             ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a usable SQLite database: %s", path,
                                sqlite3_errmsg(s->db));
@@ -285,20 +290,17 @@ hh_err hh_store_check(hh_store *s, hh_diag *d)
     hh_err ret = HH_OK;
 
     if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(4)", -1, &st, NULL) != SQLITE_OK)
-        return hh_store_fail(s, d, "cannot check");
+        return store_fail(s, d, "cannot check");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *line = (const char *)sqlite3_column_text(st, 0);
         if (rows++ == 0)
             snprintf(first, sizeof first, "%s", line ? line : "");
     }
-    if (rc != SQLITE_DONE && (ret = hh_store_fail(s, d, "cannot check")) == HH_ENOSPC) {
-        sqlite3_finalize(st);
-        return ret;
-    }
-    if (rc != SQLITE_DONE)
+    /* A check that could not finish says why: a full disk, or damage. */
+    if (rc != SQLITE_DONE && (ret = store_fail(s, d, "cannot check")) != HH_ENOSPC)
         snprintf(first, sizeof first, "%s", sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || rows != 1 || strcmp(first, "ok") != 0)
+    if (ret != HH_ENOSPC && (rc != SQLITE_DONE || rows != 1 || strcmp(first, "ok") != 0))
         ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is damaged (%s): nothing was written to it. "
                            "Save what it holds with `hearth rescue --out FILE`", s->path, first);
     return ret;
@@ -318,17 +320,11 @@ hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
     hh_store *s = NULL;
     hh_err ret;
 
-    uint64_t size = 0;
 
     *out = NULL;
     if (!hh_platform_exists(path))
         return hh_diag_fail(d, HH_ENOTFOUND, "db",
                             "no device database at %s (run `hearth init` first)", path);
-    /* An empty file is not a new database: it is a truncated one, or a wrong
-     * path. Nothing is written into it. */
-    if (hh_platform_file_size(path, &size) == HH_OK && size == 0)
-        return hh_diag_fail(d, HH_ECORRUPT, "db", "%s is an empty file, not a device database "
-                            "(truncated? restore it from a backup, or give the right --db)", path);
     if ((ret = connect(path, SQLITE_OPEN_READWRITE, &s, d)) != HH_OK)
         return ret;
     if ((ret = hh_sql_migrate(s->db, migrations, HH_STORE_SCHEMA_VERSION, "hearth", d)) != HH_OK ||
@@ -756,15 +752,9 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         *added = 0;
     if (!s->in_tx)
         return HH_EINVAL;
-    if ((ret = hh_visit_validate(v, d)) != HH_OK)
+    if ((ret = hh_visit_validate(v, d)) != HH_OK ||
+        (ret = hh_records_visit_date_ok(v->visited_on, d)) != HH_OK)
         return ret;
-    {
-        char today[HH_DATE_LEN + 1];
-        if (hh_platform_today(today) != HH_OK)
-            return hh_diag_fail(d, HH_EIO, "visited_on", "cannot read today's date");
-        if ((ret = hh_visit_check_date(v->visited_on, today, d)) != HH_OK)
-            return ret;
-    }
     if (!(h = malloc(sizeof *h)))
         return HH_ENOMEM;
     if ((ret = hh_records_household_get(&s->sql, v->household_id, 1, h)) != HH_OK) {
@@ -1093,8 +1083,9 @@ static hh_err replace_rulebook(hh_store *s, const char *text, hh_diag *d)
 
 /* Re-encode every pending outbox change under the store's current device id and
  * epoch; with seq_base > 0 also renumber them seq_base, seq_base + 1, … (in their
- * order) and move next_seq past them. Inside the caller's transaction. */
-static hh_err outbox_reidentify(hh_store *s, uint64_t seq_base)
+ * order) and move next_seq past them. *moved is how many. Inside the caller's
+ * transaction. */
+static hh_err outbox_reidentify(hh_store *s, uint64_t seq_base, size_t *moved)
 {
     static const char list[] = "SELECT seq FROM outbox WHERE state = 'pending' ORDER BY seq";
     static const char get[] = "SELECT payload FROM outbox WHERE seq = ?1";
@@ -1150,6 +1141,7 @@ static hh_err outbox_reidentify(hh_store *s, uint64_t seq_base)
     next = seq_base ? seq_base + count : s->next_seq;
     if (ret == HH_OK && next > s->next_seq)
         s->next_seq = next;
+    *moved = count;
     free(seqs);
     return ret;
 }
@@ -1161,7 +1153,6 @@ uint32_t hh_store_epoch(const hh_store *s)
 
 hh_err hh_store_new_epoch(hh_store *s, uint64_t seq_high, size_t *moved)
 {
-    uint64_t before;
     hh_err ret;
 
     *moved = 0;
@@ -1169,16 +1160,15 @@ hh_err hh_store_new_epoch(hh_store *s, uint64_t seq_high, size_t *moved)
         return HH_ERANGE;
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
-    before = s->next_seq;
     s->device_epoch++;
     if ((ret = meta_set_u64(s, "device_epoch", s->device_epoch)) != HH_OK ||
-        (ret = outbox_reidentify(s, seq_high + 1)) != HH_OK ||
+        (ret = outbox_reidentify(s, seq_high + 1, moved)) != HH_OK ||
         (ret = hh_store_commit(s)) != HH_OK) {
         hh_store_rollback(s);
         s->device_epoch--;
+        *moved = 0;
         return ret;
     }
-    *moved = (size_t)(s->next_seq - (seq_high + 1 > before ? seq_high + 1 : before));
     return HH_OK;
 }
 
@@ -1186,6 +1176,7 @@ hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, co
                          const char *officer, const char *rulebook_text, hh_diag *d)
 {
     char old_id[sizeof s->device_id];
+    size_t moved;
     hh_err ret;
 
     if (hh_validate_uuid(device_id, d) != HH_OK)
@@ -1195,7 +1186,7 @@ hh_err hh_store_enrolled(hh_store *s, const char *device_id, const char *url, co
     memcpy(old_id, s->device_id, sizeof old_id);
     snprintf(s->device_id, sizeof s->device_id, "%s", device_id);
     if ((ret = meta_set(s, "device_id", device_id)) != HH_OK ||
-        (ret = outbox_reidentify(s, 0)) != HH_OK ||
+        (ret = outbox_reidentify(s, 0, &moved)) != HH_OK ||
         (ret = meta_set(s, "server_url", url)) != HH_OK ||
         (ret = meta_set(s, "villages", villages)) != HH_OK ||
         (ret = meta_set(s, "officer", officer)) != HH_OK ||

@@ -325,12 +325,11 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
         return ret;
     {
         /* Judged by the collector's calendar: a device's clock may be wrong. */
-        char today[HH_DATE_LEN + 1];
         hh_diag d;
-        if (hh_platform_today(today) != HH_OK)
-            return HH_EIO;
         hh_diag_clear(&d);
-        if (hh_visit_check_date(c->visit.visited_on, today, &d) != HH_OK)
+        if ((ret = hh_records_visit_date_ok(c->visit.visited_on, &d)) == HH_EIO)
+            return ret;
+        if (ret != HH_OK)
             return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID, "%.150s", d.message);
     }
     ret = hh_records_visit_get(sql, c->entity_id, &existing);

@@ -76,6 +76,15 @@ hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out
 }
 
 /* Run a statement that returns no rows. */
+hh_err hh_records_visit_date_ok(const char *visited_on, hh_diag *d)
+{
+    char today[HH_DATE_LEN + 1];
+
+    if (hh_platform_today(today) != HH_OK)
+        return hh_diag_fail(d, HH_EIO, "visited_on", "cannot read today's date");
+    return hh_visit_check_date(visited_on, today, d);
+}
+
 hh_err hh_records_new_id(char out[HH_UUID_LEN + 1])
 {
     uint8_t random[10];

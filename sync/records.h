@@ -83,6 +83,11 @@ void hh_sql_bind_optional(sqlite3_stmt *st, int i, const char *v);
 /* Copy text column i into dst (cap bytes); HH_ECORRUPT if it does not fit. */
 hh_err hh_sql_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap);
 hh_err hh_sql_col_enum(sqlite3_stmt *st, int i, const hh_enum_names *e, int *out);
+/* Is visited_on a date a visit may carry today, by this machine's calendar
+ * (model/validate.h: 2014-01-01 to tomorrow)? HH_EINVAL with d when not. The
+ * device judges entries by it, the collector what devices send. */
+hh_err hh_records_visit_date_ok(const char *visited_on, hh_diag *d);
+
 /* A new record (or device) identity: a UUIDv7 from the wall clock and the
  * platform's randomness. */
 hh_err hh_records_new_id(char out[HH_UUID_LEN + 1]);
