@@ -95,7 +95,10 @@ else
 all: $(BIN)/hearth          # hearthd stays on the host
 endif
 
-deps: $(DEPS)/.ready
+# deps always runs the script: it takes a second when everything is in place, and
+# reinstalls a Debian package that went missing under a cached build/deps.
+deps:
+	./cross/deps.sh --target $(TARGET) --build-dir $(BUILD_ROOT)
 $(DEPS)/.ready: cross/deps.sh cross/fetch-source.sh cross/mbedtls.sh cross/targets.sh
 	./cross/deps.sh --target $(TARGET) --build-dir $(BUILD_ROOT)
 

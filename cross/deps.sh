@@ -7,7 +7,8 @@
 #
 # Sources are Debian source packages fetched by cross/fetch-source.sh (newest
 # version that downloads whole), kept under build/deps/src/ for every target.
-# Each library leaves a stamp in build/deps/TARGET/; a second run does nothing.
+# Each library leaves a stamp in build/deps/TARGET/; a second run only checks
+# that every Debian package is still installed (and installs what is missing).
 #
 # One trimmed configuration everywhere (cross/mbedtls.sh, the curl options
 # below), so what the host tests exercise is what the boards run.
@@ -103,9 +104,11 @@ fresh() {    # fresh STAMP PACKAGE WORDS...: is the library built with exactly t
   local stamp="$prefix/.$1"; shift
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(recipe "$@")" ]
 }
+rebuilt=0
 stamp() {    # stamp STAMP PACKAGE WORDS...: record the recipe just built
   local stamp="$prefix/.$1"; shift
   recipe "$@" >"$stamp"
+  rebuilt=1
 }
 
 trims=${HH_DEPS_TRIM-os sections mbedtls curl sqlite}
@@ -271,5 +274,11 @@ if [ "$target" != host ]; then
   build_protobuf_c
   build_cmocka
 fi
-touch "$prefix/.ready"   # the Makefile's stamp: every package and library is in place
+# The Makefile's stamp, that objects depend on: moved when a library or these
+# scripts changed, so a run that merely checked (or reinstalled packages)
+# rebuilds nothing.
+stale=$(find "$here" -name '*.sh' -newer "$prefix/.ready" 2>/dev/null | head -n 1)
+if [ "$rebuilt" = 1 ] || [ ! -f "$prefix/.ready" ] || [ -n "$stale" ]; then
+  touch "$prefix/.ready"
+fi
 say "ready: $prefix"
