@@ -277,8 +277,8 @@ fi
 # The Makefile's stamp, that objects depend on: moved when a library or these
 # scripts changed, so a run that merely checked (or reinstalled packages)
 # rebuilds nothing.
-stale=$(find "$here" -name '*.sh' -newer "$prefix/.ready" 2>/dev/null | head -n 1)
-if [ "$rebuilt" = 1 ] || [ ! -f "$prefix/.ready" ] || [ -n "$stale" ]; then
+if [ ! -f "$prefix/.ready" ] || [ "$rebuilt" = 1 ] ||
+   [ -n "$(find "$here" -name '*.sh' -newer "$prefix/.ready")" ]; then
   touch "$prefix/.ready"
 fi
 say "ready: $prefix"
