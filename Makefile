@@ -167,6 +167,10 @@ $(BIN)/bench_ingest: $(OBJ)/tests/bench/bench_ingest.o $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
 
+$(BIN)/bench_floor: $(OBJ)/tests/bench/bench_floor.o $(CORE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -o $@
+
 $(BIN)/peak_rss: tests/bench/peak_rss.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror $< -o $@
@@ -198,7 +202,7 @@ demo: deps
 	./tests/demo.sh $(BUILD_ROOT)/$(TARGET)/bin
 
 bench: deps
-	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits $(BIN)/bench_ingest $(BIN)/peak_rss
+	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits $(BIN)/bench_ingest $(BIN)/bench_floor $(BIN)/peak_rss
 	./tests/bench/run.sh $(BUILD_ROOT)/$(TARGET)
 
 clean:

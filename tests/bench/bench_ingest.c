@@ -1,18 +1,28 @@
 /* tests/bench/bench_ingest.c — many devices pushing visits into one collector.
  *
  * A load generator built from the agent's own sync code (sync/codec, sync/pki,
- * sync/client): each simulated device enrols with a one-time code (its own key,
- * CSR, certificate), creates its households, then pushes its share of the visits
- * in 32 KB batches over one kept-alive mutual-TLS connection, one thread per
- * device, keeping its pull cursor as the agent does. Prints visits merged per second (tier recompute included) and the
- * p50/p99 latency of a batch. The collector's peak RSS is read by run.sh.
+ * sync/client), shaped like the field: each simulated device enrols with a
+ * one-time code (its own key, CSR, certificate), then records its 250
+ * households of 4 members each, then — the timed part, once every device is
+ * ready — pushes its share of the visits, every visit to a different household
+ * of its own, with every field an officer fills in, in 32 KB batches over one
+ * kept-alive mutual-TLS connection, one thread per device. Each request names
+ * the device's rulebook version and pull cursor, as the agent's do, so answers
+ * carry what they carry for a real device.
  *
- * usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR
- *        CODES_FILE: one enrolment code per line, one per device. */
+ * Prints visits merged per second (tier recompute and pull included), p50/p99
+ * latency of a batch, requests and TLS handshakes, and, given the collector's
+ * PID, the collector's CPU time per visit over the timed part (/proc/PID/stat).
+ *
+ * usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR [COLLECTOR_PID]
+ *        CODES_FILE: a line per device, "CODE VILLAGE SLOT": its enrolment code,
+ *        the village it was enrolled for, and its slot (0..9) among the devices
+ *        of that village, which keeps the members' virtual ID numbers apart. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/hlc.h"
 #include "model/validate.h"
@@ -21,22 +31,31 @@
 #include "sync/client.h"
 #include "sync/codec.h"
 #include "sync/pki.h"
+#include "sync/records.h"
 
-#define HOUSEHOLDS_PER_DEVICE 20
+#define HOUSEHOLDS_PER_DEVICE 250
+#define MEMBERS_PER_HOUSEHOLD 4
 #define BATCH_BYTES (32 * 1024)
-#define MAX_DEVICES 64
+#define MAX_DEVICES 256
 
 typedef struct device {
     uint8_t cursor[8];             /* the pull cursor, kept like the agent keeps it */
-    int index;
+    int index, slot;
     const char *url, *ca_file, *code, *workdir;
+    char village[HH_VILLAGE_CODE_LEN + 1];
+    char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
     int visits;
     char id[HH_UUID_LEN + 1];
+    uint64_t seq;
+    hh_hlc clock;
     uint64_t *latencies_ns;
     int batches;
+    uint64_t requests;
     int failed;
     char error[300];
 } device;
+
+static pthread_barrier_t ready, go;
 
 static hh_err post(device *d, hh_client *c, const hh_buf *body, hh_buf *resp)
 {
@@ -95,8 +114,11 @@ static hh_err enrol(device *d, char *cert_file, char *key_file)
         ret = HH_EPROTO;
         goto cleanup;
     }
-    /* The collector decides the identity. */
+    /* The collector decides the identity; the rulebook version is sent back
+     * with every sync, as the agent does, so answers do not carry its text. */
     memcpy(d->id, resp->device_id, sizeof d->id);
+    if (resp->rulebook && resp->rulebook->version)
+        snprintf(d->rulebook, sizeof d->rulebook, "%s", resp->rulebook->version);
     ret = hh_platform_write_file_durable(cert_file, resp->certificate_pem.data, resp->certificate_pem.len, 0600);
     hearth__v1__enroll_response__free_unpacked(resp, NULL);
     if (ret == HH_OK)
@@ -110,7 +132,8 @@ cleanup:
     return ret;
 }
 
-/* Start a SyncRequest (protocol, device id) in body; changes are appended. */
+/* Start a SyncRequest (protocol, device id, cursor, rulebook) in body;
+ * changes are appended. */
 static hh_err begin_request(const device *d, hh_buf *body)
 {
     Hearth__V1__SyncRequest req = HEARTH__V1__SYNC_REQUEST__INIT;
@@ -124,6 +147,7 @@ static hh_err begin_request(const device *d, hh_buf *body)
     req.has_pull_cursor = 1;
     req.pull_cursor.data = (uint8_t *)d->cursor;
     req.pull_cursor.len = sizeof d->cursor;
+    req.rulebook_version = d->rulebook[0] ? (char *)d->rulebook : NULL;
     if ((ret = hh_buf_extend(body, hearth__v1__sync_request__get_packed_size(&req), &where)) != HH_OK)
         return ret;
     hearth__v1__sync_request__pack(&req, where);
@@ -147,96 +171,183 @@ static hh_err append_change(hh_buf *body, const hh_buf *change)
     return hh_buf_append(body, change->data, change->len);
 }
 
+/* Add change ch (stamped and numbered here) to the request in body, posting
+ * the request first when the change would not fit its 32 KB. */
+static hh_err queue_change(device *d, hh_client *c, hh_change *ch, hh_buf *body, hh_buf *change,
+                           hh_buf *resp)
+{
+    hh_err ret;
+
+    ch->device_id = d->id;
+    ch->seq = ++d->seq;
+    if ((ret = hh_codec_change_encode(ch, change)) != HH_OK)
+        return ret;
+    if (body->len + change->len > BATCH_BYTES) {
+        uint64_t t0 = hh_platform_monotonic_ns();
+        if ((ret = post(d, c, body, resp)) != HH_OK)
+            return ret;
+        d->requests++;
+        if (d->latencies_ns)
+            d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
+        begin_request(d, body);
+    }
+    return append_change(body, change);
+}
+
+static hh_err flush(device *d, hh_client *c, hh_buf *body, hh_buf *resp)
+{
+    uint64_t t0 = hh_platform_monotonic_ns();
+    hh_err ret = post(d, c, body, resp);
+
+    d->requests++;
+    if (ret == HH_OK && d->latencies_ns)
+        d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
+    begin_request(d, body);
+    return ret;
+}
+
+/* Create change: every field listed with base 0, as the agent lists them. */
+static void list_fields(hh_change *ch, const hh_field_view *view, int n)
+{
+    ch->changed_count = 0;
+    for (int i = 0; i < n; i++) {
+        ch->changed[ch->changed_count].field = view[i].name;
+        ch->changed[ch->changed_count].base_hlc = 0;
+        ch->changed_count++;
+    }
+}
+
+static hh_err record_households(device *d, hh_client *c, hh_household *households, hh_buf *body,
+                                hh_buf *change, hh_buf *resp)
+{
+    hh_field_view view[HH_MEMBER_FIELDS];
+    hh_change ch;
+    hh_member m;
+    hh_err ret = HH_OK;
+
+    begin_request(d, body);
+    for (int i = 0; i < HOUSEHOLDS_PER_DEVICE && ret == HH_OK; i++) {
+        hh_household *h = &households[i];
+        memset(h, 0, sizeof *h);
+        if ((ret = hh_records_new_id(h->id)) != HH_OK)
+            break;
+        snprintf(h->registry_no, sizeof h->registry_no, "B%03d%04d", d->index, i);
+        memcpy(h->village_code, d->village, sizeof h->village_code);
+        h->category = i % 5 == 0 ? HH_CATEGORY_ORDINARY : HH_CATEGORY_LIFTED;
+        memset(&ch, 0, sizeof ch);
+        hh_hlc_tick(&d->clock, hh_platform_wall_ms(), &ch.hlc);
+        ch.entity = HH_ENTITY_HOUSEHOLD;
+        ch.op = HH_OP_CREATE;
+        ch.entity_id = h->id;
+        ch.household = h;
+        hh_records_household_view(h, view);
+        list_fields(&ch, view, HH_HOUSEHOLD_FIELDS);
+        if ((ret = queue_change(d, c, &ch, body, change, resp)) != HH_OK)
+            break;
+        for (int k = 0; k < MEMBERS_PER_HOUSEHOLD && ret == HH_OK; k++) {
+            hh_member_init(&m);
+            if ((ret = hh_records_new_id(m.id)) != HH_OK ||
+                (ret = hh_virtual_id_make(d->village, d->slot * 1000 + i * MEMBERS_PER_HOUSEHOLD + k,
+                                          m.id_number)) != HH_OK)
+                break;
+            snprintf(m.name, sizeof m.name, "成员%03d-%d", i, k);
+            m.relation = k == 0 ? HH_RELATION_HEAD : k == 1 ? HH_RELATION_SPOUSE : HH_RELATION_CHILD;
+            m.sex = k % 2 ? HH_SEX_FEMALE : HH_SEX_MALE;
+            m.birth_year = k < 2 ? 1970 + i % 20 : 2008 + k;
+            m.labour = k < 2 ? HH_LABOUR_FULL : HH_LABOUR_NONE;
+            m.health = i % 13 == 0 && k == 0 ? HH_HEALTH_CHRONIC : HH_HEALTH_HEALTHY;
+            m.school = k < 2 ? HH_SCHOOL_NONE : HH_SCHOOL_ENROLLED;
+            m.medical_insurance = true;
+            m.employment = k < 2 ? HH_EMPLOYMENT_LOCAL : HH_EMPLOYMENT_NONE;
+            m.employment_stable = k < 2;
+            memset(&ch, 0, sizeof ch);
+            hh_hlc_tick(&d->clock, hh_platform_wall_ms(), &ch.hlc);
+            ch.entity = HH_ENTITY_MEMBER;
+            ch.op = HH_OP_CREATE;
+            ch.entity_id = m.id;
+            ch.member = &m;
+            ch.member_household_id = h->id;
+            hh_records_member_view(&m, view);
+            list_fields(&ch, view, HH_MEMBER_FIELDS);
+            ret = queue_change(d, c, &ch, body, change, resp);
+        }
+    }
+    return ret == HH_OK ? flush(d, c, body, resp) : ret;
+}
+
+/* Visit number n of this device, to its household n mod 250, as an officer
+ * records it: income from four sources, expenditure, guarantees, a shock now
+ * and then, a position and a short note. */
+static void make_visit(const device *d, const hh_household *households, int n, hh_visit *v)
+{
+    static const char *const notes[] = { "", "家中老人慢性病，需跟踪", "外出务工收入稳定",
+                                         "房屋漏雨，已报村委" };
+
+    hh_visit_init(v);
+    hh_records_new_id(v->id);
+    memcpy(v->household_id, households[n % HOUSEHOLDS_PER_DEVICE].id, sizeof v->household_id);
+    snprintf(v->visited_on, sizeof v->visited_on, "2026-%02u-%02u", 1 + (unsigned)n % 11u,
+             1 + (unsigned)n % 28u);
+    snprintf(v->officer, sizeof v->officer, "村信息员-%03d", d->index);
+    v->household_size = MEMBERS_PER_HOUSEHOLD;
+    v->income.wages_yuan = 8000 + (n * 37) % 20000;
+    v->income.operating_yuan = 2000 + (n * 11) % 3000;
+    v->income.property_yuan = n % 7 == 0 ? 300 : 0;
+    v->income.transfer_yuan = 1500;
+    v->expenditure.medical_yuan = n % 9 == 0 ? 12000 : 400;
+    v->expenditure.education_yuan = 800;
+    v->expenditure.disaster_yuan = n % 31 == 0 ? 5000 : 0;
+    v->shocks = n % 11 == 0 ? 1u << HH_SHOCK_ILLNESS : 0;
+    if (n % 17 == 0)
+        v->guarantees_met &= ~(1u << HH_GUARANTEE_WATER);
+    v->has_gps = true;
+    v->lat_microdeg = 30500000 + n % 100000;
+    v->lon_microdeg = 104000000 + n % 100000;
+    snprintf(v->notes, sizeof v->notes, "%s", notes[n % 4]);
+}
+
 static void *run_device(void *arg)
 {
     device *d = arg;
     char cert[HH_PATH_MAX], key[HH_PATH_MAX];
-    hh_client_config cfg = { d->url, d->ca_file, cert, key, 10000, 120000 };
+    hh_client_config cfg = { d->url, d->ca_file, cert, key, 30000, 300000 };
     hh_client *c = NULL;
-    hh_household households[HOUSEHOLDS_PER_DEVICE];
+    hh_household *households = calloc(HOUSEHOLDS_PER_DEVICE, sizeof *households);
+    uint64_t *latencies = d->latencies_ns;
     hh_buf body, resp, change;
-    hh_hlc clock = { 0 };
-    uint64_t seq = 0;
     hh_change ch;
     hh_visit v;
 
     snprintf(cert, sizeof cert, "%s/device-%d.crt", d->workdir, d->index);
     snprintf(key, sizeof key, "%s/device-%d.key", d->workdir, d->index);
     hh_buf_init(&body, BATCH_BYTES + HH_CHANGE_BYTES_MAX);
-    hh_buf_init(&resp, 4 << 20);
+    hh_buf_init(&resp, 8 << 20);
     hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
-    if (enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK) {
+    d->latencies_ns = NULL;   /* set-up is not timed */
+    if (!households || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
+        record_households(d, c, households, &body, &change, &resp) != HH_OK)
         d->failed = 1;
-        goto done;
-    }
-    /* Its households, in one request. */
+    pthread_barrier_wait(&ready);
+    pthread_barrier_wait(&go);
+    d->latencies_ns = latencies;
+    d->requests = 0;
     begin_request(d, &body);
-    for (int i = 0; i < HOUSEHOLDS_PER_DEVICE; i++) {
-        hh_household *h = &households[i];
-        uint8_t random[10];
-        memset(h, 0, sizeof *h);
-        hh_platform_random(random, sizeof random);
-        hh_uuid_v7(hh_platform_wall_ms(), random, h->id);
-        snprintf(h->registry_no, sizeof h->registry_no, "B%02d%04d", d->index, i);
-        /* Each device its own village, as an officer's device is in the field. */
-        snprintf(h->village_code, sizeof h->village_code, "51182310%04u", 1u + (unsigned)d->index % 9999u);
-        h->category = HH_CATEGORY_LIFTED;
+    for (int n = 0; n < d->visits && !d->failed; n++) {
+        make_visit(d, households, n, &v);
         memset(&ch, 0, sizeof ch);
-        ch.device_id = d->id;
-        ch.seq = ++seq;
-        hh_hlc_tick(&clock, hh_platform_wall_ms(), &ch.hlc);
-        ch.entity = HH_ENTITY_HOUSEHOLD;
+        hh_hlc_tick(&d->clock, hh_platform_wall_ms(), &ch.hlc);
+        v.hlc = ch.hlc;
+        ch.entity = HH_ENTITY_VISIT;
         ch.op = HH_OP_CREATE;
-        ch.entity_id = h->id;
-        ch.household = h;
-        if (hh_codec_change_encode(&ch, &change) != HH_OK || append_change(&body, &change) != HH_OK)
+        ch.entity_id = v.id;
+        ch.visit = &v;
+        if (queue_change(d, c, &ch, &body, &change, &resp) != HH_OK)
             d->failed = 1;
     }
-    if (d->failed || post(d, c, &body, &resp) != HH_OK) {
+    if (!d->failed && flush(d, c, &body, &resp) != HH_OK)
         d->failed = 1;
-        goto done;
-    }
-    /* Its visits, in 32 KB batches. */
-    for (int sent = 0; sent < d->visits && !d->failed; ) {
-        uint64_t t0;
-        begin_request(d, &body);
-        while (sent < d->visits && body.len < BATCH_BYTES - 400) {
-            uint8_t random[10];
-            hh_visit_init(&v);
-            hh_platform_random(random, sizeof random);
-            hh_uuid_v7(hh_platform_wall_ms(), random, v.id);
-            memcpy(v.household_id, households[sent % HOUSEHOLDS_PER_DEVICE].id, sizeof v.household_id);
-            snprintf(v.visited_on, sizeof v.visited_on, "2025-%02u-%02u", 1 + (unsigned)sent % 12u,
-                     1 + (unsigned)sent % 28u);
-            snprintf(v.officer, sizeof v.officer, "officer-%03d", d->index);
-            v.household_size = 4;
-            v.income.wages_yuan = 8000 + (sent * 37) % 20000;
-            v.income.transfer_yuan = 1500;
-            v.shocks = sent % 11 == 0 ? 1u << HH_SHOCK_ILLNESS : 0;
-            memset(&ch, 0, sizeof ch);
-            ch.device_id = d->id;
-            ch.seq = ++seq;
-            hh_hlc_tick(&clock, hh_platform_wall_ms(), &ch.hlc);
-            v.hlc = ch.hlc;
-            ch.entity = HH_ENTITY_VISIT;
-            ch.op = HH_OP_CREATE;
-            ch.entity_id = v.id;
-            ch.visit = &v;
-            if (hh_codec_change_encode(&ch, &change) != HH_OK || append_change(&body, &change) != HH_OK) {
-                d->failed = 1;
-                break;
-            }
-            sent++;
-        }
-        t0 = hh_platform_monotonic_ns();
-        if (post(d, c, &body, &resp) != HH_OK) {
-            d->failed = 1;
-            break;
-        }
-        d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
-    }
-done:
     hh_client_free(c);
+    free(households);
     hh_buf_free(&body);
     hh_buf_free(&resp);
     hh_buf_free(&change);
@@ -249,43 +360,79 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The collector's user + system CPU time, ns; 0 when it cannot be read. */
+static uint64_t collector_cpu_ns(long pid)
+{
+    char path[64], line[1024], *p;
+    unsigned long long utime = 0, stime = 0;
+    FILE *f;
+
+    if (pid <= 0)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (!(f = fopen(path, "r")))
+        return 0;
+    p = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    fclose(f);
+    /* After "(comm)": state is field 3; utime and stime are fields 14 and 15. */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                     &stime) != 2)
+        return 0;
+    return (utime + stime) * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
 int main(int argc, char **argv)
 {
     static device devices[MAX_DEVICES];
-    static char codes[MAX_DEVICES][40];
-    pthread_t threads[MAX_DEVICES];
-    uint64_t *all, start, elapsed;
+    static char codes[MAX_DEVICES][40], villages[MAX_DEVICES][16];
+    static int slots[MAX_DEVICES];
+    static pthread_t threads[MAX_DEVICES];
+    uint64_t *all, start, elapsed, cpu0, cpu1, requests = 0;
     int n = 0, visits, total_batches = 0, failures = 0;
+    long pid = argc == 7 ? atol(argv[6]) : 0;
+    char line[128];
     FILE *f;
 
-    if (argc != 6 || (visits = atoi(argv[4])) < 1 || visits > 10000000) {
-        fprintf(stderr, "usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR\n");
+    if ((argc != 6 && argc != 7) || (visits = atoi(argv[4])) < 1 || visits > 10000000) {
+        fprintf(stderr, "usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR [COLLECTOR_PID]\n");
         return 2;
     }
     if (!(f = fopen(argv[3], "r"))) {
         fprintf(stderr, "bench_ingest: cannot read %s\n", argv[3]);
         return 2;
     }
-    while (n < MAX_DEVICES && fgets(codes[n], sizeof codes[n], f)) {
-        codes[n][strcspn(codes[n], "\r\n")] = '\0';
-        if (codes[n][0])
-            n++;
+    while (n < MAX_DEVICES && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%39s %15s %d", codes[n], villages[n], &slots[n]) != 3 ||
+            hh_validate_village_code(villages[n], NULL) != HH_OK || slots[n] < 0 || slots[n] > 9) {
+            fprintf(stderr, "bench_ingest: %s: want \"CODE VILLAGE SLOT\" lines\n", argv[3]);
+            fclose(f);
+            return 2;
+        }
+        n++;
     }
     fclose(f);
     if (n == 0)
         return 2;
+    pthread_barrier_init(&ready, NULL, (unsigned)n + 1);
+    pthread_barrier_init(&go, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++) {
-        devices[i] = (device){ .index = i, .url = argv[1], .ca_file = argv[2], .code = codes[i],
-                               .workdir = argv[5], .visits = visits / n + (i < visits % n) };
-        devices[i].latencies_ns = calloc((size_t)devices[i].visits + 1, sizeof(uint64_t));
+        devices[i] = (device){ .index = i, .slot = slots[i], .url = argv[1], .ca_file = argv[2],
+                               .code = codes[i], .workdir = argv[5],
+                               .visits = visits / n + (i < visits % n) };
+        memcpy(devices[i].village, villages[i], sizeof devices[i].village);
+        devices[i].latencies_ns = calloc((size_t)devices[i].visits + 2, sizeof(uint64_t));
     }
-    start = hh_platform_monotonic_ns();
     for (int i = 0; i < n; i++)
         pthread_create(&threads[i], NULL, run_device, &devices[i]);
+    pthread_barrier_wait(&ready);
+    cpu0 = collector_cpu_ns(pid);
+    start = hh_platform_monotonic_ns();
+    pthread_barrier_wait(&go);
     for (int i = 0; i < n; i++)
         pthread_join(threads[i], NULL);
     elapsed = hh_platform_monotonic_ns() - start;
-    all = calloc((size_t)visits + 1, sizeof *all);
+    cpu1 = collector_cpu_ns(pid);
+    all = calloc((size_t)visits + 2 * (size_t)n, sizeof *all);
     for (int i = 0; i < n; i++) {
         if (devices[i].failed) {
             failures++;
@@ -293,14 +440,21 @@ int main(int argc, char **argv)
         }
         memcpy(all + total_batches, devices[i].latencies_ns, (size_t)devices[i].batches * sizeof *all);
         total_batches += devices[i].batches;
+        requests += devices[i].requests;
     }
     qsort(all, (size_t)total_batches, sizeof *all, cmp_u64);
-    printf("%2d devices: %d visits in %.2f s (enrolment included) = %.0f visits/s; %d batches, "
-           "p50 %.1f ms, p99 %.1f ms per batch%s\n", n, visits, elapsed / 1e9, visits / (elapsed / 1e9),
-           total_batches, total_batches ? all[total_batches / 2] / 1e6 : 0,
-           total_batches ? all[(int)(total_batches * 0.99)] / 1e6 : 0, failures ? " (FAILURES)" : "");
+    printf("%3d devices: %d visits in %.2f s = %.0f visits/s; %llu requests on %d TLS connections;"
+           " batch p50 %.1f ms, p99 %.1f ms", n, visits, elapsed / 1e9, visits / (elapsed / 1e9),
+           (unsigned long long)requests, n,
+           total_batches ? all[total_batches / 2] / 1e6 : 0,
+           total_batches ? all[(int)(total_batches * 0.99)] / 1e6 : 0);
+    if (cpu1 > cpu0)
+        printf("; collector CPU %.3f ms/visit", (double)(cpu1 - cpu0) / 1e6 / visits);
+    printf("%s\n", failures ? " (FAILURES)" : "");
     for (int i = 0; i < n; i++)
         free(devices[i].latencies_ns);
     free(all);
+    pthread_barrier_destroy(&ready);
+    pthread_barrier_destroy(&go);
     return failures ? 1 : 0;
 }

@@ -25,9 +25,10 @@ echo "== recording visits on the device"
 mkdir -p "$dir/visits"
 "$build/bin/bench_visits" "$visits" "$dir/visits"
 
-# serve DIR: a fresh collector on a free loopback port; sets URL and PID.
+# serve DIR [SETTINGS]: a fresh collector on a free loopback port; sets URL and PID.
 serve() {
   "$hearthd" --dir "$1" init --listen 127.0.0.1:0 >/dev/null
+  if [ -n "${2:-}" ]; then printf '%s\n' "$2" >>"$1/hearthd.conf"; fi
   "$hearthd" --dir "$1" serve 2>"$1.log" &
   PID=$!
   pids="$pids $PID"
@@ -36,23 +37,36 @@ serve() {
 }
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
 
-echo
-echo "== ingest: concurrent devices (one village each) pushing $ingest_visits visits over mutual TLS into one collector"
-for n in 1 8 32; do
-  c="$dir/ingest-$n"
-  serve "$c"
-  for i in $(seq 1 "$n"); do
-    # Device i (from 0) writes village 51182310 + (i+1) in four digits, as bench_ingest does.
-    "$hearthd" --dir "$c" device add --officer "bench-$i" --villages "$(printf '51182310%04d' "$i")" --json |
-      sed 's/.*"code": "\([^"]*\)".*/\1/'
+# ingest LABEL DEVICES PER_VILLAGE: DEVICES devices, PER_VILLAGE of them
+# sharing each village (1: every device its own), push $ingest_visits visits.
+ingest() {
+  c="$dir/ingest-$1"
+  serve "$c" "per_ip_connection_limit = 1000
+connection_limit = 1024
+enrol_attempts_total = 100000"
+  for i in $(seq 0 $(($2 - 1))); do
+    village=$(printf '51182310%04d' $((i / $3 + 1)))
+    code=$("$hearthd" --dir "$c" device add --officer "bench-$i" --villages "$village" --json |
+      sed 's/.*"code": "\([^"]*\)".*/\1/')
+    echo "$code $village $((i % $3))"
   done >"$c.codes"
   mkdir -p "$c.work"
-  "$build/bin/bench_ingest" "$URL" "$c/ca.crt" "$c.codes" "$ingest_visits" "$c.work"
+  "$build/bin/bench_ingest" "$URL" "$c/ca.crt" "$c.codes" "$ingest_visits" "$c.work" "$PID" ||
+    echo "            (bench_ingest reported failures)"
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$PID/status")
   stored=$(sqlite3 "$c/collector.db" "SELECT count(*) FROM visits")
-  printf '            collector peak RSS %.1f MiB; visits stored %s\n' "$(echo "$rss" | awk '{ print $1 / 1024 }')" "$stored"
+  printf '             collector peak RSS %.1f MiB; visits stored %s\n' "$(echo "$rss" | awk '{ print $1 / 1024 }')" "$stored"
   stop "$PID"
-done
+}
+
+echo
+echo "== the floor: the rows a visit writes, through plain SQLite (WAL, synchronous=FULL), one transaction per batch"
+"$build/bin/bench_floor" "$dir/floor.db" "$ingest_visits"
+echo
+echo "== ingest over mutual TLS: 250 households of 4 members per device, every visit to another household"
+for n in 1 8 32 200; do ingest "$n" "$n" 1; done
+echo "== worst case: 32 devices, 8 to a village"
+ingest shared 32 8
 
 echo
 echo "== one device's sync of 500 visits (after its households are synced)"
