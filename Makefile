@@ -76,7 +76,7 @@ SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c 
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
-                 collector/limiter.c
+                 collector/limiter.c collector/service.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \

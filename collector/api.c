@@ -1,12 +1,11 @@
 /* collector/api.c — the HTTP API's handlers (see api.h).
  *
- * Sync, in one transaction per request: every change of the batch is checked
- * against what was applied before under the same (device, seq) — the same
- * content is answered as before, other content refuses the whole request with
- * 409 — then decoded, validated and merged; refusals are recorded with their
- * reason. Touched households get their tiers recomputed once per request. The
- * response acknowledges the highest seq of the batch and carries the tiers that
- * changed in the device's villages since its cursor. */
+ * The HTTP layer: a request's bytes become a decoded, checked request, and a
+ * result becomes an answer with its status. What a sync does is the sync
+ * service's (service.h): its push is applied in a group commit, then its pull
+ * is read on this thread's own connection. The answer acknowledges the
+ * highest seq of the batch and carries the tiers and households that changed
+ * in the device's villages since its cursor. */
 #include "api.h"
 
 #include <stdio.h>
@@ -17,8 +16,6 @@
 
 #include <mbedtls/sha256.h>
 
-#include "merge.h"
-#include "model/validate.h"
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/pki.h"
@@ -66,32 +63,36 @@ static int protobuf_body(const hh_request *req, hh_response *resp)
     return 0;
 }
 
-static int lock(hh_api *api, hh_response *resp)
+/* The write connection, or NULL with a 503 answer when it stays busy. */
+static hh_cstore *lock(hh_api *api, hh_response *resp)
 {
-    uint64_t until = hh_platform_wall_ms() + LOCK_WAIT_MS;
-    struct timespec ts = { (time_t)(until / 1000), (long)(until % 1000) * 1000000L };
+    hh_cstore *store = hh_service_lock(api->service, LOCK_WAIT_MS);
 
-    if (pthread_mutex_timedlock(&api->lock, &ts) == 0)
-        return 1;
-    text_reply(resp, 503, "the collector is busy; retry later");
-    resp->retry_after_s = BUSY_RETRY_S;
-    return 0;
+    if (!store) {
+        text_reply(resp, 503, "the collector is busy; retry later");
+        resp->retry_after_s = BUSY_RETRY_S;
+    }
+    return store;
 }
 
 /* ---- enrolment ---------------------------------------------------------------------- */
 
-void hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
-                 uint64_t window_ms)
+static void worker_free(void *arg);
+
+hh_err hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
+                   uint64_t window_ms)
 {
     memset(api, 0, sizeof *api);
-    pthread_mutex_init(&api->lock, NULL);
+    if (pthread_key_create(&api->worker, worker_free) != 0)
+        return HH_ENOMEM;
     hh_limiter_init(&api->enrolments, failures_per_address, attempts_total, window_ms);
+    return HH_OK;
 }
 
 void hh_api_free(hh_api *api)
 {
     hh_limiter_free(&api->enrolments);
-    pthread_mutex_destroy(&api->lock);
+    pthread_key_delete(api->worker);
 }
 
 /* A refused enrolment: counted against the address, audited, answered. */
@@ -99,13 +100,14 @@ static void enroll_refused(hh_api *api, const hh_request *req, hh_response *resp
                            const char *why)
 {
     char detail[160];
+    hh_cstore *store;
 
     hh_limiter_failed(&api->enrolments, req->client_addr, hh_platform_wall_ms());
     snprintf(detail, sizeof detail, "enrolment refused from %s: %s",
              req->client_addr[0] ? req->client_addr : "an unknown address", why);
-    if (lock(api, resp)) {
-        hh_cstore_audit(api->store, "enrol_refused", NULL, detail);
-        pthread_mutex_unlock(&api->lock);
+    if ((store = lock(api, resp))) {
+        hh_cstore_audit(store, "enrol_refused", NULL, detail);
+        hh_service_unlock(api->service);
     }
     text_reply(resp, status, why);
     resp->retry_after_s = 0;   /* the refusal stands, whatever the audit's wait */
@@ -122,6 +124,7 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
     hh_pki_issue issue = { HH_PKI_ROLE_CLIENT, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
     hh_rulebook rules;
     hh_device dev;
+    hh_cstore *store;
     hh_buf cert;
     unsigned wait_s = 0;
     hh_err ret;
@@ -169,26 +172,26 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
         text_reply(resp, 500, "cannot issue the certificate");
         goto cleanup;
     }
-    if (!lock(api, resp))
+    if (!(store = lock(api, resp)))
         goto cleanup;
-    ret = hh_cstore_begin(api->store);
+    ret = hh_cstore_begin(store);
     if (ret == HH_OK)
-        ret = hh_cstore_code_redeem(api->store, in->code, device_id, sha, hh_platform_wall_ms(), &dev);
+        ret = hh_cstore_code_redeem(store, in->code, device_id, sha, hh_platform_wall_ms(), &dev);
     if (ret == HH_OK)
-        ret = hh_cstore_audit(api->store, "enrol", device_id, "device enrolled");
+        ret = hh_cstore_audit(store, "enrol", device_id, "device enrolled");
     /* A wrong code is counted against the code it names: keep that count. */
     if (ret == HH_OK || ret == HH_ENOTFOUND) {
-        hh_err commit = hh_cstore_commit(api->store);
+        hh_err commit = hh_cstore_commit(store);
         if (commit != HH_OK)
             ret = commit;
     } else {
-        hh_cstore_rollback(api->store);
+        hh_cstore_rollback(store);
     }
     if (ret == HH_OK && !(rule_text = malloc(HH_RULEBOOK_TEXT_MAX + 1)))
         ret = HH_ENOMEM;
     if (ret == HH_OK)
-        ret = hh_cstore_rulebook(api->store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1);
-    pthread_mutex_unlock(&api->lock);
+        ret = hh_cstore_rulebook(store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1);
+    hh_service_unlock(api->service);
     switch (ret) {
     case HH_OK: break;
     case HH_ENOTFOUND:
@@ -234,77 +237,49 @@ cleanup:
 
 /* ---- sync ----------------------------------------------------------------------------- */
 
-typedef struct changed_household {
-    char id[HH_UUID_LEN + 1];
-    uint64_t change_no;
-} changed_household;
+/* What each server thread keeps between requests: its own read connection for
+ * pulls and the scratch of one request, allocated once. */
+typedef struct worker {
+    hh_cstore *reader;
+    hh_pull *pull;
+    Hearth__V1__Rejection rejections[HH_SYNC_CHANGES_MAX];
+    Hearth__V1__Rejection *rejection_ptrs[HH_SYNC_CHANGES_MAX];
+    char details[HH_SYNC_CHANGES_MAX][HH_REJECT_DETAIL_MAX];
+} worker;
 
-typedef struct household_pull {
-    changed_household items[HH_SYNC_PULL_HOUSEHOLDS_MAX];
-    size_t count;
-} household_pull;
-
-static int pull_household(void *ctx, const char *id, uint64_t change_no)
+static void worker_free(void *arg)
 {
-    household_pull *p = ctx;
+    worker *w = arg;
 
-    memcpy(p->items[p->count].id, id, HH_UUID_LEN + 1);
-    p->items[p->count].change_no = change_no;
-    p->count++;
-    return 0;
+    if (!w)
+        return;
+    hh_cstore_close(w->reader);
+    hh_pull_free(w->pull);
+    free(w);
 }
 
-typedef struct pull_state {
-    uint64_t *changes;              /* change number of each tier update */
-    Hearth__V1__TierUpdate *updates;
-    Hearth__V1__TierUpdate **ptrs;
-    const char *(*reasons)[HH_REASON_COUNT];
-    char (*ids)[HH_UUID_LEN + 1];
-    char (*dates)[HH_DATE_LEN + 1];
-    char (*rulebooks)[HH_RULEBOOK_VERSION_MAX + 1];
-    size_t count;
-    uint64_t last_change;
-} pull_state;
-
-static Hearth__V1__ReviewState review_state(const char *review)
+/* This thread's worker, made on its first request; NULL when it cannot be. */
+static worker *worker_get(hh_api *api)
 {
-    if (strcmp(review, "verified") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_VERIFIED;
-    if (strcmp(review, "intervening") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_INTERVENING;
-    if (strcmp(review, "released") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_RELEASED;
-    return HEARTH__V1__REVIEW_STATE__REVIEW_COMPUTED;
+    worker *w = pthread_getspecific(api->worker);
+    hh_diag d;
+
+    if (w)
+        return w;
+    hh_diag_clear(&d);
+    if (!(w = calloc(1, sizeof *w)) || !(w->pull = hh_pull_new()) ||
+        hh_cstore_open_reader(api->db_path, &w->reader, &d) != HH_OK ||
+        pthread_setspecific(api->worker, w) != 0) {
+        worker_free(w);
+        return NULL;
+    }
+    return w;
 }
 
-static int pull_one(void *ctx, const hh_ctier *t)
+static void busy(hh_response *resp, const char *message)
 {
-    pull_state *p = ctx;
-    Hearth__V1__TierUpdate *u = &p->updates[p->count];
-    size_t n = 0;
-
-    hearth__v1__tier_update__init(u);
-    memcpy(p->ids[p->count], t->v.household_id, sizeof p->ids[0]);
-    memcpy(p->dates[p->count], t->v.last_visit_on, sizeof p->dates[0]);
-    memcpy(p->rulebooks[p->count], t->v.rulebook, sizeof p->rulebooks[0]);
-    u->household_id = p->ids[p->count];
-    u->has_tier = u->has_source = u->has_review = 1;
-    u->tier = (Hearth__V1__Tier)t->v.tier;
-    u->source = HEARTH__V1__TIER_SOURCE__TIER_SOURCE_COLLECTOR;
-    u->review = review_state(t->v.label);
-    u->rulebook_version = p->rulebooks[p->count];
-    u->has_per_capita_yuan = 1;
-    u->per_capita_yuan = t->v.per_capita_yuan;
-    u->last_visit_on = p->dates[p->count];
-    for (int i = 0; i < HH_REASON_COUNT; i++)
-        if (t->v.reasons & (1u << i))
-            p->reasons[p->count][n++] = hh_reason_code(1u << i);
-    u->n_reasons = n;
-    u->reasons = (char **)p->reasons[p->count];
-    p->ptrs[p->count] = u;
-    p->changes[p->count] = t->change_no;
-    p->count++;
-    return 0;
+    text_reply(resp, 503, message);
+    resp->retry_after_s = BUSY_RETRY_S;
 }
 
 static uint64_t cursor_value(const Hearth__V1__SyncRequest *in)
@@ -318,315 +293,116 @@ static uint64_t cursor_value(const Hearth__V1__SyncRequest *in)
     return v;
 }
 
-/* One change of the batch: returns HH_ECONFLICT for a changed replay (the
- * whole request is then refused), another error if the database failed. */
-static hh_err sync_change(hh_api *api, const hh_device *dev, const Hearth__V1__Change *pb,
-                          hh_change_in *c, hh_buf *touched, Hearth__V1__Rejection *rej,
-                          char *detail, int *rejected)
+/* The request as a push, checked: NULL with the answer set when it is not one. */
+static Hearth__V1__SyncRequest *sync_decode(const hh_request *req, hh_response *resp)
 {
-    uint8_t digest[32], packed_stack[4096], *packed = packed_stack;
-    size_t size = hearth__v1__change__get_packed_size(pb);
-    hh_applied before;
-    hh_merge_result r;
-    hh_diag d;
-    hh_err ret;
-    const char *entity = "unknown", *entity_id = "";
+    Hearth__V1__SyncRequest *in;
 
-    *rejected = 0;
-    if (size > sizeof packed_stack && !(packed = malloc(size)))
-        return HH_ENOMEM;
-    hearth__v1__change__pack(pb, packed);
-    mbedtls_sha256(packed, size, digest, 0);
-    if (packed != packed_stack)
-        free(packed);
-    if ((ret = hh_cstore_applied_get(api->store, dev->id, pb->seq, &before)) != HH_OK)
-        return ret;
-    if (before.found) {
-        if (memcmp(before.digest, digest, sizeof digest) != 0)
-            return HH_ECONFLICT;
-        if (before.reject_reason) {
-            *rejected = 1;
-            rej->reason = (Hearth__V1__RejectReason)before.reject_reason;
-            snprintf(detail, 160, "%s", before.detail);
-        }
-        return HH_OK;
+    if (!req->client_verified) {
+        text_reply(resp, 401, "a device certificate from this collector is required");
+        return NULL;
     }
-    hh_diag_clear(&d);
-    memset(&r, 0, sizeof r);
-    if (hh_codec_change_from_pb(pb, hh_platform_current_year(), c, &d) != HH_OK) {
-        r.reject_reason = HEARTH__V1__REJECT_REASON__REJECT_INVALID;
-        /* Cut to the detail's bound: it is a hint for the officer, not a record. */
-        if (snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message) < 0)
-            r.detail[0] = '\0';
-    } else if ((ret = hh_merge_apply(api->store, dev, c, &api->clock, hh_platform_wall_ms(), &r)) != HH_OK) {
-        return ret;
+    if (!protobuf_body(req, resp))
+        return NULL;
+    if (!(in = hearth__v1__sync_request__unpack(NULL, req->body_len, req->body))) {
+        text_reply(resp, 400, "the body is not a SyncRequest");
+        return NULL;
     }
-    if (c->entity >= HH_ENTITY_HOUSEHOLD && c->entity <= HH_ENTITY_VISIT)
-        entity = hh_entity_name(c->entity);
-    /* Only an id that is one is recorded: what is stored must read back. */
-    if (pb->entity_id && hh_validate_uuid(pb->entity_id, NULL) == HH_OK)
-        entity_id = pb->entity_id;
-    {
-        /* A refusal may quote what the device sent: never raw bytes back. */
-        char safe[sizeof r.detail];
-        hh_text_printable(r.detail, safe, sizeof safe);
-        memcpy(r.detail, safe, sizeof safe);
+    if (in->protocol != 1 || !in->device_id || strcmp(in->device_id, req->client_cn) != 0) {
+        text_reply(resp, 400, "protocol 1 and the certificate's device id are required");
+    } else if (in->n_changes > HH_SYNC_CHANGES_MAX) {
+        text_reply(resp, 413, "too many changes in one request");
+    } else {
+        size_t i = 1;
+        while (i < in->n_changes && in->changes[i]->has_seq &&
+               in->changes[i]->seq > in->changes[i - 1]->seq)
+            i++;
+        if (i >= in->n_changes)
+            return in;
+        text_reply(resp, 400, "changes must be in increasing seq order");
     }
-    if ((ret = hh_cstore_applied_put(api->store, dev->id, pb->seq, digest, r.reject_reason,
-                                     r.detail, entity, entity_id, hh_platform_wall_ms())) != HH_OK)
-        return ret;
-    if (r.reject_reason) {
-        *rejected = 1;
-        rej->reason = (Hearth__V1__RejectReason)r.reject_reason;
-        snprintf(detail, 160, "%s", r.detail);
-        return hh_cstore_audit(api->store, "quarantine", dev->id, r.detail);
-    }
-    /* Each touched household is listed once per change: '+' when its own or
-     * its members' fields changed (devices pull it again), '-' when only its
-     * visits did (its tier is recomputed). */
-    if (r.touched && r.household_id[0]) {
-        char entry[HH_UUID_LEN + 2];
-        entry[0] = r.record_changed ? '+' : '-';
-        memcpy(entry + 1, r.household_id, HH_UUID_LEN + 1);
-        return hh_buf_append(touched, entry, sizeof entry);
-    }
-    return HH_OK;
+    hearth__v1__sync_request__free_unpacked(in, NULL);
+    return NULL;
 }
 
 static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
 {
     Hearth__V1__SyncRequest *in = NULL;
     Hearth__V1__SyncResponse out = HEARTH__V1__SYNC_RESPONSE__INIT;
-    Hearth__V1__Rulebook rulebook = HEARTH__V1__RULEBOOK__INIT;
-    Hearth__V1__Rejection *rejections = NULL, **rejection_ptrs = NULL;
-    char (*details)[160] = NULL;
-    char *rule_text = NULL;
-    hh_change_in *change = NULL;
-    pull_state pull = { 0 };
-    household_pull *households = NULL;
-    hh_snapshot *snapshot = NULL;
-    hh_snapshot_pb *snapshot_pbs[HH_SYNC_PULL_HOUSEHOLDS_MAX] = { 0 };
-    Hearth__V1__Household *household_ptrs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
-    uint64_t bound = UINT64_MAX;
-    hh_rulebook rules;
+    hh_push push = { 0 };
+    hh_pull_view pulled;
+    worker *w;
     hh_device dev;
-    hh_buf touched;
     uint8_t cursor[8];
-    uint64_t acked = 0, since;
-    int locked = 0, rejected;
     hh_err ret;
 
-    hh_buf_init(&touched, (HH_SYNC_CHANGES_MAX + 1) * (HH_UUID_LEN + 2));
-    if (!req->client_verified) {
-        text_reply(resp, 401, "a device certificate from this collector is required");
+    if (!(in = sync_decode(req, resp)))
+        return;
+    if (!(w = worker_get(api))) {
+        busy(resp, "the collector cannot serve this request now; retry later");
         goto cleanup;
     }
-    if (!protobuf_body(req, resp))
-        goto cleanup;
-    in = hearth__v1__sync_request__unpack(NULL, req->body_len, req->body);
-    if (!in) {
-        text_reply(resp, 400, "the body is not a SyncRequest");
-        goto cleanup;
-    }
-    if (in->protocol != 1 || !in->device_id || strcmp(in->device_id, req->client_cn) != 0) {
-        text_reply(resp, 400, "protocol 1 and the certificate's device id are required");
-        goto cleanup;
-    }
-    if (in->n_changes > HH_SYNC_CHANGES_MAX) {
-        text_reply(resp, 413, "too many changes in one request");
-        goto cleanup;
-    }
-    for (size_t i = 1; i < in->n_changes; i++) {
-        if (!in->changes[i]->has_seq || in->changes[i]->seq <= in->changes[i - 1]->seq) {
-            text_reply(resp, 400, "changes must be in increasing seq order");
-            goto cleanup;
-        }
-    }
-    change = malloc(sizeof *change);
-    rejections = calloc(in->n_changes + 1, sizeof *rejections);
-    rejection_ptrs = calloc(in->n_changes + 1, sizeof *rejection_ptrs);
-    details = calloc(in->n_changes + 1, sizeof *details);
-    pull.changes = calloc(HH_SYNC_PULL_MAX, sizeof *pull.changes);
-    households = calloc(1, sizeof *households);
-    snapshot = malloc(sizeof *snapshot);
-    pull.updates = calloc(HH_SYNC_PULL_MAX, sizeof *pull.updates);
-    pull.ptrs = calloc(HH_SYNC_PULL_MAX, sizeof *pull.ptrs);
-    pull.reasons = calloc(HH_SYNC_PULL_MAX, sizeof *pull.reasons);
-    pull.ids = calloc(HH_SYNC_PULL_MAX, sizeof *pull.ids);
-    pull.dates = calloc(HH_SYNC_PULL_MAX, sizeof *pull.dates);
-    pull.rulebooks = calloc(HH_SYNC_PULL_MAX, sizeof *pull.rulebooks);
-    rule_text = malloc(HH_RULEBOOK_TEXT_MAX + 1);
-    if (!change || !rejections || !rejection_ptrs || !details || !pull.updates || !pull.ptrs ||
-        !pull.changes || !households || !snapshot ||
-        !pull.reasons || !pull.ids || !pull.dates || !pull.rulebooks || !rule_text) {
-        text_reply(resp, 503, "out of memory; retry later");
-        resp->retry_after_s = BUSY_RETRY_S;
-        goto cleanup;
-    }
-    if (!lock(api, resp))
-        goto cleanup;
-    locked = 1;
-    ret = hh_cstore_device_get(api->store, req->client_cn, &dev);
+    ret = hh_cstore_device_get(w->reader, req->client_cn, &dev);
     if (ret != HH_OK || dev.revoked_ms || strcmp(dev.cert_sha256, req->client_sha256) != 0) {
-        text_reply(resp, 401, ret == HH_OK && dev.revoked_ms
-                                  ? "this device has been revoked: enrol it again"
-                                  : "unknown device or superseded certificate: enrol it again");
+        if (ret != HH_OK && ret != HH_ENOTFOUND)
+            busy(resp, "the collector database is busy; retry later");
+        else
+            text_reply(resp, 401, ret == HH_OK && dev.revoked_ms
+                                      ? "this device has been revoked: enrol it again"
+                                      : "unknown device or superseded certificate: enrol it again");
         goto cleanup;
     }
-    if ((ret = hh_cstore_begin(api->store)) != HH_OK) {
-        text_reply(resp, 503, "the collector database is busy; retry later");
-        resp->retry_after_s = BUSY_RETRY_S;
+    push.dev = &dev;
+    push.changes = in->changes;
+    push.n_changes = in->n_changes;
+    push.rejections = w->rejections;
+    push.details = w->details;
+    switch (hh_service_push(api->service, &push, LOCK_WAIT_MS)) {
+    case HH_OK:
+        break;
+    case HH_ECONFLICT:
+        text_reply(resp, 409, "a change reuses a seq already applied with other content");
+        resp->seq_high = push.seq_high;
+        snprintf(resp->log_note, sizeof resp->log_note, "seq=%llu replayed with other content",
+                 (unsigned long long)push.conflict_seq);
         goto cleanup;
-    }
-    for (size_t i = 0; i < in->n_changes; i++) {
-        Hearth__V1__Rejection *rej = &rejections[out.n_rejections];
-        hearth__v1__rejection__init(rej);
-        ret = sync_change(api, &dev, in->changes[i], change, &touched, rej, details[out.n_rejections],
-                          &rejected);
-        if (ret == HH_ECONFLICT) {
-            hh_cstore_rollback(api->store);
-            hh_cstore_audit(api->store, "seq_mismatch", dev.id, "a seq was replayed with other content");
-            text_reply(resp, 409, "a change reuses a seq already applied with other content");
-            /* The device (restored from a backup, say) starts a new epoch above this. */
-            if (hh_cstore_applied_high(api->store, dev.id, &resp->seq_high) != HH_OK)
-                resp->seq_high = 0;
-            snprintf(resp->log_note, sizeof resp->log_note, "seq=%llu replayed with other content",
-                     (unsigned long long)in->changes[i]->seq);
-            goto cleanup;
-        }
-        if (ret != HH_OK) {
-            hh_cstore_rollback(api->store);
-            text_reply(resp, 503, "the collector could not store the batch; retry later");
-            resp->retry_after_s = BUSY_RETRY_S;
-            goto cleanup;
-        }
-        if (rejected) {
-            rej->has_seq = rej->has_reason = 1;
-            rej->seq = in->changes[i]->seq;
-            rej->detail = details[out.n_rejections];
-            rejection_ptrs[out.n_rejections++] = rej;
-        }
-        acked = in->changes[i]->seq;
-    }
-    /* One tier recompute per touched household, however many changes it had;
-     * a new change number only for those whose records changed. */
-    for (size_t off = 0; off + HH_UUID_LEN + 1 < touched.len; off += HH_UUID_LEN + 2) {
-        const char *id = touched.data + off + 1;
-        int seen = 0, changed = 0;
-        for (size_t prev = 0; prev < off && !seen; prev += HH_UUID_LEN + 2)
-            seen = strcmp(touched.data + prev + 1, id) == 0;
-        if (seen)
-            continue;
-        for (size_t next = off; next + HH_UUID_LEN + 1 < touched.len && !changed; next += HH_UUID_LEN + 2)
-            changed = touched.data[next] == '+' && strcmp(touched.data + next + 1, id) == 0;
-        if ((changed && (ret = hh_cstore_household_touch(api->store, id)) != HH_OK) ||
-            (ret = hh_cstore_tier_recompute(api->store, id)) != HH_OK)
-            break;
-    }
-    if (acked == 0)
-        acked = dev.acked_seq;
-    if (ret == HH_OK || ret == HH_ECONFLICT)
-        ret = hh_cstore_device_seen(api->store, dev.id, acked, hh_platform_wall_ms());
-    if (ret == HH_OK)
-        ret = hh_cstore_commit(api->store);
-    else
-        hh_cstore_rollback(api->store);
-    if (ret != HH_OK) {
-        text_reply(resp, 503, "the collector could not store the batch; retry later");
-        resp->retry_after_s = BUSY_RETRY_S;
+    case HH_EBUSY:
+        busy(resp, "the collector is busy; retry later");
+        goto cleanup;
+    default:
+        busy(resp, "the collector could not store the batch; retry later");
         goto cleanup;
     }
     hh_platform_fault_point("collector-before-reply");
-    /* Pull: tiers changed in the device's villages since its cursor. */
-    since = cursor_value(in);
-    if ((ret = hh_cstore_each_tier_since(api->store, dev.villages, since, HH_SYNC_PULL_MAX,
-                                         pull_one, &pull)) != HH_OK ||
-        (ret = hh_cstore_each_household_since(api->store, dev.villages, since,
-                                              HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household,
-                                              households)) != HH_OK) {
-        text_reply(resp, 503, "the collector cannot read its tiers now; retry later");
-        resp->retry_after_s = BUSY_RETRY_S;
+    if (hh_service_pull(w->reader, &dev, cursor_value(in), in->rulebook_version, w->pull) != HH_OK) {
+        busy(resp, "the collector cannot read its tiers now; retry later");
         goto cleanup;
     }
-    /* Two streams under one cursor: where either was cut at its limit, both
-     * stop at that change number, and the rest comes with the next request. */
-    if (pull.count == HH_SYNC_PULL_MAX)
-        bound = pull.changes[pull.count - 1];
-    if (households->count == HH_SYNC_PULL_HOUSEHOLDS_MAX &&
-        households->items[households->count - 1].change_no < bound)
-        bound = households->items[households->count - 1].change_no;
-    while (pull.count > 0 && pull.changes[pull.count - 1] > bound)
-        pull.count--;
-    while (households->count > 0 && households->items[households->count - 1].change_no > bound)
-        households->count--;
-    pull.last_change = since;
-    if (pull.count && pull.changes[pull.count - 1] > pull.last_change)
-        pull.last_change = pull.changes[pull.count - 1];
-    if (households->count && households->items[households->count - 1].change_no > pull.last_change)
-        pull.last_change = households->items[households->count - 1].change_no;
-    if (bound != UINT64_MAX)
-        pull.last_change = bound;
-    for (size_t i = 0; i < households->count; i++) {
-        if (hh_cstore_snapshot(api->store, households->items[i].id, snapshot) != HH_OK ||
-            !(snapshot_pbs[i] = hh_codec_snapshot_to_pb(snapshot))) {
-            text_reply(resp, 503, "the collector cannot read its households now; retry later");
-            resp->retry_after_s = BUSY_RETRY_S;
-            goto cleanup;
-        }
-        household_ptrs[i] = (Hearth__V1__Household *)hh_snapshot_pb_message(snapshot_pbs[i]);
-    }
-    out.n_households = households->count;
-    out.households = households->count ? household_ptrs : NULL;
+    hh_pull_view_get(w->pull, &pulled);
+    for (size_t i = 0; i < push.n_rejections; i++)
+        w->rejection_ptrs[i] = &w->rejections[i];
     for (int i = 0; i < 8; i++)
-        cursor[i] = (uint8_t)(pull.last_change >> (56 - 8 * i));
+        cursor[i] = (uint8_t)(pulled.cursor >> (56 - 8 * i));
     out.has_protocol = out.has_acked_seq = out.has_cursor = out.has_more = out.has_server_hlc = 1;
     out.protocol = 1;
-    out.acked_seq = acked;
-    out.rejections = rejection_ptrs;
-    out.n_tiers = pull.count;
-    out.tiers = pull.ptrs;
+    out.acked_seq = push.acked_seq;
+    out.n_rejections = push.n_rejections;
+    out.rejections = w->rejection_ptrs;
+    out.n_tiers = pulled.n_tiers;
+    out.tiers = pulled.tiers;
+    out.n_households = pulled.n_households;
+    out.households = pulled.households;
     out.cursor.data = cursor;
     out.cursor.len = sizeof cursor;
-    out.more = bound != UINT64_MAX;
-    if (hh_hlc_tick(&api->clock, hh_platform_wall_ms(), &out.server_hlc) != HH_OK)
+    out.more = pulled.more;
+    out.rulebook = pulled.rulebook;
+    if (hh_service_tick(api->service, &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
-    /* The rulebook's text only for a device that has another version. */
-    if (!in->rulebook_version ||
-        strcmp(in->rulebook_version, hh_cstore_rulebook_current(api->store)->version) != 0) {
-        if (hh_cstore_rulebook(api->store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1) != HH_OK) {
-            text_reply(resp, 503, "the collector cannot read its rulebook now; retry later");
-            resp->retry_after_s = BUSY_RETRY_S;
-            goto cleanup;
-        }
-        rulebook.version = rules.version;
-        rulebook.text = rule_text;
-        out.rulebook = &rulebook;
-    }
     pb_reply(resp, &out.base);
     snprintf(resp->log_note, sizeof resp->log_note, "changes=%zu rejected=%zu pulled=%zu+%zu",
-             in->n_changes, out.n_rejections, pull.count, out.n_households);
+             in->n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households);
 cleanup:
-    if (locked)
-        pthread_mutex_unlock(&api->lock);
-    hh_buf_free(&touched);
-    free(change);
-    free(rejections);
-    free(rejection_ptrs);
-    free(details);
-    for (size_t i = 0; i < HH_SYNC_PULL_HOUSEHOLDS_MAX; i++)
-        hh_snapshot_pb_free(snapshot_pbs[i]);
-    free(households);
-    free(snapshot);
-    free(pull.changes);
-    free(pull.updates);
-    free(pull.ptrs);
-    free(pull.reasons);
-    free(pull.ids);
-    free(pull.dates);
-    free(pull.rulebooks);
-    free(rule_text);
-    if (in)
-        hearth__v1__sync_request__free_unpacked(in, NULL);
+    hearth__v1__sync_request__free_unpacked(in, NULL);
 }
 
 void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)

@@ -6,39 +6,35 @@
  *   POST /v1/enroll  no certificate needed: EnrollRequest -> EnrollResponse
  *   POST /v1/sync    device certificate required: SyncRequest -> SyncResponse
  *
- * Requests are handled one at a time against the database (SQLite has one
- * writer); a request that waits too long for its turn gets 503 and Retry-After. */
+ * Writes go through the sync service's group commit (service.h); a request
+ * that waits too long for its turn gets 503 and Retry-After. Pulls read on a
+ * connection of their server thread's own. */
 #ifndef HH_API_H
 #define HH_API_H
 
 #include <pthread.h>
 
-#include "cstore.h"
 #include "limiter.h"
-#include "model/hlc.h"
 #include "server.h"
-
-/* Most changes one sync request may carry, and pulled tiers one response holds. */
-#define HH_SYNC_CHANGES_MAX 512
-#define HH_SYNC_PULL_MAX    500
-#define HH_SYNC_PULL_HOUSEHOLDS_MAX 64   /* snapshots are large: fewer per response */
+#include "service.h"
 
 typedef struct hh_api {
-    hh_cstore *store;
-    pthread_mutex_t lock;          /* one request at a time on the database */
+    hh_service *service;           /* borrowed */
+    const char *db_path;           /* each server thread opens its reader on it */
     const char *ca_pem;
     const char *ca_key_pem;
     int device_cert_days;
-    hh_hlc clock;                  /* the collector's HLC, under lock */
     hh_limiter enrolments;         /* refused enrolments per address, attempts overall */
+    pthread_key_t worker;          /* each server thread's reader and scratch */
 } hh_api;
 
 /* Set up what the handler keeps besides the store: enrolment guessing is
  * bounded to failures_per_address refused attempts per client address and
  * attempts_total attempts from everywhere in each window_ms (a code is also
- * locked after HH_ENROL_CODE_TRIES wrong tries against it, cstore.h). Cannot
- * fail; undo with hh_api_free. */
-void hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
+ * locked after HH_ENROL_CODE_TRIES wrong tries against it, cstore.h).
+ * HH_ENOMEM when it cannot; undo with hh_api_free. The caller sets service,
+ * db_path and the CA. */
+hh_err hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts_total,
                  uint64_t window_ms);
 void hh_api_free(hh_api *api);
 

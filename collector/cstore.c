@@ -12,7 +12,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 2
+#define CSTORE_SCHEMA_VERSION 3
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -70,12 +70,37 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     /* …and a field's owner keeps the stamp it sent, when the collector replaced
      * one that was ahead of its clock (collector/merge.c). */
     "ALTER TABLE field_owners ADD COLUMN sent_hlc INTEGER NOT NULL DEFAULT 0;",
+    /* 3: a pull reads the device's villages only: tiers carry their village,
+     * and both change streams are indexed by village and change number. The
+     * review check is a chain of comparisons: an IN list makes SQLite build and
+     * drop a temporary table on every write of the row. */
+    "CREATE TABLE tiers3 ("
+    "  household_id TEXT PRIMARY KEY REFERENCES households(id),"
+    "  village_code TEXT NOT NULL,"
+    "  tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4), reasons TEXT NOT NULL,"
+    "  rulebook TEXT NOT NULL, last_visit_on TEXT, per_capita_yuan INTEGER,"
+    "  review TEXT NOT NULL DEFAULT 'computed'"
+    "    CHECK (review = 'computed' OR review = 'verified' OR review = 'intervening'"
+    "           OR review = 'released'),"
+    "  change_no INTEGER NOT NULL, computed_ms INTEGER NOT NULL) STRICT;"
+    "INSERT INTO tiers3 SELECT t.household_id, h.village_code, t.tier, t.reasons, t.rulebook,"
+    "  t.last_visit_on, t.per_capita_yuan, t.review, t.change_no, t.computed_ms"
+    "  FROM tiers t JOIN households h ON h.id = t.household_id;"
+    "DROP TABLE tiers;"
+    "ALTER TABLE tiers3 RENAME TO tiers;"
+    "CREATE INDEX tiers_village_change ON tiers(village_code, change_no);"
+    "DROP INDEX households_change;"
+    "CREATE INDEX households_village_change ON households(village_code, change_no);",
 };
 
 struct hh_cstore {
     sqlite3 *db;
     hh_sqlcache sql;
     int in_tx;
+    /* Inside a write transaction the change counter lives here, and is
+     * written back once, just before the commit. */
+    uint64_t next_change;
+    int next_change_loaded, next_change_dirty;
     hh_rulebook rules;         /* the rulebook in force, parsed once */
 };
 
@@ -84,6 +109,9 @@ hh_sqlcache *hh_cstore_sql(hh_cstore *s)
     return &s->sql;
 }
 
+/* A connection is used by one thread at a time (the writer under the sync
+ * service's lock, a reader by its server thread): SQLite's own locking of
+ * every call is not needed. */
 static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
 {
     hh_cstore *s = calloc(1, sizeof *s);
@@ -91,7 +119,7 @@ static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
     *out = NULL;
     if (!s)
         return HH_ENOMEM;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                             "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
         hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s: %s", path,
@@ -148,6 +176,23 @@ hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d)
     return ret;
 }
 
+hh_err hh_cstore_open_reader(const char *path, hh_cstore **out, hh_diag *d)
+{
+    hh_err ret;
+
+    if ((ret = connect(path, SQLITE_OPEN_READWRITE, out, d)) != HH_OK)
+        return ret;
+    if (sqlite3_exec((*out)->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)
+        ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s for reading", path);
+    else if ((ret = hh_cstore_rulebook(*out, &(*out)->rules, NULL, 0)) != HH_OK)
+        hh_diag_fail(d, ret, "database", "cannot read the rulebook from %s", path);
+    if (ret != HH_OK) {
+        hh_cstore_close(*out);
+        *out = NULL;
+    }
+    return ret;
+}
+
 void hh_cstore_close(hh_cstore *s)
 {
     if (!s)
@@ -168,17 +213,47 @@ hh_err hh_cstore_begin(hh_cstore *s)
     if (s->in_tx || sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return HH_EDB;
     s->in_tx = 1;
+    s->next_change_loaded = s->next_change_dirty = 0;
     /* Tiers computed in this transaction use the rulebook in force now. */
     if ((ret = refresh_rules(s)) != HH_OK)
         hh_cstore_rollback(s);
     return ret;
 }
 
+hh_err hh_cstore_begin_read(hh_cstore *s)
+{
+    hh_err ret;
+
+    if (s->in_tx || sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    s->in_tx = 1;
+    /* The first read starts the snapshot; the rulebook is read in it. */
+    if ((ret = refresh_rules(s)) != HH_OK)
+        hh_cstore_rollback(s);
+    return ret;
+}
+
+hh_err hh_cstore_savepoint(hh_cstore *s)
+{
+    if (!s->in_tx)
+        return HH_EINVAL;
+    return sqlite3_exec(s->db, "SAVEPOINT push", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
+}
+
+hh_err hh_cstore_savepoint_end(hh_cstore *s, int keep)
+{
+    if (!keep && sqlite3_exec(s->db, "ROLLBACK TO push", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    return sqlite3_exec(s->db, "RELEASE push", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
+}
+
+static hh_err next_change_store(hh_cstore *s);
+
 hh_err hh_cstore_commit(hh_cstore *s)
 {
     if (!s->in_tx)
         return HH_EINVAL;
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (next_change_store(s) != HH_OK || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         hh_cstore_rollback(s);
         return HH_EDB;
     }
@@ -191,6 +266,7 @@ void hh_cstore_rollback(hh_cstore *s)
     if (s->in_tx)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = 0;
+    s->next_change_loaded = s->next_change_dirty = 0;
 }
 
 /* ---- villages -------------------------------------------------------------------- */
@@ -657,22 +733,43 @@ hh_err hh_cstore_audit(hh_cstore *s, const char *kind, const char *device_id, co
     return hh_sql_done(st);
 }
 
+static hh_err next_change_store(hh_cstore *s)
+{
+    static const char sql[] = "UPDATE meta SET value = CAST(?1 AS TEXT) WHERE key = 'next_change'";
+    sqlite3_stmt *st;
+
+    if (!s->next_change_dirty)
+        return HH_OK;
+    if (!(st = hh_sql(&s->sql, sql)))
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->next_change);
+    s->next_change_dirty = 0;
+    return hh_sql_done(st);
+}
+
 hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out)
 {
-    static const char sql[] =
-        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'next_change'"
-        " RETURNING CAST(value AS INTEGER) - 1";
-    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    static const char sql[] = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_change'";
+    sqlite3_stmt *st;
     hh_err ret = HH_EDB;
 
-    if (!st)
-        return HH_EDB;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = (uint64_t)sqlite3_column_int64(st, 0);
-        ret = HH_OK;
+    if (!s->in_tx)
+        return HH_EINVAL;
+    if (!s->next_change_loaded) {
+        if (!(st = hh_sql(&s->sql, sql)))
+            return HH_EDB;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+            s->next_change = (uint64_t)sqlite3_column_int64(st, 0);
+            s->next_change_loaded = 1;
+            ret = HH_OK;
+        }
+        sqlite3_reset(st);
+        if (ret != HH_OK)
+            return ret;
     }
-    sqlite3_reset(st);
-    return ret;
+    *out = s->next_change++;
+    s->next_change_dirty = 1;
+    return HH_OK;
 }
 
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
@@ -680,8 +777,10 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
     static const char current[] = "SELECT tier, review FROM tiers WHERE household_id = ?1";
     static const char upsert[] =
         "INSERT INTO tiers (household_id, tier, reasons, rulebook, last_visit_on, per_capita_yuan,"
-        " review, change_no, computed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'computed', ?7, ?8)"
+        " review, change_no, computed_ms, village_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'computed',"
+        " ?7, ?8, (SELECT village_code FROM households WHERE id = ?1))"
         " ON CONFLICT (household_id) DO UPDATE SET tier = excluded.tier, reasons = excluded.reasons,"
+        " village_code = excluded.village_code,"
         " rulebook = excluded.rulebook, last_visit_on = excluded.last_visit_on,"
         " per_capita_yuan = excluded.per_capita_yuan,"
         " review = CASE WHEN tiers.tier = excluded.tier THEN tiers.review ELSE 'computed' END,"
@@ -720,6 +819,32 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
     return hh_sql_done(st);
 }
 
+hh_err hh_cstore_household_scope(hh_cstore *s, const char *household_id,
+                                 char village_code[HH_VILLAGE_CODE_LEN + 1], int *member_count)
+{
+    static const char sql[] =
+        "SELECT village_code, (SELECT count(*) FROM members WHERE household_id = ?1)"
+        " FROM households WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret;
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    village_code[0] = '\0';
+    *member_count = 0;
+    hh_sql_bind_text(st, 1, household_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret = hh_sql_col_text(st, 0, village_code, HH_VILLAGE_CODE_LEN + 1);
+        *member_count = sqlite3_column_int(st, 1);
+    } else {
+        ret = rc == SQLITE_DONE ? HH_ENOTFOUND : hh_sql_err(rc);
+    }
+    sqlite3_reset(st);
+    return ret;
+}
+
 hh_err hh_cstore_household_touch(hh_cstore *s, const char *household_id)
 {
     static const char sql[] = "UPDATE households SET change_no = ?2 WHERE id = ?1";
@@ -736,39 +861,36 @@ hh_err hh_cstore_household_touch(hh_cstore *s, const char *household_id)
     return hh_sql_done(st);
 }
 
-typedef struct changed_rows {
-    const char *villages;
-    int limit, count;
-    hh_changed_cb cb;
-    void *ctx;
-} changed_rows;
-
-static hh_err changed_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    changed_rows *r = ctx;
-    char id[HH_UUID_LEN + 1], village[HH_VILLAGE_CODE_LEN + 1];
-
-    if (hh_sql_col_text(st, 0, id, sizeof id) != HH_OK ||
-        hh_sql_col_text(st, 1, village, sizeof village) != HH_OK)
-        return HH_ECORRUPT;
-    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, village))
-        return HH_OK;
-    *stop = r->cb(r->ctx, id, (uint64_t)sqlite3_column_int64(st, 2)) ||
-            (r->limit > 0 && ++r->count >= r->limit);
-    return HH_OK;
-}
+/* A device's villages ("CODE,CODE,…", digits only: hh_villages_parse) as the
+ * JSON array the pull queries read with json_each. */
+#define VILLAGES_JSON "json_each('[\"' || replace(?1, ',', '\",\"') || '\"]')"
 
 hh_err hh_cstore_each_household_since(hh_cstore *s, const char *villages, uint64_t cursor,
                                       int limit, hh_changed_cb cb, void *ctx)
 {
     static const char sql[] =
-        "SELECT id, village_code, change_no FROM households WHERE change_no > CAST(?1 AS INTEGER)"
-        " ORDER BY change_no";
-    changed_rows r = { villages, limit, 0, cb, ctx };
-    char param[24];
+        "SELECT id, change_no FROM households"
+        " WHERE village_code IN (SELECT value FROM " VILLAGES_JSON ") AND change_no > ?2"
+        " ORDER BY change_no LIMIT ?3";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char id[HH_UUID_LEN + 1];
+    hh_err ret = HH_OK;
+    int rc;
 
-    snprintf(param, sizeof param, "%llu", (unsigned long long)cursor);
-    return hh_sql_each_row(s->db, sql, param, changed_row, &r);
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, villages);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
+    sqlite3_bind_int(st, 3, limit);
+    while (ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((ret = hh_sql_col_text(st, 0, id, sizeof id)) == HH_OK &&
+            cb(ctx, id, (uint64_t)sqlite3_column_int64(st, 1)))
+            break;
+    }
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = hh_sql_err(rc);
+    sqlite3_reset(st);
+    return ret;
 }
 
 typedef struct version_rows {
@@ -808,8 +930,6 @@ hh_err hh_cstore_snapshot(hh_cstore *s, const char *household_id, hh_snapshot *o
 /* ---- reading tiers, quarantine, conflicts ----------------------------------------------- */
 
 typedef struct ctier_rows {
-    const char *villages;
-    int limit, count;
     hh_ctier_cb cb;
     void *ctx;
 } ctier_rows;
@@ -822,10 +942,8 @@ static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
 
     if (ret != HH_OK)
         return ret;
-    if (r->villages && r->villages[0] && !hh_villages_contain(r->villages, t.v.village_code))
-        return HH_OK;
     t.change_no = (uint64_t)sqlite3_column_int64(st, 9);
-    *stop = r->cb(r->ctx, &t) || (r->limit > 0 && ++r->count >= r->limit);
+    *stop = r->cb(r->ctx, &t);
     return HH_OK;
 }
 
@@ -837,19 +955,48 @@ static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
 hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cursor,
                                  int limit, hh_ctier_cb cb, void *ctx)
 {
-    static const char sql[] = CTIER_SELECT " WHERE t.change_no > CAST(?1 AS INTEGER) ORDER BY t.change_no";
-    ctier_rows r = { villages, limit, 0, cb, ctx };
-    char param[24];
+    static const char sql[] =
+        CTIER_SELECT " WHERE t.village_code IN (SELECT value FROM " VILLAGES_JSON ")"
+        " AND t.change_no > ?2 ORDER BY t.change_no LIMIT ?3";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    ctier_rows r = { cb, ctx };
+    hh_err ret = HH_OK;
+    int rc, stop = 0;
 
-    snprintf(param, sizeof param, "%llu", (unsigned long long)cursor);
-    return hh_sql_each_row(s->db, sql, param, ctier_row, &r);
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, villages);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cursor);
+    sqlite3_bind_int(st, 3, limit);
+    while (!stop && ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ret = ctier_row(st, &r, &stop);
+    if (ret == HH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        ret = hh_sql_err(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_cstore_change_high(hh_cstore *s, uint64_t *out)
+{
+    static const char sql[] = "SELECT CAST(value AS INTEGER) - 1 FROM meta WHERE key = 'next_change'";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret = HH_EDB;
+
+    if (!st)
+        return HH_EDB;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = (uint64_t)sqlite3_column_int64(st, 0);
+        ret = HH_OK;
+    }
+    sqlite3_reset(st);
+    return ret;
 }
 
 hh_err hh_cstore_each_tier(hh_cstore *s, const char *village, hh_ctier_cb cb, void *ctx)
 {
     static const char sql[] = CTIER_SELECT " WHERE ?1 IS NULL OR h.village_code = ?1"
                               " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
-    ctier_rows r = { NULL, 0, 0, cb, ctx };
+    ctier_rows r = { cb, ctx };
 
     return hh_sql_each_row(s->db, sql, village, ctier_row, &r);
 }
@@ -863,7 +1010,7 @@ static int keep_ctier(void *ctx, const hh_ctier *t)
 hh_err hh_cstore_tier_get(hh_cstore *s, const char *household_id, hh_ctier *out)
 {
     static const char sql[] = CTIER_SELECT " WHERE t.household_id = ?1";
-    ctier_rows r = { NULL, 0, 0, keep_ctier, out };
+    ctier_rows r = { keep_ctier, out };
     hh_err ret;
 
     out->v.household_id[0] = '\0';

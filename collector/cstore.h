@@ -36,11 +36,22 @@ typedef struct hh_device {
 hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d);
 /* Open and migrate an existing database. */
 hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d);
+/* Open an existing, migrated database for reading only (a pull's connection:
+ * WAL lets it read while another connection writes). */
+hh_err hh_cstore_open_reader(const char *path, hh_cstore **out, hh_diag *d);
 void hh_cstore_close(hh_cstore *s);
 
+/* A write transaction (BEGIN IMMEDIATE), or a read transaction: every read
+ * until the commit or rollback sees the same snapshot. */
 hh_err hh_cstore_begin(hh_cstore *s);
+hh_err hh_cstore_begin_read(hh_cstore *s);
 hh_err hh_cstore_commit(hh_cstore *s);
 void hh_cstore_rollback(hh_cstore *s);
+
+/* Inside a write transaction: mark where one push starts; end it keeping what
+ * it wrote (keep) or undoing it alone. Not nested. */
+hh_err hh_cstore_savepoint(hh_cstore *s);
+hh_err hh_cstore_savepoint_end(hh_cstore *s, int keep);
 
 /* The record tables, for sync/records.h and collector/merge.c. */
 hh_sqlcache *hh_cstore_sql(hh_cstore *s);
@@ -109,18 +120,32 @@ hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
 /* Append to the audit log. detail must hold no personal data. */
 hh_err hh_cstore_audit(hh_cstore *s, const char *kind, const char *device_id, const char *detail);
 
-/* The next change number (for households and tiers touched now). */
+/* The next change number (for households and tiers touched now). Inside a
+ * write transaction only; the counter is stored with its commit. */
 hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out);
 
 /* Recompute the authoritative tier of a household; a red tier that is not yet
  * released stays red (DESIGN 2: released by a reviewer only). */
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id);
 
+/* The last change number given out (0: none yet). A pull that read every
+ * change of a device's villages up to it, in the same read transaction, moves
+ * the device's cursor there. */
+hh_err hh_cstore_change_high(hh_cstore *s, uint64_t *out);
+
+/* Where household_id is and how many members it has, without reading them:
+ * HH_ENOTFOUND when there is no such household. */
+hh_err hh_cstore_household_scope(hh_cstore *s, const char *household_id,
+                                 char village_code[HH_VILLAGE_CODE_LEN + 1], int *member_count);
+
 /* Give a household the next change number, so devices pull it again. */
 hh_err hh_cstore_household_touch(hh_cstore *s, const char *household_id);
 
 typedef int (*hh_changed_cb)(void *ctx, const char *household_id, uint64_t change_no);
-/* Households changed after cursor in villages, by change number, at most limit. */
+/* Households changed after cursor in villages (a device's, as kept by
+ * hh_villages_parse), by change number, at most limit. Reads only those
+ * villages' rows past the cursor (an index on village and change number): what
+ * a pull costs grows with the device's scope, not the county's. */
 hh_err hh_cstore_each_household_since(hh_cstore *s, const char *villages, uint64_t cursor,
                                       int limit, hh_changed_cb cb, void *ctx);
 
@@ -134,8 +159,8 @@ typedef struct hh_ctier {
 } hh_ctier;
 
 typedef int (*hh_ctier_cb)(void *ctx, const hh_ctier *t);
-/* Tiers changed after cursor in the given villages ("" or NULL: all), by
- * change number, at most limit (0: no limit). */
+/* Tiers changed after cursor in villages (as above), by change number, at
+ * most limit. */
 hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cursor,
                                  int limit, hh_ctier_cb cb, void *ctx);
 /* The worklist: red first, like the device's. */

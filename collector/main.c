@@ -299,6 +299,8 @@ static int cmd_serve(cli *c)
     size_t len;
     hh_server_config sc;
     hh_server *server = NULL;
+    hh_service *service = NULL;
+    char db_path[HH_PATH_MAX];
     hh_api api;
     uint16_t port = 0;
     hh_diag d;
@@ -307,8 +309,11 @@ static int cmd_serve(cli *c)
     const char *listen = cli_get(c, "listen");
 
     hh_diag_clear(&d);
-    hh_api_init(&api, (unsigned)app.cfg.enrol_failures_per_address,
-                (unsigned)app.cfg.enrol_attempts_total, (uint64_t)app.cfg.enrol_window_s * 1000);
+    if (hh_api_init(&api, (unsigned)app.cfg.enrol_failures_per_address,
+                    (unsigned)app.cfg.enrol_attempts_total,
+                    (uint64_t)app.cfg.enrol_window_s * 1000) != HH_OK)
+        return cli_fail(HH_ENOMEM, NULL, "cannot start");
+    snprintf(db_path, sizeof db_path, "%s", dir_file("collector.db"));
     if ((ret = hh_platform_read_file(dir_file("server.key"), HH_PKI_PEM_MAX, &key, &len)) != HH_OK ||
         (ret = hh_platform_read_file(dir_file("server.crt"), HH_PKI_PEM_MAX, &cert, &len)) != HH_OK ||
         (ret = hh_platform_read_file(dir_file("ca.crt"), HH_PKI_PEM_MAX, &ca, &len)) != HH_OK ||
@@ -316,7 +321,12 @@ static int cmd_serve(cli *c)
         rc = cli_fail(ret, NULL, "cannot read the keys and certificates in %s", app.dir);
         goto cleanup;
     }
-    api.store = app.store;
+    if ((ret = hh_service_new(app.store, &service)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot start");
+        goto cleanup;
+    }
+    api.service = service;
+    api.db_path = db_path;
     api.ca_pem = ca;
     api.ca_key_pem = ca_key;
     api.device_cert_days = (int)app.cfg.device_cert_days;
@@ -336,6 +346,7 @@ static int cmd_serve(cli *c)
             sc.connection_limit = fit;
         }
     }
+    hh_platform_keep_heap();
     /* Every server thread inherits the blocked signals; this thread waits. */
     hh_platform_block_termination();
     if ((ret = hh_server_start(&sc, hh_api_handle, &api, &server, &port, &d)) != HH_OK) {
@@ -357,6 +368,7 @@ static int cmd_serve(cli *c)
     hh_server_stop(server);
 cleanup:
     hh_api_free(&api);
+    hh_service_free(service);
     if (key)
         explicit_bzero(key, strlen(key));
     if (ca_key)

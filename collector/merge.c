@@ -221,22 +221,33 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
 }
 
 /* The household a member or visit change refers to, checked for scope. */
+/* Is a household in village_code (found: it exists) one device dev may write? */
+static int in_scope(const hh_device *dev, const char *household_id, int found,
+                    const char *village_code, hh_merge_result *r)
+{
+    if (!found) {
+        reject(r, HEARTH__V1__REJECT_REASON__REJECT_UNKNOWN_ENTITY,
+               "household %s is unknown to the collector", household_id);
+        return 0;
+    }
+    if (!hh_villages_contain(dev->villages, village_code)) {
+        reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
+               "household belongs to village %s, not one of this device's", village_code);
+        return 0;
+    }
+    memcpy(r->household_id, household_id, sizeof r->household_id);
+    return 1;
+}
+
 static hh_err scoped_household(hh_cstore *s, const hh_device *dev, const char *household_id,
                                hh_household *h, hh_merge_result *r, int *ok)
 {
     hh_err ret = hh_records_household_get(hh_cstore_sql(s), household_id, 1, h);
 
     *ok = 0;
-    if (ret == HH_ENOTFOUND)
-        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_UNKNOWN_ENTITY,
-                      "household %s is unknown to the collector", household_id);
-    if (ret != HH_OK)
+    if (ret != HH_OK && ret != HH_ENOTFOUND)
         return ret;
-    if (!hh_villages_contain(dev->villages, h->village_code))
-        return reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
-                      "household belongs to village %s, not one of this device's", h->village_code);
-    memcpy(r->household_id, household_id, sizeof r->household_id);
-    *ok = 1;
+    *ok = in_scope(dev, household_id, ret == HH_OK, h->village_code, r);
     return HH_OK;
 }
 
@@ -315,14 +326,17 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
 {
     hh_sqlcache *sql = hh_cstore_sql(s);
     hh_visit existing;
-    int ok;
     hh_err ret;
 
     if (c->op != HH_OP_CREATE)
         return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
                       "visits are immutable: %s", "record a correction instead");
-    if ((ret = scoped_household(s, dev, c->visit.household_id, h, r, &ok)) != HH_OK || !ok)
+    /* A visit needs no more of its household than where it is and its size. */
+    ret = hh_cstore_household_scope(s, c->visit.household_id, h->village_code, &h->member_count);
+    if (ret != HH_OK && ret != HH_ENOTFOUND)
         return ret;
+    if (!in_scope(dev, c->visit.household_id, ret == HH_OK, h->village_code, r))
+        return HH_OK;
     {
         /* Judged by the collector's calendar: a device's clock may be wrong. */
         hh_diag d;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,15 @@ uint64_t hh_platform_free_bytes(const char *path)
             return 0;
     }
     return (uint64_t)vfs.f_bavail * (uint64_t)vfs.f_frsize;
+}
+
+void hh_platform_keep_heap(void)
+{
+#ifdef M_TRIM_THRESHOLD
+    /* Fixed thresholds also stop glibc from moving them as it goes. */
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+#endif
 }
 
 long hh_platform_raise_fd_limit(long want)

@@ -1,0 +1,535 @@
+/* collector/service.c — the sync service (see service.h).
+ *
+ * A push: every change of the batch is checked against what was applied
+ * before under the same (device, seq) — the same content is answered as
+ * before, other content refuses the whole push — then decoded, validated and
+ * merged; refusals are recorded with their reason. The households a group
+ * touched get their tiers recomputed once, however many changes they had.
+ *
+ * Group commit is leader/follower: a push joins the queue; if nobody is
+ * writing, its thread becomes the writer, takes the queue (up to
+ * HH_SERVICE_GROUP_CHANGES_MAX changes), writes it in one transaction, marks
+ * every push in it done and wakes their threads. */
+#include "service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/sha256.h>
+
+#include "merge.h"
+#include "model/validate.h"
+#include "platform/platform.h"
+#include "sync/codec.h"
+
+/* A household a group touched: '+' when its own or its members' fields
+ * changed (devices pull it again), '-' when only its visits did. */
+typedef struct touched {
+    char id[HH_UUID_LEN + 1];
+    char record_changed;
+} touched;
+
+#define TOUCHED_MAX (HH_SERVICE_GROUP_CHANGES_MAX + HH_SYNC_CHANGES_MAX)
+
+struct hh_service {
+    hh_cstore *w;
+    pthread_mutex_t queue_lock;
+    pthread_cond_t queue_done;
+    hh_push *head, *tail;
+    int writing;
+    pthread_mutex_t write_lock;        /* the write connection */
+    pthread_mutex_t clock_lock;
+    hh_hlc clock;
+    /* the writer's scratch */
+    hh_change_in change;
+    touched touched[TOUCHED_MAX];
+    size_t n_touched;
+};
+
+hh_err hh_service_new(hh_cstore *writer, hh_service **out)
+{
+    hh_service *svc = calloc(1, sizeof *svc);
+
+    *out = NULL;
+    if (!svc)
+        return HH_ENOMEM;
+    svc->w = writer;
+    pthread_mutex_init(&svc->queue_lock, NULL);
+    pthread_cond_init(&svc->queue_done, NULL);
+    pthread_mutex_init(&svc->write_lock, NULL);
+    pthread_mutex_init(&svc->clock_lock, NULL);
+    *out = svc;
+    return HH_OK;
+}
+
+void hh_service_free(hh_service *svc)
+{
+    if (!svc)
+        return;
+    pthread_mutex_destroy(&svc->queue_lock);
+    pthread_cond_destroy(&svc->queue_done);
+    pthread_mutex_destroy(&svc->write_lock);
+    pthread_mutex_destroy(&svc->clock_lock);
+    free(svc);
+}
+
+static struct timespec deadline_in(unsigned wait_ms)
+{
+    uint64_t until = hh_platform_wall_ms() + wait_ms;
+    return (struct timespec){ (time_t)(until / 1000), (long)(until % 1000) * 1000000L };
+}
+
+hh_cstore *hh_service_lock(hh_service *svc, unsigned wait_ms)
+{
+    struct timespec until = deadline_in(wait_ms);
+
+    return pthread_mutex_timedlock(&svc->write_lock, &until) == 0 ? svc->w : NULL;
+}
+
+void hh_service_unlock(hh_service *svc)
+{
+    pthread_mutex_unlock(&svc->write_lock);
+}
+
+hh_err hh_service_tick(hh_service *svc, uint64_t *out)
+{
+    hh_err ret;
+
+    pthread_mutex_lock(&svc->clock_lock);
+    ret = hh_hlc_tick(&svc->clock, hh_platform_wall_ms(), out);
+    pthread_mutex_unlock(&svc->clock_lock);
+    return ret;
+}
+
+/* ---- one push ------------------------------------------------------------------------ */
+
+/* One change of push p: HH_ECONFLICT for a changed replay (the whole push is
+ * then refused), another error if the database failed. */
+static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change *pb,
+                           uint64_t applied_high)
+{
+    uint8_t digest[32], packed_stack[4096], *packed = packed_stack;
+    size_t size = hearth__v1__change__get_packed_size(pb);
+    hh_change_in *c = &svc->change;
+    hh_applied before;
+    hh_merge_result r;
+    hh_diag d;
+    hh_err ret;
+    const char *entity = "unknown", *entity_id = "";
+    char *detail = p->details[p->n_rejections];
+
+    if (size > sizeof packed_stack && !(packed = malloc(size)))
+        return HH_ENOMEM;
+    hearth__v1__change__pack(pb, packed);
+    mbedtls_sha256(packed, size, digest, 0);
+    if (packed != packed_stack)
+        free(packed);
+    /* A seq above every one applied is new: no need to look it up. */
+    memset(&before, 0, sizeof before);
+    if (pb->seq <= applied_high &&
+        (ret = hh_cstore_applied_get(svc->w, p->dev->id, pb->seq, &before)) != HH_OK)
+        return ret;
+    memset(&r, 0, sizeof r);
+    if (before.found) {
+        if (memcmp(before.digest, digest, sizeof digest) != 0)
+            return HH_ECONFLICT;
+        r.reject_reason = before.reject_reason;
+        memcpy(r.detail, before.detail, sizeof r.detail);
+    } else {
+        hh_diag_clear(&d);
+        if (hh_codec_change_from_pb(pb, hh_platform_current_year(), c, &d) != HH_OK) {
+            r.reject_reason = HEARTH__V1__REJECT_REASON__REJECT_INVALID;
+            /* Cut to the detail's bound: a hint for the officer, not a record. */
+            if (snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message) < 0)
+                r.detail[0] = '\0';
+        } else {
+            pthread_mutex_lock(&svc->clock_lock);
+            ret = hh_merge_apply(svc->w, p->dev, c, &svc->clock, hh_platform_wall_ms(), &r);
+            pthread_mutex_unlock(&svc->clock_lock);
+            if (ret != HH_OK)
+                return ret;
+        }
+        if (c->entity >= HH_ENTITY_HOUSEHOLD && c->entity <= HH_ENTITY_VISIT)
+            entity = hh_entity_name(c->entity);
+        /* Only an id that is one is recorded: what is stored must read back. */
+        if (pb->entity_id && hh_validate_uuid(pb->entity_id, NULL) == HH_OK)
+            entity_id = pb->entity_id;
+        {
+            /* A refusal may quote what the device sent: never raw bytes back. */
+            char safe[sizeof r.detail];
+            hh_text_printable(r.detail, safe, sizeof safe);
+            memcpy(r.detail, safe, sizeof safe);
+        }
+        if ((ret = hh_cstore_applied_put(svc->w, p->dev->id, pb->seq, digest, r.reject_reason,
+                                         r.detail, entity, entity_id, hh_platform_wall_ms())) != HH_OK)
+            return ret;
+        if (r.reject_reason &&
+            (ret = hh_cstore_audit(svc->w, "quarantine", p->dev->id, r.detail)) != HH_OK)
+            return ret;
+    }
+    if (r.reject_reason) {
+        Hearth__V1__Rejection *rej = &p->rejections[p->n_rejections++];
+        hearth__v1__rejection__init(rej);
+        rej->has_seq = rej->has_reason = 1;
+        rej->seq = pb->seq;
+        rej->reason = (Hearth__V1__RejectReason)r.reject_reason;
+        snprintf(detail, HH_REJECT_DETAIL_MAX, "%s", r.detail);
+        rej->detail = detail;
+        return HH_OK;
+    }
+    if (r.touched && r.household_id[0]) {
+        if (svc->n_touched >= TOUCHED_MAX)
+            return HH_ERANGE;
+        memcpy(svc->touched[svc->n_touched].id, r.household_id, HH_UUID_LEN + 1);
+        svc->touched[svc->n_touched].record_changed = (char)r.record_changed;
+        svc->n_touched++;
+    }
+    return HH_OK;
+}
+
+/* Push p inside the group's transaction, in a savepoint of its own. */
+static hh_err apply_push(hh_service *svc, hh_push *p)
+{
+    size_t touched_before = svc->n_touched;
+    uint64_t applied_high = 0;
+    hh_err ret;
+
+    p->n_rejections = 0;
+    p->acked_seq = p->dev->acked_seq;
+    if ((ret = hh_cstore_savepoint(svc->w)) != HH_OK ||
+        (p->n_changes && (ret = hh_cstore_applied_high(svc->w, p->dev->id, &applied_high)) != HH_OK))
+        return ret;
+    for (size_t i = 0; i < p->n_changes && ret == HH_OK; i++) {
+        if ((ret = apply_change(svc, p, p->changes[i], applied_high)) == HH_OK)
+            p->acked_seq = p->changes[i]->seq;
+        else if (ret == HH_ECONFLICT)
+            p->conflict_seq = p->changes[i]->seq;
+    }
+    if (ret == HH_OK)
+        ret = hh_cstore_device_seen(svc->w, p->dev->id, p->acked_seq, hh_platform_wall_ms());
+    if (ret == HH_ECONFLICT) {
+        /* Nothing of this push stays; the refusal is recorded, and the device
+         * (restored from a backup, say) starts a new epoch above seq_high. */
+        svc->n_touched = touched_before;
+        p->n_rejections = 0;
+        if (hh_cstore_savepoint_end(svc->w, 0) != HH_OK ||
+            hh_cstore_audit(svc->w, "seq_mismatch", p->dev->id,
+                            "a seq was replayed with other content") != HH_OK ||
+            hh_cstore_applied_high(svc->w, p->dev->id, &p->seq_high) != HH_OK)
+            return HH_EDB;
+        return HH_ECONFLICT;
+    }
+    if (ret != HH_OK)
+        return ret;
+    return hh_cstore_savepoint_end(svc->w, 1);
+}
+
+static int touched_order(const void *a, const void *b)
+{
+    const touched *x = a, *y = b;
+    int by_id = strcmp(x->id, y->id);
+
+    /* '+' sorts before '-': the first of each household says whether any of
+     * its changes touched its records. */
+    return by_id ? by_id : (x->record_changed < y->record_changed) - (x->record_changed > y->record_changed);
+}
+
+/* One tier recompute per touched household; a new change number for those
+ * whose records changed. */
+static hh_err recompute_touched(hh_service *svc)
+{
+    hh_err ret = HH_OK;
+
+    qsort(svc->touched, svc->n_touched, sizeof *svc->touched, touched_order);
+    for (size_t i = 0; i < svc->n_touched && ret == HH_OK; i++) {
+        const touched *t = &svc->touched[i];
+        if (i > 0 && strcmp(t->id, svc->touched[i - 1].id) == 0)
+            continue;
+        if (t->record_changed && (ret = hh_cstore_household_touch(svc->w, t->id)) != HH_OK)
+            break;
+        ret = hh_cstore_tier_recompute(svc->w, t->id);
+    }
+    return ret;
+}
+
+/* Write the pushes of group in one transaction; set each one's result. */
+static void write_group(hh_service *svc, hh_push *group)
+{
+    hh_err ret = hh_cstore_begin(svc->w);
+
+    svc->n_touched = 0;
+    for (hh_push *p = group; p && ret == HH_OK; p = p->next) {
+        p->result = apply_push(svc, p);
+        if (p->result != HH_OK && p->result != HH_ECONFLICT)
+            ret = p->result;
+    }
+    if (ret == HH_OK)
+        ret = recompute_touched(svc);
+    if (ret == HH_OK)
+        ret = hh_cstore_commit(svc->w);
+    else
+        hh_cstore_rollback(svc->w);
+    if (ret != HH_OK)
+        for (hh_push *p = group; p; p = p->next)
+            p->result = ret;
+}
+
+/* Take the head of the queue up to the group's bound (at least one push). */
+static hh_push *take_group(hh_service *svc)
+{
+    hh_push *group = svc->head, *last = group;
+    size_t changes = group->n_changes;
+
+    group->taken = 1;
+    while (last->next && changes + last->next->n_changes <= HH_SERVICE_GROUP_CHANGES_MAX) {
+        last = last->next;
+        last->taken = 1;
+        changes += last->n_changes;
+    }
+    svc->head = last->next;
+    if (!svc->head)
+        svc->tail = NULL;
+    last->next = NULL;
+    return group;
+}
+
+static void unqueue(hh_service *svc, hh_push *p)
+{
+    hh_push **at = &svc->head, *prev = NULL;
+
+    while (*at && *at != p) {
+        prev = *at;
+        at = &(*at)->next;
+    }
+    if (!*at)
+        return;
+    *at = p->next;
+    if (svc->tail == p)
+        svc->tail = prev;
+}
+
+hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms)
+{
+    struct timespec until = deadline_in(wait_ms);
+
+    p->next = NULL;
+    p->taken = p->done = 0;
+    p->result = HH_EBUSY;
+    p->n_rejections = 0;
+    pthread_mutex_lock(&svc->queue_lock);
+    if (svc->tail)
+        svc->tail->next = p;
+    else
+        svc->head = p;
+    svc->tail = p;
+    while (!p->done) {
+        if (!svc->writing && svc->head) {
+            hh_push *group = take_group(svc), *next;
+            svc->writing = 1;
+            pthread_mutex_unlock(&svc->queue_lock);
+            pthread_mutex_lock(&svc->write_lock);
+            write_group(svc, group);
+            pthread_mutex_unlock(&svc->write_lock);
+            pthread_mutex_lock(&svc->queue_lock);
+            svc->writing = 0;
+            for (hh_push *g = group; g; g = next) {
+                next = g->next;
+                g->next = NULL;
+                g->done = 1;
+            }
+            pthread_cond_broadcast(&svc->queue_done);
+            continue;
+        }
+        if (pthread_cond_timedwait(&svc->queue_done, &svc->queue_lock, &until) != 0 && !p->taken) {
+            /* Nobody took it in time: it leaves the queue unapplied. */
+            unqueue(svc, p);
+            p->result = HH_EBUSY;
+            break;
+        }
+        if (p->taken && !p->done)
+            until = deadline_in(1000);   /* it is being written: wait for the commit */
+    }
+    pthread_mutex_unlock(&svc->queue_lock);
+    return p->result;
+}
+
+/* ---- pulls --------------------------------------------------------------------------- */
+
+typedef struct changed_household {
+    char id[HH_UUID_LEN + 1];
+    uint64_t change_no;
+} changed_household;
+
+struct hh_pull {
+    /* tiers */
+    uint64_t changes[HH_SYNC_PULL_MAX];            /* change number of each update */
+    Hearth__V1__TierUpdate updates[HH_SYNC_PULL_MAX];
+    Hearth__V1__TierUpdate *update_ptrs[HH_SYNC_PULL_MAX];
+    const char *reasons[HH_SYNC_PULL_MAX][HH_REASON_COUNT];
+    char ids[HH_SYNC_PULL_MAX][HH_UUID_LEN + 1];
+    char dates[HH_SYNC_PULL_MAX][HH_DATE_LEN + 1];
+    char rulebooks[HH_SYNC_PULL_MAX][HH_RULEBOOK_VERSION_MAX + 1];
+    size_t n_tiers;
+    /* households */
+    changed_household changed[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    size_t n_changed;
+    hh_snapshot snapshot;
+    hh_snapshot_pb *snapshot_pbs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    Hearth__V1__Household *household_ptrs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    /* the rest */
+    uint64_t cursor;
+    int more;
+    Hearth__V1__Rulebook rulebook;
+    int has_rulebook;
+    char rule_version[HH_RULEBOOK_VERSION_MAX + 1];
+    char rule_text[HH_RULEBOOK_TEXT_MAX + 1];
+};
+
+hh_pull *hh_pull_new(void)
+{
+    return calloc(1, sizeof(hh_pull));
+}
+
+static void pull_clear(hh_pull *p)
+{
+    for (size_t i = 0; i < HH_SYNC_PULL_HOUSEHOLDS_MAX; i++) {
+        hh_snapshot_pb_free(p->snapshot_pbs[i]);
+        p->snapshot_pbs[i] = NULL;
+    }
+    p->n_tiers = p->n_changed = 0;
+    p->has_rulebook = 0;
+    p->more = 0;
+}
+
+void hh_pull_free(hh_pull *p)
+{
+    if (!p)
+        return;
+    pull_clear(p);
+    free(p);
+}
+
+static Hearth__V1__ReviewState review_state(const char *review)
+{
+    if (strcmp(review, "verified") == 0)
+        return HEARTH__V1__REVIEW_STATE__REVIEW_VERIFIED;
+    if (strcmp(review, "intervening") == 0)
+        return HEARTH__V1__REVIEW_STATE__REVIEW_INTERVENING;
+    if (strcmp(review, "released") == 0)
+        return HEARTH__V1__REVIEW_STATE__REVIEW_RELEASED;
+    return HEARTH__V1__REVIEW_STATE__REVIEW_COMPUTED;
+}
+
+static int pull_tier(void *ctx, const hh_ctier *t)
+{
+    hh_pull *p = ctx;
+    size_t i = p->n_tiers, n = 0;
+    Hearth__V1__TierUpdate *u = &p->updates[i];
+
+    hearth__v1__tier_update__init(u);
+    memcpy(p->ids[i], t->v.household_id, sizeof p->ids[0]);
+    memcpy(p->dates[i], t->v.last_visit_on, sizeof p->dates[0]);
+    memcpy(p->rulebooks[i], t->v.rulebook, sizeof p->rulebooks[0]);
+    u->household_id = p->ids[i];
+    u->has_tier = u->has_source = u->has_review = 1;
+    u->tier = (Hearth__V1__Tier)t->v.tier;
+    u->source = HEARTH__V1__TIER_SOURCE__TIER_SOURCE_COLLECTOR;
+    u->review = review_state(t->v.label);
+    u->rulebook_version = p->rulebooks[i];
+    u->has_per_capita_yuan = 1;
+    u->per_capita_yuan = t->v.per_capita_yuan;
+    u->last_visit_on = p->dates[i];
+    for (int r = 0; r < HH_REASON_COUNT; r++)
+        if (t->v.reasons & (1u << r))
+            p->reasons[i][n++] = hh_reason_code(1u << r);
+    u->n_reasons = n;
+    u->reasons = (char **)p->reasons[i];
+    p->update_ptrs[i] = u;
+    p->changes[i] = t->change_no;
+    p->n_tiers++;
+    return 0;
+}
+
+static int pull_household(void *ctx, const char *id, uint64_t change_no)
+{
+    hh_pull *p = ctx;
+
+    memcpy(p->changed[p->n_changed].id, id, HH_UUID_LEN + 1);
+    p->changed[p->n_changed].change_no = change_no;
+    p->n_changed++;
+    return 0;
+}
+
+/* Two streams under one cursor: where either was cut at its limit, both stop
+ * at that change number and the rest comes with the next request; where
+ * neither was, the device has seen everything up to `high`. */
+static void pull_bound(hh_pull *p, uint64_t since, uint64_t high)
+{
+    uint64_t bound = UINT64_MAX;
+
+    if (p->n_tiers == HH_SYNC_PULL_MAX)
+        bound = p->changes[p->n_tiers - 1];
+    if (p->n_changed == HH_SYNC_PULL_HOUSEHOLDS_MAX && p->changed[p->n_changed - 1].change_no < bound)
+        bound = p->changed[p->n_changed - 1].change_no;
+    while (p->n_tiers > 0 && p->changes[p->n_tiers - 1] > bound)
+        p->n_tiers--;
+    while (p->n_changed > 0 && p->changed[p->n_changed - 1].change_no > bound)
+        p->n_changed--;
+    p->more = bound != UINT64_MAX;
+    p->cursor = p->more ? bound : high > since ? high : since;
+}
+
+hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
+                       const char *rulebook_version, hh_pull *p)
+{
+    uint64_t high = 0;
+    hh_rulebook rules;
+    hh_err ret;
+
+    pull_clear(p);
+    if ((ret = hh_cstore_begin_read(reader)) != HH_OK)
+        return ret;
+    if ((ret = hh_cstore_change_high(reader, &high)) != HH_OK ||
+        (ret = hh_cstore_each_tier_since(reader, dev->villages, since, HH_SYNC_PULL_MAX, pull_tier,
+                                         p)) != HH_OK ||
+        (ret = hh_cstore_each_household_since(reader, dev->villages, since,
+                                              HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household, p)) != HH_OK)
+        goto done;
+    pull_bound(p, since, high);
+    for (size_t i = 0; i < p->n_changed; i++) {
+        if ((ret = hh_cstore_snapshot(reader, p->changed[i].id, &p->snapshot)) != HH_OK)
+            goto done;
+        if (!(p->snapshot_pbs[i] = hh_codec_snapshot_to_pb(&p->snapshot))) {
+            ret = HH_ENOMEM;
+            goto done;
+        }
+        p->household_ptrs[i] = (Hearth__V1__Household *)hh_snapshot_pb_message(p->snapshot_pbs[i]);
+    }
+    /* The rulebook's text only for a device that has another version. */
+    if (!rulebook_version ||
+        strcmp(rulebook_version, hh_cstore_rulebook_current(reader)->version) != 0) {
+        if ((ret = hh_cstore_rulebook(reader, &rules, p->rule_text, sizeof p->rule_text)) != HH_OK)
+            goto done;
+        hearth__v1__rulebook__init(&p->rulebook);
+        memcpy(p->rule_version, rules.version, sizeof p->rule_version);
+        p->rulebook.version = p->rule_version;
+        p->rulebook.text = p->rule_text;
+        p->has_rulebook = 1;
+    }
+done:
+    hh_cstore_rollback(reader);   /* a read transaction: nothing to keep */
+    return ret;
+}
+
+void hh_pull_view_get(const hh_pull *p, hh_pull_view *out)
+{
+    out->tiers = (Hearth__V1__TierUpdate **)p->update_ptrs;
+    out->n_tiers = p->n_tiers;
+    out->households = (Hearth__V1__Household **)p->household_ptrs;
+    out->n_households = p->n_changed;
+    out->cursor = p->cursor;
+    out->more = p->more;
+    out->rulebook = p->has_rulebook ? (Hearth__V1__Rulebook *)&p->rulebook : NULL;
+}
