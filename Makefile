@@ -60,11 +60,11 @@ GEN_CFLAGS := -std=c11 -Wall -I. -I$(GEN) $(SANITIZE)
 DEPS_LIBS := $(DEPS)/lib/libcurl.a $(DEPS)/lib/libmbedtls.a \
              $(DEPS)/lib/libmbedx509.a $(DEPS)/lib/libmbedcrypto.a
 ifeq ($(TARGET),host)
-SYS_LIBS  := -lsqlite3 -lprotobuf-c -lpthread -lm
+SYS_LIBS  := -lsqlite3 -lprotobuf-c -lz -lpthread -lm
 CMOCKA    := -lcmocka
 else
-# A board links everything in: SQLite and protobuf-c built by cross/deps.sh too.
-DEPS_LIBS += $(DEPS)/lib/libsqlite3.a $(DEPS)/lib/libprotobuf-c.a
+# A board links everything in: SQLite, zlib and protobuf-c built by cross/deps.sh too.
+DEPS_LIBS += $(DEPS)/lib/libsqlite3.a $(DEPS)/lib/libz.a $(DEPS)/lib/libprotobuf-c.a
 SYS_LIBS  := -static -Wl,--gc-sections -lpthread -lm
 CMOCKA    := $(DEPS)/lib/libcmocka.a
 endif
@@ -72,7 +72,8 @@ endif
 PLATFORM_SRC := platform/err.c platform/platform.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c
-SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c
+SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c \
+                sync/wire.c
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
@@ -83,7 +84,7 @@ CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(OBJ)/gen/default_rulebook.o
 AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS := validate tier rulebook hlc json exchange store pki
+UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench cross cross-all clean distclean

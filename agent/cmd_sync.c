@@ -24,6 +24,7 @@
 #include "proto/hearth.pb-c.h"
 #include "sync/client.h"
 #include "sync/pki.h"
+#include "sync/wire.h"
 
 #define BATCH_BYTES_MAX   (32 * 1024)
 #define BATCH_CHANGES_MAX 512
@@ -214,6 +215,7 @@ cleanup:
 /* ---- sync ------------------------------------------------------------------------------- */
 
 typedef struct sync_totals {
+    uint32_t protocol;        /* the newest protocol to speak (1 after a collector said 404 to 2) */
     size_t sent, acked, quarantined, pulled, households, skipped;
     int has_skew;
     int64_t skew_ms;          /* this device's clock minus the collector's, last answer */
@@ -311,9 +313,10 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     hh_store_info info;
     hh_rejected *rejected = NULL;
     hh_pulled_tier *pulled = NULL;
-    hh_buf body, answer;
+    hh_buf body, compact, answer;
     uint8_t cursor[8];
     size_t count = 0, acked = 0, quarantined = 0;
+    uint32_t protocol = HH_WIRE_PROTOCOL;
     hh_pull pull;
     hh_pull_result got;
     uint64_t last_seq = 0, new_cursor;
@@ -323,6 +326,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
 
     hh_diag_clear(&d);
     hh_buf_init(&body, BATCH_BYTES_MAX + 64 * 1024);
+    hh_buf_init(&compact, BATCH_BYTES_MAX + 64 * 1024);
     hh_buf_init(&answer, RESPONSE_BYTES_MAX);
     if ((ret = hh_store_info_get(store, &info)) != HH_OK)
         goto cleanup;
@@ -352,11 +356,26 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     if ((ret = hh_store_outbox_frame(store, BATCH_BYTES_MAX, BATCH_CHANGES_MAX, &body, &count,
                                      &last_seq)) != HH_OK)
         goto cleanup;
-    if ((ret = hh_client_request(client, "POST", "/v1/sync", body.data, body.len, &answer,
-                                 retry_after, message, cap)) != HH_OK)
+    /* Protocol 2 (sync/wire.h) when the batch compacts exactly and the
+     * collector speaks it; else protocol 1, which carries anything. */
+    if (t->protocol < HH_WIRE_PROTOCOL ||
+        hh_wire_request_compact((const uint8_t *)body.data, body.len, &compact) != HH_OK)
+        protocol = 1;
+    hh_client_set_deflate(client, protocol == HH_WIRE_PROTOCOL);
+    if (protocol == HH_WIRE_PROTOCOL)
+        ret = hh_client_request(client, "POST", "/v2/sync", compact.data, compact.len, &answer,
+                                retry_after, message, cap);
+    if (protocol == 1 || (ret == HH_EPROTO && hh_client_stats_get(client)->status == 404)) {
+        /* A collector from before protocol 2 answers 404: it gets protocol 1. */
+        protocol = t->protocol = 1;
+        hh_client_set_deflate(client, 0);
+        ret = hh_client_request(client, "POST", "/v1/sync", body.data, body.len, &answer,
+                                retry_after, message, cap);
+    }
+    if (ret != HH_OK)
         goto cleanup;
     resp = hearth__v1__sync_response__unpack(NULL, answer.len, (const uint8_t *)answer.data);
-    if (!resp || resp->protocol != 1 || resp->n_rejections > BATCH_CHANGES_MAX ||
+    if (!resp || resp->protocol != protocol || resp->n_rejections > BATCH_CHANGES_MAX ||
         resp->n_tiers > 10000 || (count && resp->acked_seq < last_seq)) {
         snprintf(message, cap, "the collector's answer is malformed or does not acknowledge the batch");
         ret = HH_EPROTO;
@@ -384,20 +403,20 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     for (size_t i = 0; i < resp->n_tiers; i++) {
         const Hearth__V1__TierUpdate *u = resp->tiers[i];
         hh_pulled_tier *p = &pulled[i];
-        if (!u->household_id || hh_validate_uuid(u->household_id, NULL) != HH_OK ||
+        const char *rulebook = NULL;
+        if (hh_wire_tier_names(resp, u, p->household_id, &rulebook) != HH_OK ||
             !u->has_tier || u->tier < HEARTH__V1__TIER__TIER_GREEN || u->tier > HEARTH__V1__TIER__TIER_RED ||
-            !u->rulebook_version || strlen(u->rulebook_version) > HH_RULEBOOK_VERSION_MAX ||
+            strlen(rulebook) > HH_RULEBOOK_VERSION_MAX ||
             u->n_reasons > HH_REASON_COUNT ||
             (u->last_visit_on && hh_validate_date(u->last_visit_on, NULL) != HH_OK)) {
             snprintf(message, cap, "the collector sent a malformed tier update");
             ret = HH_EPROTO;
             goto cleanup;
         }
-        memcpy(p->household_id, u->household_id, sizeof p->household_id);
         p->tier = (hh_tier)u->tier;
         for (size_t r = 0; r < u->n_reasons; r++)
             p->reasons |= hh_reason_parse(u->reasons[r]);
-        snprintf(p->rulebook, sizeof p->rulebook, "%s", u->rulebook_version);
+        snprintf(p->rulebook, sizeof p->rulebook, "%s", rulebook);
         snprintf(p->last_visit_on, sizeof p->last_visit_on, "%s", u->last_visit_on ? u->last_visit_on : "");
         p->per_capita_yuan = u->has_per_capita_yuan && u->per_capita_yuan >= 0 &&
                              u->per_capita_yuan <= 4 * (int64_t)HH_MONEY_MAX_YUAN ? u->per_capita_yuan : -1;
@@ -440,6 +459,7 @@ cleanup:
     free(rejected);
     free(pulled);
     hh_buf_free(&body);
+    hh_buf_free(&compact);
     hh_buf_free(&answer);
     return ret;
 }
@@ -450,8 +470,8 @@ static int run_sync(cli *c)
     hh_client_config cfg = { NULL, ca, cert, key, 15000, 120000 };
     hh_client *client = NULL;
     hh_sync_state st;
-    sync_totals t = { 0 };
-    int64_t retries = 3;
+    sync_totals t = { HH_WIRE_PROTOCOL };
+    int64_t retries = 3, protocol = HH_WIRE_PROTOCOL;
     int progress = hh_platform_isatty(2) && !cli_has(c, "quiet"), attempt = 0, more = 1, rounds = 0;
     int new_epoch = 0;
     unsigned retry_after = 0;
@@ -462,6 +482,11 @@ static int run_sync(cli *c)
     if (cli_has(c, "retries") &&
         (ret = cli_parse_int("--retries", cli_get(c, "retries"), 0, 20, &retries, &d)) != HH_OK)
         return cli_fail(ret, &d, "--retries");
+    if (cli_has(c, "protocol") &&
+        (ret = cli_parse_int("--protocol", cli_get(c, "protocol"), 1, HH_WIRE_PROTOCOL, &protocol,
+                             &d)) != HH_OK)
+        return cli_fail(ret, &d, "--protocol");
+    t.protocol = (uint32_t)protocol;
     if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
         return cli_fail(ret, NULL, "cannot read the device state");
     if (!st.enrolled)
@@ -550,6 +575,7 @@ static const cli_opt enroll_opts[] = {
 static const cli_opt sync_opts[] = {
     { "retries", "N", "retries after a network failure or a busy collector (default 3)", 0 },
     { "quiet", NULL, "no progress line, only the summary", 0 },
+    { "protocol", "N", "speak protocol N (1 or 2, default 2: compact, compressed)", 0 },
     { NULL, NULL, NULL, 0 }
 };
 

@@ -19,6 +19,7 @@
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/pki.h"
+#include "sync/wire.h"
 
 #define LOCK_WAIT_MS 10000
 #define BUSY_RETRY_S 5
@@ -245,6 +246,12 @@ typedef struct worker {
     Hearth__V1__Rejection rejections[HH_SYNC_CHANGES_MAX];
     Hearth__V1__Rejection *rejection_ptrs[HH_SYNC_CHANGES_MAX];
     char details[HH_SYNC_CHANGES_MAX][HH_REJECT_DETAIL_MAX];
+    /* protocol 2 */
+    hh_buf body;                               /* the inflated request, the deflated answer */
+    hh_wire_change expanded[HH_SYNC_CHANGES_MAX];
+    Hearth__V1__Change *changes[HH_SYNC_CHANGES_MAX];
+    uint8_t tier_keys[HH_SYNC_PULL_MAX][HH_WIRE_KEY_LEN];
+    char tiers_rulebook[HH_RULEBOOK_VERSION_MAX + 1];
 } worker;
 
 static void worker_free(void *arg)
@@ -255,6 +262,7 @@ static void worker_free(void *arg)
         return;
     hh_cstore_close(w->reader);
     hh_pull_free(w->pull);
+    hh_buf_free(&w->body);
     free(w);
 }
 
@@ -267,7 +275,9 @@ static worker *worker_get(hh_api *api)
     if (w)
         return w;
     hh_diag_clear(&d);
-    if (!(w = calloc(1, sizeof *w)) || !(w->pull = hh_pull_new()) ||
+    if ((w = calloc(1, sizeof *w)))
+        hh_buf_init(&w->body, api->max_body_bytes);
+    if (!w || !(w->pull = hh_pull_new()) ||
         hh_cstore_open_reader(api->db_path, &w->reader, &d) != HH_OK ||
         pthread_setspecific(api->worker, w) != 0) {
         worker_free(w);
@@ -293,31 +303,91 @@ static uint64_t cursor_value(const Hearth__V1__SyncRequest *in)
     return v;
 }
 
-/* The request as a push, checked: NULL with the answer set when it is not one. */
-static Hearth__V1__SyncRequest *sync_decode(const hh_request *req, hh_response *resp)
+/* Does a comma-separated header value list `token` (any case)? */
+static int lists(const char *value, const char *token)
+{
+    size_t n = strlen(token);
+
+    for (const char *p = value; p && *p; ) {
+        p += strspn(p, " \t,");
+        if (strncasecmp(p, token, n) == 0 && strchr(" \t,;", p[n] ? p[n] : ' '))
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+/* The request body as protobuf bytes: as sent, or inflated (protocol 2) into
+ * w->body no further than the body limit. NULL with the answer set when it
+ * cannot be had. */
+static const uint8_t *sync_body(hh_api *api, const hh_request *req, int protocol, worker *w,
+                                size_t *len, hh_response *resp)
+{
+    const char *encoding = req->content_encoding;
+    hh_err ret;
+
+    *len = req->body_len;
+    if (!encoding || strcasecmp(encoding, "identity") == 0)
+        return req->body;
+    if (protocol < 2 || strcasecmp(encoding, "deflate") != 0) {
+        text_reply(resp, 415, protocol < 2 ? "protocol 1 bodies are not encoded"
+                                           : "Content-Encoding must be deflate");
+        return NULL;
+    }
+    if ((ret = hh_wire_inflate(req->body, req->body_len, api->max_body_bytes, &w->body)) != HH_OK) {
+        if (ret == HH_ERANGE)
+            text_reply(resp, 413, "the body inflates past the collector's limit");
+        else if (ret == HH_ENOMEM)
+            busy(resp, "out of memory; retry later");
+        else
+            text_reply(resp, 400, "the body is not a whole deflate (zlib) stream");
+        return NULL;
+    }
+    *len = w->body.len;
+    return (const uint8_t *)w->body.data;
+}
+
+/* The request as a push, checked, its changes in *changes (protocol 2:
+ * expanded in w): NULL with the answer set when it is not one. */
+static Hearth__V1__SyncRequest *sync_decode(hh_api *api, const hh_request *req, int protocol,
+                                            worker *w, Hearth__V1__Change ***changes, size_t *n,
+                                            hh_response *resp)
 {
     Hearth__V1__SyncRequest *in;
+    const uint8_t *body;
+    size_t len;
 
     if (!req->client_verified) {
         text_reply(resp, 401, "a device certificate from this collector is required");
         return NULL;
     }
-    if (!protobuf_body(req, resp))
+    if (!protobuf_body(req, resp) || !(body = sync_body(api, req, protocol, w, &len, resp)))
         return NULL;
-    if (!(in = hearth__v1__sync_request__unpack(NULL, req->body_len, req->body))) {
+    if (!(in = hearth__v1__sync_request__unpack(NULL, len, body))) {
         text_reply(resp, 400, "the body is not a SyncRequest");
         return NULL;
     }
-    if (in->protocol != 1 || !in->device_id || strcmp(in->device_id, req->client_cn) != 0) {
-        text_reply(resp, 400, "protocol 1 and the certificate's device id are required");
-    } else if (in->n_changes > HH_SYNC_CHANGES_MAX) {
+    *changes = in->changes;
+    *n = in->n_changes;
+    if (in->protocol != (uint32_t)protocol || !in->device_id || strcmp(in->device_id, req->client_cn) != 0) {
+        text_reply(resp, 400, protocol == 1
+                                  ? "protocol 1 and the certificate's device id are required"
+                                  : "protocol 2 and the certificate's device id are required");
+    } else if (in->n_changes > HH_SYNC_CHANGES_MAX || in->n_compact_changes > HH_SYNC_CHANGES_MAX) {
         text_reply(resp, 413, "too many changes in one request");
+    } else if (protocol == 2 && in->n_changes) {
+        text_reply(resp, 400, "protocol 2 sends compact changes only");
+    } else if (protocol == 2 && hh_wire_request_expand(in, w->expanded, w->changes) != HH_OK) {
+        text_reply(resp, 400, "a compact change is malformed");
     } else {
         size_t i = 1;
-        while (i < in->n_changes && in->changes[i]->has_seq &&
-               in->changes[i]->seq > in->changes[i - 1]->seq)
+        if (protocol == 2) {
+            *changes = w->changes;
+            *n = in->n_compact_changes;
+        }
+        while (i < *n && (*changes)[i]->has_seq && (*changes)[i]->seq > (*changes)[i - 1]->seq)
             i++;
-        if (i >= in->n_changes)
+        if (i >= *n)
             return in;
         text_reply(resp, 400, "changes must be in increasing seq order");
     }
@@ -325,23 +395,45 @@ static Hearth__V1__SyncRequest *sync_decode(const hh_request *req, hh_response *
     return NULL;
 }
 
-static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
+/* Protocol 2's answer: tiers named by key, deflated when the device takes it. */
+static void answer_v2(const hh_request *req, worker *w, Hearth__V1__SyncResponse *out,
+                      hh_response *resp)
+{
+    if (hh_wire_response_compact(out, w->tier_keys, w->tiers_rulebook) != HH_OK) {
+        text_reply(resp, 500, "a tier names a household badly");
+        return;
+    }
+    pb_reply(resp, &out->base);
+    if (resp->status != 200 || !lists(req->accept_encoding, "deflate"))
+        return;
+    if (hh_wire_deflate(resp->body.data, resp->body.len, &w->body) == HH_OK) {
+        hh_buf_reset(&resp->body);
+        if (hh_buf_append(&resp->body, w->body.data, w->body.len) == HH_OK)
+            resp->content_encoding = "deflate";
+        else
+            text_reply(resp, 500, "response too large");
+    }
+}
+
+static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_response *resp)
 {
     Hearth__V1__SyncRequest *in = NULL;
     Hearth__V1__SyncResponse out = HEARTH__V1__SYNC_RESPONSE__INIT;
+    Hearth__V1__Change **changes;
     hh_push push = { 0 };
     hh_pull_view pulled;
     worker *w;
     hh_device dev;
     uint8_t cursor[8];
+    size_t n_changes;
     hh_err ret;
 
-    if (!(in = sync_decode(req, resp)))
-        return;
     if (!(w = worker_get(api))) {
         busy(resp, "the collector cannot serve this request now; retry later");
-        goto cleanup;
+        return;
     }
+    if (!(in = sync_decode(api, req, protocol, w, &changes, &n_changes, resp)))
+        return;
     ret = hh_cstore_device_get(w->reader, req->client_cn, &dev);
     if (ret != HH_OK || dev.revoked_ms || strcmp(dev.cert_sha256, req->client_sha256) != 0) {
         if (ret != HH_OK && ret != HH_ENOTFOUND)
@@ -353,8 +445,8 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
         goto cleanup;
     }
     push.dev = &dev;
-    push.changes = in->changes;
-    push.n_changes = in->n_changes;
+    push.changes = changes;
+    push.n_changes = n_changes;
     push.rejections = w->rejections;
     push.details = w->details;
     switch (hh_service_push(api->service, &push, LOCK_WAIT_MS)) {
@@ -384,7 +476,7 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     for (int i = 0; i < 8; i++)
         cursor[i] = (uint8_t)(pulled.cursor >> (56 - 8 * i));
     out.has_protocol = out.has_acked_seq = out.has_cursor = out.has_more = out.has_server_hlc = 1;
-    out.protocol = 1;
+    out.protocol = (uint32_t)protocol;
     out.acked_seq = push.acked_seq;
     out.n_rejections = push.n_rejections;
     out.rejections = w->rejection_ptrs;
@@ -398,9 +490,12 @@ static void sync_request(hh_api *api, const hh_request *req, hh_response *resp)
     out.rulebook = pulled.rulebook;
     if (hh_service_tick(api->service, &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
-    pb_reply(resp, &out.base);
-    snprintf(resp->log_note, sizeof resp->log_note, "changes=%zu rejected=%zu pulled=%zu+%zu",
-             in->n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households);
+    if (protocol == 2)
+        answer_v2(req, w, &out, resp);
+    else
+        pb_reply(resp, &out.base);
+    snprintf(resp->log_note, sizeof resp->log_note, "v%d changes=%zu rejected=%zu pulled=%zu+%zu",
+             protocol, n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households);
 cleanup:
     hearth__v1__sync_request__free_unpacked(in, NULL);
 }
@@ -418,9 +513,12 @@ void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
     } else if (strcmp(req->path, "/v1/enroll") == 0 && post) {
         enroll(api, req, resp);
     } else if (strcmp(req->path, "/v1/sync") == 0 && post) {
-        sync_request(api, req, resp);
+        sync_request(api, req, 1, resp);
+    } else if (strcmp(req->path, "/v2/sync") == 0 && post) {
+        sync_request(api, req, 2, resp);
     } else if (strcmp(req->path, "/v1/health") == 0 || strcmp(req->path, "/v1/ca") == 0 ||
-               strcmp(req->path, "/v1/enroll") == 0 || strcmp(req->path, "/v1/sync") == 0) {
+               strcmp(req->path, "/v1/enroll") == 0 || strcmp(req->path, "/v1/sync") == 0 ||
+               strcmp(req->path, "/v2/sync") == 0) {
         text_reply(resp, 405, "method not allowed");
     } else {
         text_reply(resp, 404, "not found");

@@ -5,6 +5,10 @@
  *                    the device checks against the pin it was given
  *   POST /v1/enroll  no certificate needed: EnrollRequest -> EnrollResponse
  *   POST /v1/sync    device certificate required: SyncRequest -> SyncResponse
+ *   POST /v2/sync    the same in protocol 2 (sync/wire.h): compact changes, the
+ *                    body deflated or not (Content-Encoding), the answer
+ *                    deflated when the device's Accept-Encoding lists deflate;
+ *                    a body that inflates past max_body_bytes is refused (413)
  *
  * Writes go through the sync service's group commit (service.h); a request
  * that waits too long for its turn gets 503 and Retry-After. Pulls read on a
@@ -21,6 +25,7 @@
 typedef struct hh_api {
     hh_service *service;           /* borrowed */
     const char *db_path;           /* each server thread opens its reader on it */
+    size_t max_body_bytes;         /* an inflated body's bound, as a plain body's */
     const char *ca_pem;
     const char *ca_key_pem;
     int device_cert_days;

@@ -327,6 +327,7 @@ static int cmd_serve(cli *c)
     }
     api.service = service;
     api.db_path = db_path;
+    api.max_body_bytes = (size_t)app.cfg.max_body_bytes;
     api.ca_pem = ca;
     api.ca_key_pem = ca_key;
     api.device_cert_days = (int)app.cfg.device_cert_days;

@@ -120,8 +120,8 @@ static void client_identity(struct MHD_Connection *conn, hh_request *req)
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int status,
-                             const char *type, const void *data, size_t len, unsigned retry_after,
-                             uint64_t seq_high)
+                             const char *type, const char *encoding, const void *data, size_t len,
+                             unsigned retry_after, uint64_t seq_high)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data,
                                                                 MHD_RESPMEM_MUST_COPY);
@@ -131,6 +131,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (encoding)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
     if (retry_after) {
         snprintf(number, sizeof number, "%u", retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, number);
@@ -247,7 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (length && strtoull(length, NULL, 10) > s->max_body) {
             static const char msg[] = "request body too large\n";
             rs->too_large = 1;
-            return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0, 0);
+            return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0);
         }
         return MHD_YES;
     }
@@ -276,7 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;   /* answered already (413) */
     if (rs->too_large) {
         static const char msg[] = "request body too large\n";
-        return reply(conn, rs, 413, "text/plain", msg, sizeof msg - 1, 0, 0);
+        return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0);
     }
     memset(&req, 0, sizeof req);
     req.method = method;
@@ -286,6 +288,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     client_identity(conn, &req);
     client_address(conn, req.client_addr, sizeof req.client_addr);
     req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    req.content_encoding =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    req.accept_encoding =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);
     memset(&resp, 0, sizeof resp);
     resp.status = 500;
@@ -293,8 +299,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     hh_buf_init(&resp.body, RESPONSE_BYTES_MAX);
     s->handler(s->ctx, &req, &resp);
     memcpy(rs->note, resp.log_note, sizeof rs->note);
-    ret = reply(conn, rs, resp.status, resp.content_type, hh_buf_str(&resp.body), resp.body.len,
-                resp.retry_after_s, resp.seq_high);
+    ret = reply(conn, rs, resp.status, resp.content_type, resp.content_encoding,
+                hh_buf_str(&resp.body), resp.body.len, resp.retry_after_s, resp.seq_high);
     hh_buf_free(&resp.body);
     return ret;
 }

@@ -52,11 +52,14 @@ typedef struct hh_request {
     char client_sha256[65];        /* hex SHA-256 of the certificate (DER) */
     char client_addr[48];          /* the peer's IP address, as text */
     const char *content_type;      /* the request's Content-Type, or NULL */
+    const char *content_encoding;  /* …its Content-Encoding, or NULL */
+    const char *accept_encoding;   /* …its Accept-Encoding, or NULL */
 } hh_request;
 
 typedef struct hh_response {
     int status;
     const char *content_type;
+    const char *content_encoding;  /* NULL: the body is sent as it is */
     hh_buf body;                   /* cap set by the server */
     unsigned retry_after_s;        /* 0: no Retry-After header */
     uint64_t seq_high;             /* 0: no Hearth-Seq-High header (see api.h, 409) */

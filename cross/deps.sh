@@ -2,7 +2,7 @@
 # cross/deps.sh — install the Debian packages Hearth builds with, and build the
 # dependency stack Debian 12 does not ship for the target: mbedTLS 3.6 LTS and
 # libcurl 8.x (HTTP/HTTPS only) linked against that mbedTLS, all static. For an
-# ARM board (armhf, arm64) also SQLite, the protobuf-c runtime and cmocka, so
+# ARM board (armhf, arm64) also SQLite, zlib, the protobuf-c runtime and cmocka, so
 # the agent links fully static and its unit tests run under qemu-user.
 #
 # Sources are Debian source packages fetched by cross/fetch-source.sh (newest
@@ -57,7 +57,7 @@ run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on 
 # --- 1. Debian packages -------------------------------------------------------
 packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protobuf
           libsqlite3-dev sqlite3 protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
-          libmicrohttpd-dev openssl util-linux faketime testssl.sh)
+          libmicrohttpd-dev zlib1g-dev openssl util-linux faketime testssl.sh)
 if [ "$target" != host ]; then
   packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
 fi
@@ -79,7 +79,7 @@ fi
 sources=(mbedtls/trixie curl/trixie)
 # The runtime libraries Debian 12 builds with, at the same versions as the host
 # (protoc-c 1.4.1 output needs the 1.4.1 runtime).
-[ "$target" != host ] && sources+=(sqlite3/bookworm protobuf-c/bookworm cmocka/bookworm)
+[ "$target" != host ] && sources+=(sqlite3/bookworm zlib/bookworm protobuf-c/bookworm cmocka/bookworm)
 "$here/fetch-source.sh" --dest "$src" --apt-dir "$deps/apt" "${sources[@]}"
 
 dsc_of() {   # dsc_of PACKAGE: the .dsc of the version fetch-source took
@@ -232,6 +232,21 @@ build_sqlite() {
   stamp sqlite sqlite3 "$dep_cflags" "${sqlite_options[@]}"
 }
 
+# --- 5b. zlib for a board (the sync bodies are deflated): its static library only
+build_zlib() {
+  fresh zlib zlib "$dep_cflags" && return 0
+  local tree="$work/zlib"
+  unpack zlib "$tree"
+  say "building zlib $(version_of zlib) for $target"
+  (cd "$tree" && run_logged zlib-configure env CC="$HH_TRIPLET-gcc" CFLAGS="$dep_cflags" \
+    ./configure --static --prefix="$prefix")
+  run_logged zlib-build make -C "$tree" -j "$jobs" libz.a
+  cp "$tree/libz.a" "$prefix/lib/"
+  cp "$tree/zlib.h" "$tree/zconf.h" "$prefix/include/"
+  rm -rf "$tree"
+  stamp zlib zlib "$dep_cflags"
+}
+
 # --- 6. the protobuf-c runtime: one file of Debian's source -------------------
 build_protobuf_c() {
   fresh protobuf-c protobuf-c "$dep_cflags" && return 0
@@ -271,6 +286,7 @@ build_mbedtls
 build_curl
 if [ "$target" != host ]; then
   build_sqlite
+  build_zlib
   build_protobuf_c
   build_cmocka
 fi

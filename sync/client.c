@@ -7,11 +7,15 @@
 
 #include <curl/curl.h>
 
+#include "wire.h"
+
 struct hh_client {
     CURL *curl;
     char base_url[256];
     hh_client_stats stats;
     unsigned retry_after_s;
+    int deflate;                   /* POST bodies deflated, answers may be */
+    int answer_deflated;           /* this answer said Content-Encoding: deflate */
 };
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
@@ -33,6 +37,11 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
     } else if (len > 16 && len < 64 && strncasecmp(data, "Hearth-Seq-High:", 16) == 0) {
         unsigned long long v = strtoull(data + 16, NULL, 10);
         c->stats.seq_high = v < UINT64_MAX / 2 ? (uint64_t)v : 0;
+    } else if (len > 17 && strncasecmp(data, "Content-Encoding:", 17) == 0) {
+        const char *v = data + 17;
+        while (*v == ' ')
+            v++;
+        c->answer_deflated = strncasecmp(v, "deflate", 7) == 0;
     } else if (len > 5 && len < 64 && strncasecmp(data, "Date:", 5) == 0) {
         char value[64];
         time_t when;
@@ -97,6 +106,11 @@ void hh_client_free(hh_client *c)
     free(c);
 }
 
+void hh_client_set_deflate(hh_client *c, int on)
+{
+    c->deflate = on;
+}
+
 const hh_client_stats *hh_client_stats_get(const hh_client *c)
 {
     return &c->stats;
@@ -143,6 +157,7 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
 {
     char url[512], error[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
+    hh_buf packed;
     curl_off_t down = 0;
     long status = 0, header_bytes = 0, request_bytes = 0;
     CURLcode rc;
@@ -150,11 +165,24 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
 
     *retry_after_s = 0;
     c->retry_after_s = 0;
+    c->answer_deflated = 0;
     c->stats.seq_high = 0;
+    /* Room for a deflated body and for an inflated answer. */
+    hh_buf_init(&packed, response->max > len + len / 8 + 1024 ? response->max : len + len / 8 + 1024);
     if (message && cap)
         message[0] = '\0';
     if ((size_t)snprintf(url, sizeof url, "%s%s", c->base_url, path) >= sizeof url)
         return HH_EINVAL;
+    if (c->deflate && body && strcmp(method, "POST") == 0) {
+        if ((ret = hh_wire_deflate(body, len, &packed)) != HH_OK) {
+            hh_buf_free(&packed);
+            return ret;
+        }
+        body = packed.data;
+        len = packed.len;
+        headers = curl_slist_append(headers, "Content-Encoding: deflate");
+        headers = curl_slist_append(headers, "Accept-Encoding: deflate");
+    }
     hh_buf_reset(response);
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, response);
@@ -172,7 +200,9 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
     rc = curl_easy_perform(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
+    hh_buf_free(&packed);
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    c->stats.status = status;
     curl_easy_getinfo(c->curl, CURLINFO_HEADER_SIZE, &header_bytes);
     curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &request_bytes);
     curl_easy_getinfo(c->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
@@ -188,6 +218,20 @@ hh_err hh_client_request(hh_client *c, const char *method, const char *path, con
     }
     ret = classify_status(status);
     *retry_after_s = c->retry_after_s;
+    if (c->answer_deflated) {
+        /* Inflated no further than the answer's own cap. */
+        hh_err z = hh_wire_inflate(response->data, response->len, response->max, &packed);
+        if (z == HH_OK) {
+            hh_buf_reset(response);
+            z = hh_buf_append(response, packed.data, packed.len);
+        }
+        hh_buf_free(&packed);
+        if (z != HH_OK) {
+            if (message)
+                snprintf(message, cap, "the collector's answer does not inflate (%s)", hh_strerror(z));
+            return HH_EPROTO;
+        }
+    }
     if (ret != HH_OK && message) {
         /* The collector explains refusals in a short text body. */
         size_t n = response->len < 200 ? response->len : 200;

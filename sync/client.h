@@ -30,6 +30,7 @@ typedef struct hh_client_config {
 
 typedef struct hh_client_stats {
     uint64_t requests;
+    long status;                   /* the last answer's HTTP status (0: none) */
     uint64_t bytes_up;             /* request headers and bodies */
     uint64_t bytes_down;           /* response headers and bodies */
     int64_t server_date_s;         /* the last answer's Date header (unix s), 0: none */
@@ -49,6 +50,11 @@ void hh_client_free(hh_client *c);
 hh_err hh_client_request(hh_client *c, const char *method, const char *path, const void *body,
                          size_t len, hh_buf *response, unsigned *retry_after_s, char *message,
                          size_t cap);
+
+/* Deflate every POST body from now on (Content-Encoding: deflate) and accept
+ * deflated answers, which hh_client_request inflates — no further than the
+ * response buffer's cap — before handing them over. Protocol 2 only. */
+void hh_client_set_deflate(hh_client *c, int on);
 
 const hh_client_stats *hh_client_stats_get(const hh_client *c);
 

@@ -1,7 +1,7 @@
 /* tests/bench/bench_ingest.c — many devices pushing visits into one collector.
  *
  * A load generator built from the agent's own sync code (sync/codec, sync/pki,
- * sync/client), shaped like the field: each simulated device enrols with a
+ * sync/client, sync/wire: protocol 2, deflated), shaped like the field: each simulated device enrols with a
  * one-time code (its own key, CSR, certificate), then records its 250
  * households of 4 members each, then — the timed part, once every device is
  * ready — pushes its share of the visits, every visit to a different household
@@ -32,6 +32,7 @@
 #include "sync/codec.h"
 #include "sync/pki.h"
 #include "sync/records.h"
+#include "sync/wire.h"
 
 #define HOUSEHOLDS_PER_DEVICE 250
 #define MEMBERS_PER_HOUSEHOLD 4
@@ -57,13 +58,22 @@ typedef struct device {
 
 static pthread_barrier_t ready, go;
 
+/* Send the protocol-1 request in body as the agent does: compacted into
+ * protocol 2 and deflated. */
 static hh_err post(device *d, hh_client *c, const hh_buf *body, hh_buf *resp)
 {
     Hearth__V1__SyncResponse *r;
     unsigned retry;
-    hh_err ret = hh_client_request(c, "POST", "/v1/sync", body->data, body->len, resp, &retry,
-                                   d->error, sizeof d->error);
+    hh_buf compact;
+    hh_err ret;
 
+    hh_buf_init(&compact, BATCH_BYTES + HH_CHANGE_BYTES_MAX);
+    ret = hh_wire_request_compact((const uint8_t *)body->data, body->len, &compact);
+    hh_client_set_deflate(c, 1);
+    if (ret == HH_OK)
+        ret = hh_client_request(c, "POST", "/v2/sync", compact.data, compact.len, resp, &retry,
+                                d->error, sizeof d->error);
+    hh_buf_free(&compact);
     if (ret != HH_OK)
         return ret;
     r = hearth__v1__sync_response__unpack(NULL, resp->len, (uint8_t *)resp->data);
