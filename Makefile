@@ -69,7 +69,7 @@ SYS_LIBS  := -static -Wl,--gc-sections -lpthread -lm
 CMOCKA    := $(DEPS)/lib/libcmocka.a
 endif
 
-PLATFORM_SRC := platform/err.c platform/platform.c
+PLATFORM_SRC := platform/err.c platform/platform.c platform/vfs.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c
 SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c \

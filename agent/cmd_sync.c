@@ -221,6 +221,9 @@ typedef struct sync_totals {
     int64_t skew_ms;          /* this device's clock minus the collector's, last answer */
 } sync_totals;
 
+/* Acknowledged changes stay in the outbox listing this long, by default. */
+#define KEEP_ACKED_DAYS 30
+
 /* A clock further than this from the collector's is reported after a sync. */
 #define SKEW_REPORT_MS (2 * 60 * 1000)
 /* A TLS failure with a clock further off than this is a clock problem. */
@@ -310,7 +313,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     Hearth__V1__DeviceHealth health = HEARTH__V1__DEVICE_HEALTH__INIT;
     Hearth__V1__SyncResponse *resp = NULL;
     hh_store *store = agent_store(c);
-    hh_store_info info;
+    int64_t pending = 0;
+    uint64_t oldest_pending_ms = 0;
     hh_rejected *rejected = NULL;
     hh_pulled_tier *pulled = NULL;
     hh_buf body, compact, answer;
@@ -328,7 +332,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     hh_buf_init(&body, BATCH_BYTES_MAX + 64 * 1024);
     hh_buf_init(&compact, BATCH_BYTES_MAX + 64 * 1024);
     hh_buf_init(&answer, RESPONSE_BYTES_MAX);
-    if ((ret = hh_store_info_get(store, &info)) != HH_OK)
+    if ((ret = hh_store_outbox_health(store, &pending, &oldest_pending_ms)) != HH_OK)
         goto cleanup;
     for (int i = 0; i < 8; i++)
         cursor[i] = (uint8_t)(st->cursor >> (56 - 8 * i));
@@ -340,8 +344,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     req.pull_cursor.len = sizeof cursor;
     req.rulebook_version = (char *)hh_store_rulebook(store)->version;
     health.has_outbox_depth = health.has_oldest_unsent_age_ms = health.has_clock_ms = 1;
-    health.outbox_depth = (uint32_t)info.outbox_pending;
-    health.oldest_unsent_age_ms = info.oldest_pending_ms ? hh_platform_wall_ms() - info.oldest_pending_ms : 0;
+    health.outbox_depth = (uint32_t)pending;
+    health.oldest_unsent_age_ms = oldest_pending_ms ? hh_platform_wall_ms() - oldest_pending_ms : 0;
     health.clock_ms = hh_platform_wall_ms();
     health.agent_version = "hearth 0.1.0";
     req.health = &health;
@@ -471,7 +475,7 @@ static int run_sync(cli *c)
     hh_client *client = NULL;
     hh_sync_state st;
     sync_totals t = { HH_WIRE_PROTOCOL };
-    int64_t retries = 3, protocol = HH_WIRE_PROTOCOL;
+    int64_t retries = 3, protocol = HH_WIRE_PROTOCOL, keep_days = KEEP_ACKED_DAYS;
     int progress = hh_platform_isatty(2) && !cli_has(c, "quiet"), attempt = 0, more = 1, rounds = 0;
     int new_epoch = 0;
     unsigned retry_after = 0;
@@ -487,6 +491,9 @@ static int run_sync(cli *c)
                              &d)) != HH_OK)
         return cli_fail(ret, &d, "--protocol");
     t.protocol = (uint32_t)protocol;
+    if (cli_has(c, "keep-acked") &&
+        (ret = cli_parse_int("--keep-acked", cli_get(c, "keep-acked"), 0, 3650, &keep_days, &d)) != HH_OK)
+        return cli_fail(ret, &d, "--keep-acked");
     if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
         return cli_fail(ret, NULL, "cannot read the device state");
     if (!st.enrolled)
@@ -558,6 +565,16 @@ static int run_sync(cli *c)
         ret = trust_or_clock(st.server_url);
     if (ret != HH_OK)
         return sync_fail(ret, "sync stopped", message);
+    {
+        /* What the collector acknowledged long enough ago is forgotten (its
+         * records stay), and the WAL is folded into the database file. */
+        int64_t pruned = 0;
+        uint64_t keep_ms = (uint64_t)keep_days * 24 * 3600 * 1000, now = hh_platform_wall_ms();
+        if (hh_store_outbox_prune(agent_store(c), now > keep_ms ? now - keep_ms : 0, &pruned) != HH_OK ||
+            hh_store_checkpoint(agent_store(c)) != HH_OK)
+            fprintf(stderr, "hearth: sync: could not tidy the outbox now (nothing is lost; the next "
+                            "sync tries again)\n");
+    }
     if (t.quarantined)
         fprintf(stderr, "hearth: %zu change%s refused by the collector: see `hearth outbox --quarantined`\n",
                 t.quarantined, t.quarantined == 1 ? " was" : "s were");
@@ -576,6 +593,8 @@ static const cli_opt sync_opts[] = {
     { "retries", "N", "retries after a network failure or a busy collector (default 3)", 0 },
     { "quiet", NULL, "no progress line, only the summary", 0 },
     { "protocol", "N", "speak protocol N (1 or 2, default 2: compact, compressed)", 0 },
+    { "keep-acked", "DAYS", "keep acknowledged changes in the outbox listing this long "
+                            "(default 30; 0: forget them once acknowledged)", 0 },
     { NULL, NULL, NULL, 0 }
 };
 

@@ -17,6 +17,7 @@
 #include "model/buf.h"
 #include "model/validate.h"
 #include "platform/platform.h"
+#include "platform/vfs.h"
 #include "sync/codec.h"
 #include "sync/records.h"
 
@@ -175,7 +176,7 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
         return HH_ENOMEM;
     snprintf(s->path, sizeof s->path, "%s", path);
     hh_buf_init(&s->payload, HH_CHANGE_BYTES_MAX);
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, flags, hh_vfs_name()) != SQLITE_OK) {
         ret = hh_diag_fail(d, HH_EDB, "db", "cannot open %s: %s", path,
                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
@@ -204,6 +205,17 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
             ret = hh_diag_fail(d, HH_ECORRUPT, "db", "%s is not a usable SQLite database: %s", path,
                                sqlite3_errmsg(s->db));
         goto fail;
+    }
+    if (!(flags & SQLITE_OPEN_READONLY)) {
+        /* One fsync per command that records something: the commit's. The WAL
+         * file is kept between commands (no directory fsync to create it
+         * again) and is not folded into the database on close (no
+         * checkpoint's fsyncs); SQLite folds it in every 1000 pages, and sync
+         * does after talking to the collector. Recent work may thus live in
+         * device.db-wal: copy the database with `hearth backup`. */
+        int on = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     }
     *out = s;
     return HH_OK;
@@ -990,6 +1002,71 @@ static int64_t count_of(hh_store *s, const char *sql)
     return n;
 }
 
+hh_err hh_store_outbox_health(hh_store *s, int64_t *pending, uint64_t *oldest_pending_ms)
+{
+    /* Both read the (state, seq) index: the cost is the pending rows'. */
+    *pending = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+    *oldest_pending_ms = (uint64_t)count_of(
+        s, "SELECT coalesce(min(created_ms), 0) FROM outbox WHERE state = 'pending'");
+    return *pending < 0 ? HH_EDB : HH_OK;
+}
+
+hh_err hh_store_outbox_prune(hh_store *s, uint64_t older_than_ms, int64_t *pruned)
+{
+    static const char sql[] = "DELETE FROM outbox WHERE state = 'acked' AND acked_ms < ?1";
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    *pruned = 0;
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(&s->sql, sql))) {
+        hh_store_rollback(s);
+        return HH_EDB;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)older_than_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK) {
+        hh_store_rollback(s);
+        return ret;
+    }
+    *pruned = sqlite3_changes(s->db);
+    return hh_store_commit(s);
+}
+
+hh_err hh_store_checkpoint(hh_store *s)
+{
+    return sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK
+               ? HH_OK : HH_EDB;
+}
+
+hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d)
+{
+    static const char sql[] = "VACUUM INTO ?1";
+    char tmp[HH_PATH_MAX + 16];
+    sqlite3_stmt *st = NULL;
+    hh_err ret;
+
+    if (hh_platform_exists(path))
+        return hh_diag_fail(d, HH_EEXIST, "out", "%s already exists: give a new file", path);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.partial", path) >= sizeof tmp)
+        return hh_diag_fail(d, HH_ERANGE, "out", "the path is too long");
+    hh_platform_remove(tmp);
+    /* A consistent copy of everything committed, the WAL's content included,
+     * written beside the target and published only when whole and synced. */
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s->db, d, "cannot copy the database");
+    sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
+    ret = sqlite3_step(st) == SQLITE_DONE ? HH_OK : hh_sql_err(sqlite3_errcode(s->db));
+    if (ret != HH_OK)
+        hh_diag_fail(d, ret, "out", "cannot write %s: %s", tmp, sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    if (ret == HH_OK && (ret = hh_platform_publish_durable(tmp, path)) != HH_OK)
+        hh_diag_fail(d, ret, "out", "cannot make %s durable", path);
+    if (ret != HH_OK)
+        hh_platform_remove(tmp);
+    return ret;
+}
+
 hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
 {
     static const char tier_sql[] =
@@ -1009,12 +1086,10 @@ hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
     out->households = count_of(s, "SELECT count(*) FROM households");
     out->members = count_of(s, "SELECT count(*) FROM members");
     out->visits = count_of(s, "SELECT count(*) FROM visits");
-    out->outbox_pending = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'pending'");
     out->outbox_acked = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'acked'");
     out->outbox_quarantined = count_of(s, "SELECT count(*) FROM outbox WHERE state = 'quarantined'");
-    out->oldest_pending_ms = (uint64_t)count_of(
-        s, "SELECT coalesce(min(created_ms), 0) FROM outbox WHERE state = 'pending'");
-    if (out->households < 0 || out->members < 0 || out->visits < 0 || out->outbox_pending < 0)
+    if (hh_store_outbox_health(s, &out->outbox_pending, &out->oldest_pending_ms) != HH_OK ||
+        out->households < 0 || out->members < 0 || out->visits < 0 || out->outbox_pending < 0)
         return HH_EDB;
     if (sqlite3_prepare_v2(s->db, tier_sql, -1, &st, NULL) != SQLITE_OK)
         return HH_EDB;

@@ -142,7 +142,24 @@ typedef struct hh_store_info {
     int64_t tier_counts[HH_TIER_RED + 1];  /* by hh_tier */
 } hh_store_info;
 
+/* Everything the status command shows: counts whole tables, not for hot paths. */
 hh_err hh_store_info_get(hh_store *s, hh_store_info *out);
+
+/* What a sync reports of the outbox: changes waiting, and when the oldest was
+ * made (0: none). Costs what the pending rows cost, whatever the history. */
+hh_err hh_store_outbox_health(hh_store *s, int64_t *pending, uint64_t *oldest_pending_ms);
+
+/* Forget acknowledged changes acknowledged before older_than_ms (the records
+ * they made stay; only the copies kept for the outbox listing go). Its own
+ * transaction; *pruned says how many. */
+hh_err hh_store_outbox_prune(hh_store *s, uint64_t older_than_ms, int64_t *pruned);
+
+/* Fold the WAL into the database file as far as no reader prevents it. */
+hh_err hh_store_checkpoint(hh_store *s);
+
+/* A consistent, durable copy of the database at path (which must not exist),
+ * recent work in the WAL included: the way to back a device up. */
+hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d);
 
 /* ---- sync ---------------------------------------------------------------------- */
 

@@ -57,7 +57,8 @@ run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on 
 # --- 1. Debian packages -------------------------------------------------------
 packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protobuf
           libsqlite3-dev sqlite3 protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
-          libmicrohttpd-dev zlib1g-dev openssl util-linux faketime testssl.sh)
+          libmicrohttpd-dev zlib1g-dev openssl util-linux faketime testssl.sh
+          curl iproute2 nftables bc)
 if [ "$target" != host ]; then
   packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
 fi
@@ -232,19 +233,25 @@ build_sqlite() {
   stamp sqlite sqlite3 "$dep_cflags" "${sqlite_options[@]}"
 }
 
-# --- 5b. zlib for a board (the sync bodies are deflated): its static library only
+# --- 5b. zlib for a board (the sync bodies are deflated): the compression and
+# inflation sources only, built like SQLite's amalgamation. (zlib's own build
+# also compiles the gz* file functions, which refuse 64-bit time_t on 32-bit
+# boards, and the agent never uses them.)
+zlib_sources=(adler32 crc32 deflate inffast inflate inftrees trees zutil compress uncompr)
 build_zlib() {
-  fresh zlib zlib "$dep_cflags" && return 0
-  local tree="$work/zlib"
+  fresh zlib zlib "$dep_cflags" "${zlib_sources[@]}" && return 0
+  local tree="$work/zlib" f objs=()
   unpack zlib "$tree"
   say "building zlib $(version_of zlib) for $target"
-  (cd "$tree" && run_logged zlib-configure env CC="$HH_TRIPLET-gcc" CFLAGS="$dep_cflags" \
-    ./configure --static --prefix="$prefix")
-  run_logged zlib-build make -C "$tree" -j "$jobs" libz.a
-  cp "$tree/libz.a" "$prefix/lib/"
+  for f in "${zlib_sources[@]}"; do
+    run_logged "zlib-$f" "$HH_TRIPLET-gcc" $dep_cflags -I"$tree" -c "$tree/$f.c" -o "$work/zlib-$f.o"
+    objs+=("$work/zlib-$f.o")
+  done
+  rm -f "$prefix/lib/libz.a"
+  run_logged zlib-ar "$HH_TRIPLET-ar" rcs "$prefix/lib/libz.a" "${objs[@]}"
   cp "$tree/zlib.h" "$tree/zconf.h" "$prefix/include/"
-  rm -rf "$tree"
-  stamp zlib zlib "$dep_cflags"
+  rm -rf "$tree" "${objs[@]}"
+  stamp zlib zlib "$dep_cflags" "${zlib_sources[@]}"
 }
 
 # --- 6. the protobuf-c runtime: one file of Debian's source -------------------

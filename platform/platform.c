@@ -346,6 +346,23 @@ cleanup:
     return ret;
 }
 
+hh_err hh_platform_publish_durable(const char *tmp, const char *path)
+{
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    hh_err ret = HH_EIO;
+
+    if (fd < 0)
+        return errno == ENOENT ? HH_ENOTFOUND : HH_EIO;
+    if (fsync(fd) == 0 && close(fd) == 0) {
+        fd = -1;
+        if (rename(tmp, path) == 0)
+            ret = fsync_parent_dir(path);
+    }
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
 hh_err hh_platform_remove(const char *path)
 {
     if (unlink(path) != 0 && errno != ENOENT)
