@@ -121,7 +121,12 @@ static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
         return HH_ENOMEM;
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                            "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+                            "PRAGMA foreign_keys = ON;"
+                            /* A server's memory: 64 MiB of pages cached per
+                             * connection, not read from the file again. (Mapping
+                             * the file as well measured slower with many readers.) */
+                            "PRAGMA cache_size = -65536;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s: %s", path,
                                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
         sqlite3_close(s->db);
@@ -137,6 +142,13 @@ static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
 static hh_err migrate(hh_cstore *s, hh_diag *d)
 {
     return hh_sql_migrate(s->db, migrations, CSTORE_SCHEMA_VERSION, "hearthd", d);
+}
+
+void hh_cstore_library_init(void)
+{
+    /* No global memory statistics: they take a mutex on every allocation,
+     * and the collector allocates on many threads. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d)

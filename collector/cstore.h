@@ -32,6 +32,9 @@ typedef struct hh_device {
     uint64_t acked_seq;
 } hh_device;
 
+/* Set SQLite up for the collector; before any other SQLite call. */
+void hh_cstore_library_init(void);
+
 /* Create the database at path (HH_EEXIST if present) with the default rulebook. */
 hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d);
 /* Open and migrate an existing database. */

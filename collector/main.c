@@ -779,5 +779,6 @@ static const hh_cli_program program = {
 
 int main(int argc, char **argv)
 {
+    hh_cstore_library_init();
     return hh_cli_main(&program, argc, argv);
 }

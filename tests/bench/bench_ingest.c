@@ -14,7 +14,10 @@
  * latency of a batch, requests and TLS handshakes, and, given the collector's
  * PID, the collector's CPU time per visit over the timed part (/proc/PID/stat).
  *
- * usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR [COLLECTOR_PID]
+ * With VISITS given as idle:N, each device only enrols and then makes N syncs
+ * with nothing to send (an idle device's cost to the collector).
+ *
+ * usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS|idle:N WORKDIR [COLLECTOR_PID]
  *        CODES_FILE: a line per device, "CODE VILLAGE SLOT": its enrolment code,
  *        the village it was enrolled for, and its slot (0..9) among the devices
  *        of that village, which keeps the members' virtual ID numbers apart. */
@@ -57,6 +60,7 @@ typedef struct device {
 } device;
 
 static pthread_barrier_t ready, go;
+static int idle_mode;        /* VISITS given as idle:N: N empty syncs per device, nothing else */
 
 /* Send the protocol-1 request in body as the agent does: compacted into
  * protocol 2 and deflated. */
@@ -335,14 +339,19 @@ static void *run_device(void *arg)
     hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
     d->latencies_ns = NULL;   /* set-up is not timed */
     if (!households || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
-        record_households(d, c, households, &body, &change, &resp) != HH_OK)
+        (idle_mode ? (begin_request(d, &body), flush(d, c, &body, &resp))
+                   : record_households(d, c, households, &body, &change, &resp)) != HH_OK)
         d->failed = 1;
     pthread_barrier_wait(&ready);
     pthread_barrier_wait(&go);
     d->latencies_ns = latencies;
     d->requests = 0;
     begin_request(d, &body);
-    for (int n = 0; n < d->visits && !d->failed; n++) {
+    /* An idle device: a sync with nothing to send, its cursor already current. */
+    for (int n = 0; idle_mode && n < d->visits && !d->failed; n++)
+        if (flush(d, c, &body, &resp) != HH_OK)
+            d->failed = 1;
+    for (int n = 0; !idle_mode && n < d->visits && !d->failed; n++) {
         make_visit(d, households, n, &v);
         memset(&ch, 0, sizeof ch);
         hh_hlc_tick(&d->clock, hh_platform_wall_ms(), &ch.hlc);
@@ -354,7 +363,7 @@ static void *run_device(void *arg)
         if (queue_change(d, c, &ch, &body, &change, &resp) != HH_OK)
             d->failed = 1;
     }
-    if (!d->failed && flush(d, c, &body, &resp) != HH_OK)
+    if (!idle_mode && !d->failed && flush(d, c, &body, &resp) != HH_OK)
         d->failed = 1;
     hh_client_free(c);
     free(households);
@@ -403,8 +412,12 @@ int main(int argc, char **argv)
     char line[128];
     FILE *f;
 
-    if ((argc != 6 && argc != 7) || (visits = atoi(argv[4])) < 1 || visits > 10000000) {
-        fprintf(stderr, "usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS WORKDIR [COLLECTOR_PID]\n");
+    if (argc >= 5 && strncmp(argv[4], "idle:", 5) == 0)
+        idle_mode = 1;
+    if ((argc != 6 && argc != 7) || (visits = atoi(argv[4] + (idle_mode ? 5 : 0))) < 1 ||
+        visits > 10000000) {
+        fprintf(stderr, "usage: bench_ingest URL CA_PEM_FILE CODES_FILE VISITS|idle:SYNCS WORKDIR "
+                        "[COLLECTOR_PID]\n");
         return 2;
     }
     if (!(f = fopen(argv[3], "r"))) {
@@ -453,6 +466,15 @@ int main(int argc, char **argv)
         requests += devices[i].requests;
     }
     qsort(all, (size_t)total_batches, sizeof *all, cmp_u64);
+    if (idle_mode) {
+        printf("%3d idle devices: %llu syncs with nothing to send; p50 %.2f ms, p99 %.2f ms each",
+               n, (unsigned long long)requests, total_batches ? all[total_batches / 2] / 1e6 : 0,
+               total_batches ? all[(int)(total_batches * 0.99)] / 1e6 : 0);
+        if (cpu1 > cpu0 && requests)
+            printf("; collector CPU %.3f ms per sync", (double)(cpu1 - cpu0) / 1e6 / (double)requests);
+        printf("%s\n", failures ? " (FAILURES)" : "");
+        goto done;
+    }
     printf("%3d devices: %d visits in %.2f s = %.0f visits/s; %llu requests on %d TLS connections;"
            " batch p50 %.1f ms, p99 %.1f ms", n, visits, elapsed / 1e9, visits / (elapsed / 1e9),
            (unsigned long long)requests, n,
@@ -461,6 +483,7 @@ int main(int argc, char **argv)
     if (cpu1 > cpu0)
         printf("; collector CPU %.3f ms/visit", (double)(cpu1 - cpu0) / 1e6 / visits);
     printf("%s\n", failures ? " (FAILURES)" : "");
+done:
     for (int i = 0; i < n; i++)
         free(devices[i].latencies_ns);
     free(all);

@@ -60,6 +60,11 @@ table inet hhloss {
   chain up { type filter hook output priority 0; oifname "$dev_if" numgen random mod 100 < 3 drop; }
 }
 EOF
+stop_proxy() {   # stop_proxy NAME: SIGTERM, then wait for its stats file
+  kill -TERM "$(eval echo "\$${1}_pid")" 2>/dev/null || true
+  for _ in $(seq 1 100); do [ -s "$dir/$1.stats" ] && return 0; sleep 0.1; done
+  echo "up 0 down 0 connections 0 cuts 0" >"$dir/$1.stats"
+}
 link_bytes() {   # IP bytes both ways on the device's interface
   local s=/sys/class/net/$dev_if/statistics
   ip netns exec "$ns" sh -c "echo \$(( \$(cat $s/tx_bytes) + \$(cat $s/rx_bytes) - 14 * (\$(cat $s/tx_packets) + \$(cat $s/rx_packets)) ))"
@@ -71,6 +76,7 @@ c="$dir/link-collector"
 "$hearthd" --dir "$c" serve 2>"$c.log" &
 pids="$pids $!"
 collector=$!
+disown
 for _ in $(seq 1 100); do [ -s "$c/hearthd.url" ] && break; sleep 0.1; done
 url=$(cat "$c/hearthd.url")
 proxy() {   # proxy NAME PORT: the delaying proxy on the host end of the link, to PORT
@@ -115,7 +121,7 @@ ip netns exec "$ns" "$hearth" --db "$db" sync --quiet --retries 20 >"$dir/link-s
   echo "link: the sync failed: $(cat "$dir/link-sync.err")"
 hearth_s=$(echo "$(date +%s.%N) - $start" | bc)
 hearth_link=$(( $(link_bytes) - before ))
-kill -TERM "$hearth_pid"; wait "$hearth_pid" 2>/dev/null || true
+stop_proxy hearth
 sent=$(sed -n 's/^sync: \([0-9]*\) sent.*/\1/p' "$dir/link-sync.out")
 read -r requests up down < <(sed -n 's/.*; \([0-9]*\) requests, \([0-9]*\) bytes up, \([0-9]*\) bytes down.*/\1 \2 \3/p' "$dir/link-sync.out")
 read -r _ tls_up _ tls_down _ connections _ < "$dir/hearth.stats"
@@ -155,7 +161,7 @@ ip netns exec "$ns" curl -s --cacert "$c/ca.crt" --retry 20 --retry-all-errors -
   >/dev/null 2>&1 || true
 odk_s=$(echo "$(date +%s.%N) - $start" | bc)
 odk_link=$(( $(link_bytes) - before ))
-kill -TERM "$odk_pid"; wait "$odk_pid" 2>/dev/null || true
+stop_proxy odk
 read -r _ odk_up _ odk_down _ odk_connections _ < "$dir/odk.stats"
 odk_500=$(echo "$odk_s * 500 / $odk_visits" | bc -l)
 printf 'ODK-style: %s posts of %s bytes in %.1f s on the same link (%s TLS handshakes): %.2f s per visit,\n' \
@@ -164,4 +170,4 @@ printf '  so %.0f s for 500 at that rate; per visit %.0f TLS bytes, %.0f link by
   "$odk_500" "$(echo "($odk_up + $odk_down) / $odk_visits" | bc -l)" "$(echo "$odk_link / $odk_visits" | bc -l)"
 printf 'ratio: hearth is %.0fx faster than the ODK-style client for 500 visits on this link\n' \
   "$(echo "$odk_500 / $hearth_s" | bc -l)"
-kill -TERM "$collector" 2>/dev/null; wait "$collector" 2>/dev/null || true
+kill -TERM "$collector" 2>/dev/null || true

@@ -25,10 +25,13 @@ echo "== recording visits on the device"
 mkdir -p "$dir/visits"
 "$build/bin/bench_visits" "$visits" "$dir/visits"
 
-# serve DIR [SETTINGS]: a fresh collector on a free loopback port; sets URL and PID.
+# serve DIR [SETTINGS]: a collector (made if DIR has none) on a free loopback port; sets URL and PID.
 serve() {
-  "$hearthd" --dir "$1" init --listen 127.0.0.1:0 >/dev/null
-  if [ -n "${2:-}" ]; then printf '%s\n' "$2" >>"$1/hearthd.conf"; fi
+  if [ ! -f "$1/collector.db" ]; then
+    "$hearthd" --dir "$1" init --listen 127.0.0.1:0 >/dev/null
+    if [ -n "${2:-}" ]; then printf '%s\n' "$2" >>"$1/hearthd.conf"; fi
+  fi
+  rm -f "$1/hearthd.url"
   "$hearthd" --dir "$1" serve 2>"$1.log" &
   PID=$!
   pids="$pids $PID"
@@ -68,6 +71,50 @@ for n in 1 8 32 200; do ingest "$n" "$n" 1; done
 echo "== worst case: 32 devices, 8 to a village"
 ingest shared 32 8
 
+# fill DIR VISITS: put VISITS visits (50 a household, 250 households a village,
+# tiers for all) into the collector database in DIR with SQL, as if synced.
+fill() {
+  local households=$(($2 / 50))
+  sqlite3 "$1/collector.db" <<SQL
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $households - 1)
+INSERT INTO households (id, registry_no, village_code, category, relocated, resettlement_site,
+  created_hlc, updated_hlc, change_no)
+SELECT printf('01900000-0000-7000-8000-%012x', i), printf('F%011d', i), printf('5118231%05d', i / 250 + 2),
+  'lifted', 0, '', 1, 1, i + 1 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $2 - 1)
+INSERT INTO visits (id, household_id, visited_on, officer, household_size, wages, operating, property,
+  transfer, medical, education, disaster, shocks, guarantees_met, lat_microdeg, lon_microdeg, notes,
+  supersedes, hlc)
+SELECT printf('01900001-0000-7000-8000-%012x', i), printf('01900000-0000-7000-8000-%012x', i % $households),
+  printf('2026-%02d-%02d', 1 + i % 11, 1 + i % 28), 'officer', 4, 9000 + i % 5000, 2000, 0, 1500, 400,
+  800, 0, 0, 63, NULL, NULL, '', NULL, i + 1 FROM n;
+INSERT INTO tiers (household_id, village_code, tier, reasons, rulebook, last_visit_on, per_capita_yuan,
+  review, change_no, computed_ms)
+SELECT id, village_code, 1 + change_no % 4, '', (SELECT version FROM rulebooks WHERE current = 1),
+  '2026-11-01', 3000, 'computed', $households + change_no, 0 FROM households;
+UPDATE meta SET value = CAST(2 * $households + 1 AS TEXT) WHERE key = 'next_change';
+COMMIT;
+SQL
+}
+
+echo
+echo "== an idle device's sync (nothing to send, nothing to pull) against a collector holding N visits"
+for n in 10000 1000000; do
+  c="$dir/idle-$n"
+  "$hearthd" --dir "$c" init --listen 127.0.0.1:0 >/dev/null
+  fill "$c" "$n"
+  serve "$c"
+  code=$("$hearthd" --dir "$c" device add --officer idle --villages 511823100001 --json |
+    sed 's/.*"code": "\([^"]*\)".*/\1/')
+  echo "$code 511823100001 0" >"$c.codes"
+  mkdir -p "$c.work"
+  printf '%8s visits: ' "$n"
+  "$build/bin/bench_ingest" "$URL" "$c/ca.crt" "$c.codes" idle:300 "$c.work" "$PID" ||
+    echo "            (bench_ingest reported failures)"
+  stop "$PID"
+done
+
 echo
 echo "== one device's sync of 500 visits (after its households are synced)"
 c="$dir/wire"
@@ -94,7 +141,12 @@ with open(sys.argv[1], "w") as f:
             "education": True, "medical": True, "housing": True, "water": True}, "notes": ""}}) + "\n")
 PY
 "$hearth" --db "$db" import "$dir/visits.jsonl" >/dev/null
-"$build/bin/peak_rss" "$hearth" --db "$db" sync --quiet >"$dir/sync.out" 2>"$dir/sync.err"
+# Bytes of the device database in use (pages not on the free list).
+in_use() { sqlite3 "$1" "SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)" |
+  awk -v size="$(sqlite3 "$1" 'PRAGMA page_size')" '{ print $1 * size }'; }
+used_before=$(in_use "$db")
+"$build/bin/peak_rss" "$hearth" --db "$db" sync --quiet --keep-acked 0 >"$dir/sync.out" 2>"$dir/sync.err"
+used_after=$(in_use "$db")
 /usr/bin/python3 - "$dir/sync.out" "$dir/sync.err" <<'PY'
 import re, sys
 out, err = open(sys.argv[1]).read(), open(sys.argv[2]).read()
@@ -102,8 +154,43 @@ m = re.search(r"(\d+) sent.*?; (\d+) requests, (\d+) bytes up, (\d+) bytes down"
 sent, requests, up, down = (int(x) for x in m.groups())
 rss_kib = int(re.search(r"peak_rss_kib (\d+)", err).group(1))
 print(out.strip())
-print("visits %d: %.0f bytes/visit on the wire (requests + responses, headers included; %.0f up, %.0f down)"
-      % (sent, (up + down) / sent, up / sent, down / sent))
-print("round trips: %d; agent peak RSS during the sync: %.1f MiB" % (requests, rss_kib / 1024))
+print("visits %d: %.0f HTTP bytes per visit (requests and answers, headers included, deflated bodies;"
+      " %.0f up, %.0f down)" % (sent, (up + down) / sent, up / sent, down / sent))
+print("%d HTTP requests on one TLS connection; agent peak RSS during the sync: %.1f MiB"
+      % (requests, rss_kib / 1024))
 PY
+printf 'device database in use: %d bytes before the sync, %d after (acknowledged changes pruned: %+.0f bytes per visit); outbox rows left: %s\n' \
+  "$used_before" "$used_after" "$(echo "($used_after - $used_before) / 500" | bc -l)" \
+  "$(sqlite3 "$db" "SELECT count(*) FROM outbox")"
 stop "$PID"
+
+echo
+echo "== hearth visit record, one process per visit as the officer runs it"
+rdb="$dir/record.db"
+"$hearth" --db "$rdb" init >/dev/null
+grep '"household"' "$root/tests/data/sample.jsonl" | sed 's/, "visit": {.*}}$/}/' >"$dir/record-households.jsonl"
+"$hearth" --db "$rdb" import "$dir/record-households.jsonl" >/dev/null
+regs=$(sqlite3 "$rdb" "SELECT registry_no FROM households ORDER BY registry_no")
+: >"$dir/record.us"
+i=0
+for reg in $regs $regs $regs; do
+  i=$((i + 1))
+  t0=$(date +%s%N)
+  "$hearth" --db "$rdb" visit record "$reg" --date 2026-11-$(printf %02d $((i % 28 + 1))) --officer bench \
+    --wages $((5000 + i)) --operating 0 --property 0 --transfer 1500 >/dev/null
+  echo $(( ($(date +%s%N) - t0) / 1000 )) >>"$dir/record.us"
+done
+# The fsyncs of 100 more, counted by strace over all of them: SQLite's periodic
+# checkpoint (every 1000 WAL pages) included, as the officer pays it.
+fsyncs=$(strace -f -c -e trace=fsync,fdatasync bash -c '
+  for i in $(seq 1 100); do
+    "$1" --db "$2" visit record "$3" --date 2026-11-$(printf %02d $((i % 28 + 1))) --officer bench \
+      --wages $((7000 + i)) --operating 0 --property 0 --transfer 0 >/dev/null || exit 1
+  done' _ "$hearth" "$rdb" "$(echo "$regs" | head -1)" 2>&1 >/dev/null | awk '$NF == "total" { print $(NF-1) }')
+sort -n "$dir/record.us" | awk -v fs="$fsyncs" '{ v[NR] = $1 } END {
+  printf "%d processes: median %.1f ms, p90 %.1f ms each; fsyncs: %.2f per visit recorded (%d over 100, strace -c)\n",
+    NR, v[int(NR / 2) + 1] / 1000, v[int(NR * 0.9)] / 1000, fs / 100, fs }'
+
+echo
+echo "== 500 visits over a 2G-like link, beside an ODK-style client"
+bash "$root/tests/bench/link.sh" "$build" "$dir" || echo "(the link benchmark failed)"
