@@ -494,8 +494,8 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
         answer_v2(req, w, &out, resp);
     else
         pb_reply(resp, &out.base);
-    snprintf(resp->log_note, sizeof resp->log_note, "v%d changes=%zu rejected=%zu pulled=%zu+%zu",
-             protocol, n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households);
+    snprintf(resp->log_note, sizeof resp->log_note, "v%d changes=%zu rejected=%zu pulled=%zu+%zu group=%zu",
+             protocol, n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households, push.group);
 cleanup:
     hearth__v1__sync_request__free_unpacked(in, NULL);
 }

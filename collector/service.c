@@ -258,7 +258,12 @@ static hh_err recompute_touched(hh_service *svc)
 static void write_group(hh_service *svc, hh_push *group)
 {
     hh_err ret = hh_cstore_begin(svc->w);
+    size_t pushes = 0;
 
+    for (hh_push *p = group; p; p = p->next)
+        pushes++;
+    for (hh_push *p = group; p; p = p->next)
+        p->group = pushes;
     svc->n_touched = 0;
     for (hh_push *p = group; p && ret == HH_OK; p = p->next) {
         p->result = apply_push(svc, p);

@@ -48,6 +48,7 @@ typedef struct hh_push {
     uint64_t acked_seq;                    /* every seq <= this is applied or rejected */
     uint64_t conflict_seq;                 /* HH_ECONFLICT: the seq replayed with other content */
     uint64_t seq_high;                     /* HH_ECONFLICT: the highest seq held for the device */
+    size_t group;                          /* pushes in the commit that carried it */
     /* the service's */
     struct hh_push *next;
     hh_err result;

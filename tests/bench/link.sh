@@ -96,20 +96,7 @@ db="$dir/link.db"
 grep -v '511823102203' "$root/tests/data/sample.jsonl" | grep '"household"' | sed 's/, "visit": {.*}}$/}/' >"$dir/link-households.jsonl"
 "$hearth" --db "$db" import "$dir/link-households.jsonl" >/dev/null
 "$hearth" --db "$db" sync --quiet >/dev/null
-/usr/bin/python3 - "$dir/link-visits.jsonl" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(500):
-        village = "511823101201" if i % 2 else "511823101202"
-        reg = "%s%04d" % (village, (i % 16) * 3 + (1 if village.endswith("01") else 2))
-        f.write(json.dumps({"visit": {"registry_no": reg, "visited_on": "2026-%02d-%02d" % (1 + i % 11, 1 + i % 28),
-            "officer": "村信息员-017", "household_size": 4, "income_yuan": {"wages": 9000 + 37 * i,
-            "operating": 2000 + i % 300, "property": 0, "transfer": 1500}, "expenditure_yuan": {"medical": 400 if i % 9 else 12000,
-            "education": 800, "disaster": 0}, "shocks": ["illness"] if i % 9 == 0 else [],
-            "guarantees": {"food": True, "clothing": True, "education": True, "medical": True,
-            "housing": True, "water": i % 17 != 0}, "gps": {"lat": 30.5 + i / 1e5, "lon": 104.0 + i / 1e5},
-            "notes": ["", "家中老人慢性病，需跟踪", "外出务工收入稳定", "房屋漏雨，已报村委"][i % 4]}}) + "\n")
-PY
+"$root/tests/data/make_visits.py" "$dir/link-visits.jsonl" 500
 "$hearth" --db "$db" import "$dir/link-visits.jsonl" >/dev/null
 
 # ---- Hearth: the 500 visits over the link ------------------------------------------------------

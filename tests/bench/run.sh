@@ -128,18 +128,7 @@ db="$dir/wire.db"
 grep -v '511823102203' "$root/tests/data/sample.jsonl" | grep '"household"' | sed 's/, "visit": {.*}}$/}/' >"$dir/households.jsonl"
 "$hearth" --db "$db" import "$dir/households.jsonl" >/dev/null
 "$hearth" --db "$db" sync --quiet >/dev/null
-/usr/bin/python3 - "$dir/visits.jsonl" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(500):
-        village = "511823101201" if i % 2 else "511823101202"
-        reg = "%s%04d" % (village, (i % 16) * 3 + (1 if village.endswith("01") else 2))
-        f.write(json.dumps({"visit": {"registry_no": reg, "visited_on": "2026-%02d-%02d" % (1 + i % 9, 1 + i % 28),
-            "officer": "officer-017", "household_size": 4, "income_yuan": {"wages": 9000 + i, "operating": 2000,
-            "property": 0, "transfer": 1500}, "expenditure_yuan": {"medical": 0, "education": 0, "disaster": 0},
-            "shocks": ["illness"] if i % 9 == 0 else [], "guarantees": {"food": True, "clothing": True,
-            "education": True, "medical": True, "housing": True, "water": True}, "notes": ""}}) + "\n")
-PY
+"$root/tests/data/make_visits.py" "$dir/visits.jsonl" 500
 "$hearth" --db "$db" import "$dir/visits.jsonl" >/dev/null
 # Bytes of the device database in use (pages not on the free list).
 in_use() { sqlite3 "$1" "SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)" |

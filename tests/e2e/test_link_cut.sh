@@ -14,18 +14,7 @@ port=${COLLECTOR_URL##*:}
 enrol "$A" "$C" 511823101201,511823101202 || not_ok "the device enrols"
 grep -v 511823102203 "$SAMPLE" >"$WORK/sample.jsonl"
 "$HEARTH" --db "$A" import "$WORK/sample.jsonl" >/dev/null
-/usr/bin/python3 - "$WORK/more.jsonl" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(1200):
-        village = "511823101201" if i % 2 else "511823101202"
-        reg = "%s%04d" % (village, (i % 16) * 3 + (1 if village.endswith("01") else 2))
-        f.write(json.dumps({"visit": {"registry_no": reg, "visited_on": "2026-%02d-%02d" % (1 + i % 10, 1 + i % 28),
-            "officer": "officer-%03d" % (i % 7), "income_yuan": {"wages": 3000 + 13 * i, "operating": 0,
-            "property": 0, "transfer": 500}, "expenditure_yuan": {"medical": 0, "education": 0,
-            "disaster": 0}, "guarantees": {"food": True, "clothing": True, "education": True,
-            "medical": True, "housing": True, "water": True}, "notes": "visit %d" % i}}) + "\n")
-PY
+"$ROOT/tests/data/make_visits.py" "$WORK/more.jsonl" 1200
 check "1,200 more visits are recorded" "$HEARTH" --db "$A" import "$WORK/more.jsonl"
 total=$(sqlite3 "$A" "SELECT count(*) FROM outbox WHERE state = 'pending'")
 

@@ -15,18 +15,7 @@ enrol "$A" "$C" 511823101201,511823101202 || not_ok "device enrols"
 
 # Data enough for many batches: the sample and 1,500 more visits.
 "$HEARTH" --db "$A" import "$SAMPLE" >/dev/null
-/usr/bin/python3 - "$WORK/more.jsonl" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(1500):
-        village = "511823101201" if i % 2 else "511823101202"
-        reg = "%s%04d" % (village, (i % 16) * 3 + (1 if village.endswith("01") else 2))
-        f.write(json.dumps({"visit": {"registry_no": reg, "visited_on": "2026-%02d-%02d" % (1 + i % 9, 1 + i % 28),
-            "officer": "officer-%03d" % (i % 7), "income_yuan": {"wages": 3000 + 13 * i, "operating": 0,
-            "property": 0, "transfer": 500}, "expenditure_yuan": {"medical": i % 5 * 100, "education": 0,
-            "disaster": 0}, "guarantees": {"food": True, "clothing": True, "education": True,
-            "medical": True, "housing": True, "water": i % 97 != 0}, "notes": "visit %d" % i}}) + "\n")
-PY
+"$ROOT/tests/data/make_visits.py" "$WORK/more.jsonl" 1500
 run "$HEARTH" --db "$A" import "$WORK/more.jsonl"
 contains "1,500 more visits recorded offline" "$WORK/out" "visits 1500 recorded"
 total=$(sqlite3 "$A" "SELECT count(*) FROM outbox")
@@ -55,7 +44,7 @@ check "a sync after the agent's crashes completes" "$HEARTH" --db "$A" sync --qu
 expect "it resends the unacknowledged batch and the collector answers as before" \
   "$(sqlite3 "$A" "SELECT count(*) FROM outbox WHERE state = 'pending'")" "0"
 # Fresh changes for this step.
-sed 's/"notes": "visit /"notes": "second round, visit /' "$WORK/more.jsonl" | head -200 >"$WORK/more2.jsonl"
+"$ROOT/tests/data/make_visits.py" "$WORK/more2.jsonl" 200 1500
 "$HEARTH" --db "$A" import "$WORK/more2.jsonl" >/dev/null
 stop_collector "$C_PID"
 applied_before=$(SQLC 'SELECT count(*) FROM applied')
