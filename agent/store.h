@@ -154,7 +154,8 @@ hh_err hh_store_outbox_health(hh_store *s, int64_t *pending, uint64_t *oldest_pe
  * transaction; *pruned says how many. */
 hh_err hh_store_outbox_prune(hh_store *s, uint64_t older_than_ms, int64_t *pruned);
 
-/* Fold the WAL into the database file as far as no reader prevents it. */
+/* Fold the WAL into the database file and empty it (HH_EDB when a reader in
+ * another process prevents it: nothing is lost, the next one folds it). */
 hh_err hh_store_checkpoint(hh_store *s);
 
 /* A consistent, durable copy of the database at path (which must not exist),
