@@ -864,7 +864,7 @@ static hh_err recompute_tier(hh_store *s, const char *household_id)
     int found;
     hh_err ret;
 
-    if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on,
+    if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on, NULL,
                                        &found)) != HH_OK)
         return ret;
     if (!found) {

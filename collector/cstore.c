@@ -786,40 +786,33 @@ hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out)
 
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
 {
-    static const char current[] = "SELECT tier, review FROM tiers WHERE household_id = ?1";
+    /* One statement: a red household stays red until a reviewer releases it
+     * (the stored row decides, in the same write), and a tier that moves loses
+     * its review. (In an upsert's SET, tiers.* is the row as it was.) */
+#define KEPT_TIER "CASE WHEN tiers.tier = 4 AND tiers.review <> 'released' THEN 4 ELSE excluded.tier END"
     static const char upsert[] =
         "INSERT INTO tiers (household_id, tier, reasons, rulebook, last_visit_on, per_capita_yuan,"
         " review, change_no, computed_ms, village_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'computed',"
-        " ?7, ?8, (SELECT village_code FROM households WHERE id = ?1))"
-        " ON CONFLICT (household_id) DO UPDATE SET tier = excluded.tier, reasons = excluded.reasons,"
-        " village_code = excluded.village_code,"
+        " ?7, ?8, ?9)"
+        " ON CONFLICT (household_id) DO UPDATE SET tier = " KEPT_TIER ","
+        " reasons = excluded.reasons, village_code = excluded.village_code,"
         " rulebook = excluded.rulebook, last_visit_on = excluded.last_visit_on,"
         " per_capita_yuan = excluded.per_capita_yuan,"
-        " review = CASE WHEN tiers.tier = excluded.tier THEN tiers.review ELSE 'computed' END,"
+        " review = CASE WHEN tiers.tier = " KEPT_TIER " THEN tiers.review ELSE 'computed' END,"
         " change_no = excluded.change_no, computed_ms = excluded.computed_ms";
+#undef KEPT_TIER
     hh_tier_result r;
-    char last_visit_on[HH_DATE_LEN + 1], review[16] = "";
+    char last_visit_on[HH_DATE_LEN + 1], village_code[HH_VILLAGE_CODE_LEN + 1];
     sqlite3_stmt *st;
     uint64_t change_no;
-    int found, previous = 0;
+    int found;
     hh_err ret;
 
     if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on,
-                                       &found)) != HH_OK)
+                                       village_code, &found)) != HH_OK)
         return ret;
     if (!found)
         return HH_OK;
-    if (!(st = hh_sql(&s->sql, current)))
-        return HH_EDB;
-    hh_sql_bind_text(st, 1, household_id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        previous = sqlite3_column_int(st, 0);
-        hh_sql_col_text(st, 1, review, sizeof review);
-    }
-    sqlite3_reset(st);
-    /* A red household stays flagged until a reviewer releases it. */
-    if (previous == HH_TIER_RED && r.tier != HH_TIER_RED && strcmp(review, "released") != 0)
-        r.tier = HH_TIER_RED;
     if ((ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
         return ret;
     if (!(st = hh_sql(&s->sql, upsert)))
@@ -828,6 +821,7 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
         return ret;
     sqlite3_bind_int64(st, 7, (sqlite3_int64)change_no);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)hh_platform_wall_ms());
+    hh_sql_bind_text(st, 9, village_code);
     return hh_sql_done(st);
 }
 

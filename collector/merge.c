@@ -326,6 +326,7 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
 {
     hh_sqlcache *sql = hh_cstore_sql(s);
     hh_visit existing;
+    int inserted;
     hh_err ret;
 
     if (c->op != HH_OP_CREATE)
@@ -346,14 +347,6 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
         if (ret != HH_OK)
             return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID, "%.150s", d.message);
     }
-    ret = hh_records_visit_get(sql, c->entity_id, &existing);
-    if (ret == HH_OK)
-        return hh_records_visit_same(&existing, &c->visit)
-               ? HH_OK
-               : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                        "visit %s is already stored with other content", c->entity_id);
-    if (ret != HH_ENOTFOUND)
-        return ret;
     if (c->visit.supersedes[0]) {
         ret = hh_records_visit_get(sql, c->visit.supersedes, &existing);
         if (ret == HH_ENOTFOUND || (ret == HH_OK && strcmp(existing.household_id, c->visit.household_id) != 0))
@@ -365,10 +358,20 @@ static hh_err apply_visit(hh_cstore *s, const hh_device *dev, const hh_change_in
     if (c->visit.household_size == 0 && h->member_count == 0)
         return reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
                       "household_size is required while the household has no members%s", "");
-    if ((ret = hh_records_visit_insert(sql, &c->visit)) != HH_OK)
+    /* Stored once, by id: a visit already held is the same visit again (a
+     * device that never saw the answer) or a refusal. */
+    if ((ret = hh_records_visit_insert_new(sql, &c->visit, &inserted)) != HH_OK)
         return ret;
-    r->touched = 1;
-    return HH_OK;
+    if (inserted) {
+        r->touched = 1;
+        return HH_OK;
+    }
+    if ((ret = hh_records_visit_get(sql, c->entity_id, &existing)) != HH_OK)
+        return ret;
+    return hh_records_visit_same(&existing, &c->visit)
+               ? HH_OK
+               : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
+                        "visit %s is already stored with other content", c->entity_id);
 }
 
 hh_err hh_merge_apply(hh_cstore *s, const hh_device *dev, hh_change_in *c, hh_hlc *clock,

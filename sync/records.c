@@ -718,15 +718,9 @@ hh_err hh_records_member_get(hh_sqlcache *c, const char *member_id, hh_member *o
     return ret;
 }
 
-hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v)
+/* Bind v to the 19 parameters of a visit insert, in VISIT_COLS order. */
+static void bind_visit(sqlite3_stmt *st, const hh_visit *v)
 {
-    static const char sql[] =
-        "INSERT INTO visits (" VISIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
-    sqlite3_stmt *st = hh_sql(c, sql);
-
-    if (!st)
-        return HH_EDB;
     hh_sql_bind_text(st, 1, v->id);
     hh_sql_bind_text(st, 2, v->household_id);
     hh_sql_bind_text(st, 3, v->visited_on);
@@ -748,11 +742,41 @@ hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v)
     hh_sql_bind_text(st, 17, v->notes);
     hh_sql_bind_optional(st, 18, v->supersedes);
     sqlite3_bind_int64(st, 19, (sqlite3_int64)v->hlc);
+}
+
+#define VISIT_INSERT \
+    "INSERT INTO visits (" VISIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10," \
+    " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+
+hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v)
+{
+    static const char sql[] = VISIT_INSERT;
+    sqlite3_stmt *st = hh_sql(c, sql);
+
+    if (!st)
+        return HH_EDB;
+    bind_visit(st, v);
     return hh_sql_done(st);
 }
 
+hh_err hh_records_visit_insert_new(hh_sqlcache *c, const hh_visit *v, int *inserted)
+{
+    static const char sql[] = VISIT_INSERT " ON CONFLICT (id) DO NOTHING";
+    sqlite3_stmt *st = hh_sql(c, sql);
+    hh_err ret;
+
+    *inserted = 0;
+    if (!st)
+        return HH_EDB;
+    bind_visit(st, v);
+    if ((ret = hh_sql_done(st)) == HH_OK)
+        *inserted = sqlite3_changes(c->db) > 0;
+    return ret;
+}
+
 hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
-                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1], int *found)
+                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1],
+                               char village_code[HH_VILLAGE_CODE_LEN + 1], int *found)
 {
     hh_household *h = malloc(sizeof *h);
     hh_visit *visits = malloc(2 * sizeof *visits);
@@ -768,6 +792,8 @@ hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const c
     /* No visit, or no size to divide by: no tier rather than a wrong one. */
     if (count > 0 && hh_tier_compute(rules, h, &visits[0], count > 1 ? &visits[1] : NULL, out) == HH_OK) {
         memcpy(last_visit_on, visits[0].visited_on, HH_DATE_LEN + 1);
+        if (village_code)
+            memcpy(village_code, h->village_code, HH_VILLAGE_CODE_LEN + 1);
         *found = 1;
     }
 cleanup:

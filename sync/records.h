@@ -134,6 +134,8 @@ hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number,
 hh_err hh_records_read_visit(sqlite3_stmt *st, hh_visit *v);
 hh_err hh_records_visit_get(hh_sqlcache *c, const char *id, hh_visit *out);
 hh_err hh_records_visit_insert(hh_sqlcache *c, const hh_visit *v);
+/* Insert v unless a visit with its id is stored: *inserted says which. */
+hh_err hh_records_visit_insert_new(hh_sqlcache *c, const hh_visit *v, int *inserted);
 /* Same content, ignoring the id and the stamp. */
 int hh_records_visit_same(const hh_visit *a, const hh_visit *b);
 /* Put into id the id of a stored visit of v's household with v's content, if any. */
@@ -142,10 +144,13 @@ hh_err hh_records_visit_find_same(hh_sqlcache *c, const hh_visit *v, char id[HH_
 hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_visit out[2],
                                 int *count);
 
-/* The tier of a household from its stored members and latest visits. *found is
- * 0 when it has no visit (or no size to divide by): no tier, not a wrong one. */
+/* The tier of a household from its stored members and latest visits, with
+ * the date of that visit and (when village_code is not NULL) the household's
+ * village. *found is 0 when it has no visit (or no size to divide by): no
+ * tier, not a wrong one. */
 hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
-                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1], int *found);
+                               hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1],
+                               char village_code[HH_VILLAGE_CODE_LEN + 1], int *found);
 
 /* The version (HLC) of one field; 0 when never set. */
 hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const char *field,
