@@ -10,7 +10,7 @@ ingest_visits=${3:-50000}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d /tmp/hearth-bench.XXXXXX)
 pids=""
-trap 'for p in $pids; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
+trap 'for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
 hearth="$build/bin/hearth" hearthd="$build/bin/hearthd"
 
 echo "== the agent binary"
