@@ -77,6 +77,15 @@ typedef struct compact_room {
     uint8_t entity_key[HH_WIRE_KEY_LEN], household_key[HH_WIRE_KEY_LEN];
 } compact_room;
 
+/* A payload's own id and its household's leave it: protocol 2 carries them
+ * as the change's keys. */
+static void take_ids(char **id, char **household, const char **payload_id, const char **household_id)
+{
+    *payload_id = *id;
+    *household_id = *household;
+    *id = *household = NULL;
+}
+
 /* out from in, given the change before it (prev_*) and the request's device
  * and epoch. HH_EINVAL when expanding out would not give in back exactly. */
 static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id, uint32_t epoch,
@@ -119,17 +128,13 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
         break;
     case HEARTH__V1__CHANGE__PAYLOAD_MEMBER:
         out->member = *in->member;
-        payload_id = out->member.id;
-        household_id = out->member.household_id;
-        out->member.id = out->member.household_id = NULL;
+        take_ids(&out->member.id, &out->member.household_id, &payload_id, &household_id);
         c->payload_case = HEARTH__V1__COMPACT_CHANGE__PAYLOAD_MEMBER;
         c->member = &out->member;
         break;
     case HEARTH__V1__CHANGE__PAYLOAD_VISIT:
         out->visit = *in->visit;
-        payload_id = out->visit.id;
-        household_id = out->visit.household_id;
-        out->visit.id = out->visit.household_id = NULL;
+        take_ids(&out->visit.id, &out->visit.household_id, &payload_id, &household_id);
         /* A visit's stamp is its change's. */
         if (!out->visit.has_hlc || out->visit.hlc != in->hlc)
             return HH_EINVAL;

@@ -87,17 +87,8 @@ proxy() {   # proxy NAME PORT: the delaying proxy on the host end of the link, t
   eval "${1}_pid=$!"
   for _ in $(seq 1 100); do [ -s "$dir/$1.port" ] && break; sleep 0.1; done
 }
-json=$("$hearthd" --dir "$c" device add --officer bench --villages 511823101201,511823101202 --json)
-code=$(printf '%s' "$json" | sed 's/.*"code": "\([^"]*\)".*/\1/')
-pin=$(printf '%s' "$json" | sed 's/.*"ca_pin": "\([^"]*\)".*/\1/')
 db="$dir/link.db"
-"$hearth" --db "$db" init >/dev/null
-"$hearth" --db "$db" enroll --server "$url" --code "$code" --ca-pin "$pin" >/dev/null
-grep -v '511823102203' "$root/tests/data/sample.jsonl" | grep '"household"' | sed 's/, "visit": {.*}}$/}/' >"$dir/link-households.jsonl"
-"$hearth" --db "$db" import "$dir/link-households.jsonl" >/dev/null
-"$hearth" --db "$db" sync --quiet >/dev/null
-"$root/tests/data/make_visits.py" "$dir/link-visits.jsonl" 500
-"$hearth" --db "$db" import "$dir/link-visits.jsonl" >/dev/null
+"$root/tests/bench/prepare_device.sh" "$build" "$c" "$url" "$db" "$dir"
 
 # ---- Hearth: the 500 visits over the link ------------------------------------------------------
 proxy hearth "${url##*:}"

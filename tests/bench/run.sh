@@ -119,17 +119,8 @@ echo
 echo "== one device's sync of 500 visits (after its households are synced)"
 c="$dir/wire"
 serve "$c"
-json=$("$hearthd" --dir "$c" device add --officer bench --villages 511823101201,511823101202 --json)
-code=$(printf '%s' "$json" | sed 's/.*"code": "\([^"]*\)".*/\1/')
-pin=$(printf '%s' "$json" | sed 's/.*"ca_pin": "\([^"]*\)".*/\1/')
 db="$dir/wire.db"
-"$hearth" --db "$db" init >/dev/null
-"$hearth" --db "$db" enroll --server "$URL" --code "$code" --ca-pin "$pin" >/dev/null
-grep -v '511823102203' "$root/tests/data/sample.jsonl" | grep '"household"' | sed 's/, "visit": {.*}}$/}/' >"$dir/households.jsonl"
-"$hearth" --db "$db" import "$dir/households.jsonl" >/dev/null
-"$hearth" --db "$db" sync --quiet >/dev/null
-"$root/tests/data/make_visits.py" "$dir/visits.jsonl" 500
-"$hearth" --db "$db" import "$dir/visits.jsonl" >/dev/null
+"$root/tests/bench/prepare_device.sh" "$build" "$c" "$URL" "$db" "$dir"
 # Bytes of the device database in use (pages not on the free list).
 in_use() { sqlite3 "$1" "SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)" |
   awk -v size="$(sqlite3 "$1" 'PRAGMA page_size')" '{ print $1 * size }'; }
