@@ -54,17 +54,23 @@ enrol_attempts_total = 100000"
     echo "$code $village $((i % $3))"
   done >"$c.codes"
   mkdir -p "$c.work"
-  "$build/bin/bench_ingest" "$URL" "$c/ca.crt" "$c.codes" "$ingest_visits" "$c.work" "$PID" ||
-    echo "            (bench_ingest reported failures)"
+  "$build/bin/bench_ingest" "$URL" "$c/ca.crt" "$c.codes" "$ingest_visits" "$c.work" "$PID" \
+    >"$c.out" || echo "            (bench_ingest reported failures)"
+  cat "$c.out"
+  rate=$(sed -n 's/.* = \([0-9]*\) visits\/s.*/\1/p' "$c.out")
   rss=$(awk '/VmHWM/ { print $2 }' "/proc/$PID/status")
   stored=$(sqlite3 "$c/collector.db" "SELECT count(*) FROM visits")
+  if [ -n "$rate" ] && [ -n "$floor_rate" ]; then
+    printf '             ratio to the plain-SQLite floor of this run: %.2f\n' "$(echo "$rate / $floor_rate" | bc -l)"
+  fi
   printf '             collector peak RSS %.1f MiB; visits stored %s\n' "$(echo "$rss" | awk '{ print $1 / 1024 }')" "$stored"
   stop "$PID"
 }
 
 echo
 echo "== the floor: the rows a visit writes, through plain SQLite (WAL, synchronous=FULL), one transaction per batch"
-"$build/bin/bench_floor" "$dir/floor.db" "$ingest_visits"
+"$build/bin/bench_floor" "$dir/floor.db" "$ingest_visits" | tee "$dir/floor.out"
+floor_rate=$(sed -n 's/.* = \([0-9]*\) visits\/s.*/\1/p' "$dir/floor.out")
 echo
 echo "== ingest over mutual TLS: 250 households of 4 members per device, every visit to another household"
 for n in 1 8 32 200; do ingest "$n" "$n" 1; done
