@@ -124,8 +124,12 @@ static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
                             "PRAGMA foreign_keys = ON;"
                             /* A server's memory: 64 MiB of pages cached per
                              * connection, not read from the file again. (Mapping
-                             * the file as well measured slower with many readers.) */
-                            "PRAGMA cache_size = -65536;",
+                             * the file as well measured slower with many readers.)
+                             * The WAL is folded into the database every 8000
+                             * pages (32 MiB), not 1000: a page written by many
+                             * commits in between is written back once (about
+                             * 10 % more visits/s at 32 devices, three paired runs). */
+                            "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8000;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s: %s", path,
                                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
