@@ -71,13 +71,15 @@ endif
 
 PLATFORM_SRC := platform/err.c platform/platform.c platform/vfs.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
-                model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c
+                model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c \
+                model/review.c
 SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c \
                 sync/wire.c
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
-                 collector/limiter.c collector/service.c
+                 collector/limiter.c collector/service.c collector/rstore.c collector/review.c \
+                 collector/cmd_review.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \
@@ -150,7 +152,7 @@ endif
 
 $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -o $@
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -largon2 -o $@
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)

@@ -50,6 +50,13 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     "  reason TEXT,"
     "  acked_ms INTEGER) STRICT;"
     "CREATE INDEX outbox_state ON outbox(state, seq);",
+    /* 2: records from other devices are compared at the collector, not
+     * refused (one ID number in two households is a case for a reviewer), so
+     * a pull may bring them here too; the collector's tier carries its review
+     * state and open measures. */
+    HH_RECORDS_NOT_UNIQUE("")
+    "ALTER TABLE tiers ADD COLUMN review TEXT;"
+    "ALTER TABLE tiers ADD COLUMN measures TEXT;",
 };
 
 static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
@@ -79,12 +86,6 @@ struct hh_store {
  * (SQLite rebuilds its index, no process keeping it between commands): a small
  * WAL keeps that quick, at the price of the fold's fsyncs once in ~35 visits. */
 #define WAL_FOLD_BYTES (1024 * 1024)
-
-
-
-
-
-
 
 static hh_err meta_get(hh_store *s, const char *key, char *out, size_t cap)
 {
@@ -538,9 +539,10 @@ static hh_err member_save(hh_store *s, const char *household_id, int position,
     hh_change c = { 0 };
     hh_err ret;
 
-    if ((ret = hh_records_id_number_owner(&s->sql, m->id_number, owner_member, owner_household)) != HH_OK)
+    if ((ret = hh_records_id_number_owner(&s->sql, m->id_number, m->id, owner_member,
+                                          owner_household)) != HH_OK)
         return ret;
-    if (owner_member[0] && strcmp(owner_member, m->id) != 0)
+    if (owner_member[0])
         return hh_diag_fail(d, HH_ECONFLICT, "id_number",
                             "already belongs to another member%s",
                             strcmp(owner_household, household_id) == 0 ? " of this household"
@@ -1375,6 +1377,22 @@ fail:
     return ret;
 }
 
+/* Whether the collector refused a change of entity_id (its outbox row is
+ * quarantined). */
+static hh_err refused(hh_store *s, const char *entity_id, int *out)
+{
+    static const char sql[] =
+        "SELECT 1 FROM outbox WHERE entity_id = ?1 AND state = 'quarantined' LIMIT 1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, entity_id);
+    *out = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return HH_OK;
+}
+
 /* Apply one pulled household snapshot inside a savepoint; *applied says
  * whether it was (0: skipped, with the database as before). */
 static hh_err apply_snapshot(hh_store *s, const hh_snapshot *snap, int *applied)
@@ -1416,11 +1434,19 @@ static hh_err apply_snapshot(hh_store *s, const hh_snapshot *snap, int *applied)
             hlc = snap->versions[i].hlc;
     if ((ret = hh_records_household_write(&s->sql, h, is_new, hlc)) != HH_OK)
         goto undo;
+    /* A member the collector does not hold goes, unless the collector refused
+     * it: what an officer entered stays, marked with the refusal, until the
+     * officer corrects or removes it. */
     for (int j = 0; !is_new && j < old->member_count; j++) {
         int kept = 0;
         for (int i = 0; i < h->member_count && !kept; i++)
             kept = strcmp(h->members[i].id, old->members[j].id) == 0;
+        if (!kept && (ret = refused(s, old->members[j].id, &kept)) != HH_OK)
+            goto undo;
         if (!kept && (ret = hh_records_member_delete(&s->sql, old->members[j].id)) != HH_OK)
+            goto undo;
+        if (kept && (ret = hh_records_member_write(&s->sql, h->id, h->member_count + j,
+                                                   &old->members[j], hlc)) != HH_OK)
             goto undo;
     }
     for (int i = 0; i < h->member_count; i++)

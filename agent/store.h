@@ -25,7 +25,7 @@
 typedef struct hh_store hh_store;
 
 /* The newest schema this program knows. */
-#define HH_STORE_SCHEMA_VERSION 1
+#define HH_STORE_SCHEMA_VERSION 2
 
 /* Create a new device database at path (parent directories too) with a fresh
  * device identity and the default rulebook. HH_EEXIST if a file is there. On

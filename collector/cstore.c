@@ -8,11 +8,12 @@
 #include <mbedtls/sha256.h>
 
 #include "model/buf.h"
+#include "model/review.h"
 #include "model/validate.h"
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 3
+#define CSTORE_SCHEMA_VERSION 4
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -91,6 +92,64 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE INDEX tiers_village_change ON tiers(village_code, change_no);"
     "DROP INDEX households_change;"
     "CREATE INDEX households_village_change ON households(village_code, change_no);",
+    /* 4: acting on warnings. Records are compared, not refused: one ID number
+     * in two households, one registry number in two villages. The review
+     * lifecycle (DESIGN 2): the state stays on the tier (devices pull it);
+     * each warning is a case with its steps and measures; accounts act on it.
+     * A refused change keeps its content, for a reviewer to accept later. */
+    HH_RECORDS_NOT_UNIQUE(", change_no INTEGER NOT NULL DEFAULT 0")
+    "CREATE INDEX households_village_change ON households(village_code, change_no);"
+    "CREATE TABLE tiers4 ("
+    "  household_id TEXT PRIMARY KEY REFERENCES households(id),"
+    "  village_code TEXT NOT NULL,"
+    "  tier INTEGER NOT NULL CHECK (tier BETWEEN 1 AND 4), reasons TEXT NOT NULL,"
+    "  rulebook TEXT NOT NULL, last_visit_on TEXT, per_capita_yuan INTEGER,"
+    "  review TEXT NOT NULL DEFAULT 'computed' CHECK (" HH_REVIEW_STATE_CHECK("review") "),"
+    "  change_no INTEGER NOT NULL, computed_ms INTEGER NOT NULL,"
+    "  since_ms INTEGER NOT NULL) STRICT;"
+    "INSERT INTO tiers4 SELECT household_id, village_code, tier, reasons, rulebook, last_visit_on,"
+    "  per_capita_yuan, CASE review WHEN 'intervening' THEN 'monitored' ELSE review END,"
+    "  change_no, computed_ms, computed_ms FROM tiers;"
+    "DROP TABLE tiers;"
+    "ALTER TABLE tiers4 RENAME TO tiers;"
+    "CREATE INDEX tiers_village_change ON tiers(village_code, change_no);"
+    "CREATE INDEX tiers_review ON tiers(review, tier);"
+    "CREATE TABLE accounts ("
+    "  name TEXT PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role = 'reviewer' OR role = 'admin'),"
+    "  level TEXT NOT NULL CHECK (level = 'village' OR level = 'township' OR level = 'county'),"
+    "  scope TEXT NOT NULL, password TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  disabled_ms INTEGER) STRICT;"
+    "CREATE TABLE cases ("
+    "  id INTEGER PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id),"
+    "  opened_ms INTEGER NOT NULL, state_ms INTEGER NOT NULL, notice_until_ms INTEGER,"
+    "  consent INTEGER NOT NULL DEFAULT 0, category TEXT, closed_ms INTEGER) STRICT;"
+    "CREATE INDEX cases_household ON cases(household_id, id);"
+    "CREATE TABLE review_steps ("
+    "  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  at_ms INTEGER NOT NULL, account TEXT NOT NULL, action TEXT NOT NULL,"
+    "  from_state TEXT NOT NULL, to_state TEXT NOT NULL, note TEXT NOT NULL) STRICT;"
+    "CREATE INDEX review_steps_case ON review_steps(case_id, id);"
+    "CREATE TABLE measures ("
+    "  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"
+    "  household_id TEXT NOT NULL, measure TEXT NOT NULL, responsible TEXT NOT NULL,"
+    "  due_on TEXT NOT NULL, opened_ms INTEGER NOT NULL, closed_ms INTEGER) STRICT;"
+    "CREATE INDEX measures_household ON measures(household_id, closed_ms);"
+    "CREATE TABLE duplicates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind = 'id_number' OR kind = 'registry_no' OR kind = 'id_mismatch'),"
+    "  household_a TEXT NOT NULL, member_a TEXT NOT NULL, household_b TEXT NOT NULL,"
+    "  member_b TEXT NOT NULL, detail TEXT NOT NULL, found_ms INTEGER NOT NULL,"
+    "  resolved_ms INTEGER, resolution TEXT, account TEXT, note TEXT) STRICT;"
+    "CREATE UNIQUE INDEX duplicates_pair ON duplicates(kind, household_a, member_a, household_b, member_b);"
+    "ALTER TABLE applied ADD COLUMN body BLOB;"
+    "ALTER TABLE applied ADD COLUMN household_id TEXT;"
+    "ALTER TABLE applied ADD COLUMN field TEXT;"
+    "ALTER TABLE applied ADD COLUMN outcome TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN account TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN decision TEXT;"
+    "ALTER TABLE conflicts ADD COLUMN note TEXT;"
+    "ALTER TABLE audit ADD COLUMN account TEXT;",
 };
 
 struct hh_cstore {
@@ -107,6 +166,11 @@ struct hh_cstore {
 hh_sqlcache *hh_cstore_sql(hh_cstore *s)
 {
     return &s->sql;
+}
+
+const hh_rulebook *hh_cstore_rules(const hh_cstore *s)
+{
+    return &s->rules;
 }
 
 /* A connection is used by one thread at a time (the writer under the sync
@@ -790,21 +854,37 @@ hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out)
 
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
 {
-    /* One statement: a red household stays red until a reviewer releases it
-     * (the stored row decides, in the same write), and a tier that moves loses
-     * its review. (In an upsert's SET, tiers.* is the row as it was.) */
-#define KEPT_TIER "CASE WHEN tiers.tier = 4 AND tiers.review <> 'released' THEN 4 ELSE excluded.tier END"
+    /* One statement, the stored row deciding in the same write (in an
+     * upsert's SET, tiers.* is the row as it was):
+     *  - a red household stays red while its warning is open (not released
+     *    or dismissed), with the reason warning_open when its visits alone
+     *    would not make it red;
+     *  - after a release or a dismissal, a later visit that is red opens a
+     *    new warning: the review starts again at computed;
+     *  - since_ms is when the review state last changed, or when a green
+     *    household became a warning: the review's time limits count from it. */
+#define OPEN "(tiers.review <> 'released' AND tiers.review <> 'dismissed')"
+#define HELD "(tiers.tier = 4 AND " OPEN ")"
+#define NEW_WARNING "(NOT " OPEN " AND excluded.tier = 4" \
+                    " AND excluded.last_visit_on > ifnull(tiers.last_visit_on, ''))"
     static const char upsert[] =
         "INSERT INTO tiers (household_id, tier, reasons, rulebook, last_visit_on, per_capita_yuan,"
-        " review, change_no, computed_ms, village_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'computed',"
-        " ?7, ?8, ?9)"
-        " ON CONFLICT (household_id) DO UPDATE SET tier = " KEPT_TIER ","
-        " reasons = excluded.reasons, village_code = excluded.village_code,"
+        " review, change_no, computed_ms, village_code, since_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+        " 'computed', ?7, ?8, ?9, ?8)"
+        " ON CONFLICT (household_id) DO UPDATE SET"
+        " tier = CASE WHEN " HELD " THEN 4 ELSE excluded.tier END,"
+        " reasons = CASE WHEN " HELD " AND excluded.tier <> 4"
+        "   THEN ltrim(excluded.reasons || ',warning_open', ',') ELSE excluded.reasons END,"
+        " review = CASE WHEN " NEW_WARNING " THEN 'computed' ELSE tiers.review END,"
+        " since_ms = CASE WHEN " NEW_WARNING " OR (tiers.review = 'computed' AND tiers.tier = 1"
+        "   AND excluded.tier > 1) THEN excluded.computed_ms ELSE tiers.since_ms END,"
+        " village_code = excluded.village_code,"
         " rulebook = excluded.rulebook, last_visit_on = excluded.last_visit_on,"
         " per_capita_yuan = excluded.per_capita_yuan,"
-        " review = CASE WHEN tiers.tier = " KEPT_TIER " THEN tiers.review ELSE 'computed' END,"
         " change_no = excluded.change_no, computed_ms = excluded.computed_ms";
-#undef KEPT_TIER
+#undef NEW_WARNING
+#undef HELD
+#undef OPEN
     hh_tier_result r;
     char last_visit_on[HH_DATE_LEN + 1], village_code[HH_VILLAGE_CODE_LEN + 1];
     sqlite3_stmt *st;
@@ -1059,6 +1139,28 @@ hh_err hh_cstore_each_quarantined(hh_cstore *s, hh_quarantine_cb cb, void *ctx)
     quarantine_rows r = { cb, ctx };
 
     return hh_sql_each_row(s->db, sql, NULL, quarantine_row, &r);
+}
+
+hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *household_a,
+                               const char *member_a, const char *household_b,
+                               const char *member_b, const char *detail)
+{
+    static const char sql[] =
+        "INSERT INTO duplicates (kind, household_a, member_a, household_b, member_b, detail,"
+        " found_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (kind, household_a, member_a, household_b, member_b) DO NOTHING";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, kind);
+    hh_sql_bind_text(st, 2, household_a);
+    hh_sql_bind_text(st, 3, member_a);
+    hh_sql_bind_text(st, 4, household_b);
+    hh_sql_bind_text(st, 5, member_b);
+    hh_sql_bind_text(st, 6, detail);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)hh_platform_wall_ms());
+    return hh_sql_done(st);
 }
 
 hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c)

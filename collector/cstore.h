@@ -101,6 +101,9 @@ hh_err hh_cstore_rulebook(hh_cstore *s, hh_rulebook *out, char *text, size_t cap
  * Borrowed. (Every write transaction starts with the same check.) */
 const hh_rulebook *hh_cstore_rulebook_current(hh_cstore *s);
 
+/* The rulebook in force, as read by the last hh_cstore_begin. */
+const hh_rulebook *hh_cstore_rules(const hh_cstore *s);
+
 /* Parse and make text the rulebook in force; recomputes every tier. */
 hh_err hh_cstore_rulebook_set(hh_cstore *s, const char *text, size_t len, hh_diag *d);
 
@@ -194,6 +197,16 @@ typedef struct hh_conflict {
 } hh_conflict;
 typedef int (*hh_conflict_cb)(void *ctx, const hh_conflict *c);
 hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c);
+
+/* 数据比对: records that contradict each other are kept and listed as a
+ * duplicate case for a reviewer (DESIGN 2), once per pair. kind is
+ * "id_number" (one person in two households: a and b are the two members),
+ * "registry_no" (one registry number on two households: members "") or
+ * "id_mismatch" (a member's sex or birth year against the ID number: b is
+ * a again). detail holds no personal data. */
+hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *household_a,
+                               const char *member_a, const char *household_b,
+                               const char *member_b, const char *detail);
 hh_err hh_cstore_each_conflict(hh_cstore *s, hh_conflict_cb cb, void *ctx);
 
 #endif

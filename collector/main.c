@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "api.h"
+#include "commands.h"
 #include "cstore.h"
 #include "model/exchange.h"
 #include "model/kv.h"
@@ -54,7 +55,12 @@ typedef struct collector {
 
 static collector app;
 
-enum { NEEDS_STORE = 1 };
+enum { NEEDS_STORE = HH_CMD_NEEDS_STORE };
+
+hh_cstore *hh_collector_store(void)
+{
+    return app.store;
+}
 
 static const char *dir_file(const char *name)
 {
@@ -734,10 +740,12 @@ static const cli_cmd c_quarantine = { "quarantine", "", "Changes the collector r
 static const cli_cmd c_version = { "version", "", "Print the versions of hearthd and its libraries.",
                                    0, 0, no_opts, cmd_version, 0 };
 
-static const cli_cmd *const commands[] = {
+static const cli_cmd *const own_commands[] = {
     &c_init, &c_serve, &c_device_add, &c_device_list, &c_device_revoke, &c_rulebook_set,
-    &c_tiers, &c_export, &c_conflicts, &c_quarantine, &c_version, NULL
+    &c_tiers, &c_export, &c_conflicts, &c_quarantine, NULL
 };
+/* main.c's, then the review lifecycle's, then version (filled by main). */
+static const cli_cmd *commands[64];
 
 static int prepare(cli *c)
 {
@@ -779,6 +787,14 @@ static const hh_cli_program program = {
 
 int main(int argc, char **argv)
 {
+    size_t n = 0;
+
+    for (size_t i = 0; own_commands[i]; i++)
+        commands[n++] = own_commands[i];
+    for (size_t i = 0; hh_review_commands[i] && n + 2 < sizeof commands / sizeof commands[0]; i++)
+        commands[n++] = hh_review_commands[i];
+    commands[n++] = &c_version;
+    commands[n] = NULL;
     hh_cstore_library_init();
     return hh_cli_main(&program, argc, argv);
 }

@@ -163,6 +163,54 @@ static int take_member(void *dst, const void *src, const char *field)
     return hh_records_member_take(dst, src, field);
 }
 
+/* 数据比对: another household with the same registry number is kept, and
+ * both are listed for a reviewer (the lower id first, so a pair is one case). */
+static hh_err registry_compare(hh_cstore *s, const char *household_id, const char *registry_no)
+{
+    static const char sql[] =
+        "SELECT id FROM households WHERE registry_no = ?1 AND id <> ?2 ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    char other[HH_UUID_LEN + 1] = "";
+    hh_err ret = HH_OK;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, registry_no);
+    hh_sql_bind_text(st, 2, household_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ret = hh_sql_col_text(st, 0, other, sizeof other);
+    sqlite3_reset(st);
+    if (ret != HH_OK || !other[0])
+        return ret;
+    return strcmp(household_id, other) < 0
+               ? hh_cstore_duplicate_add(s, "registry_no", household_id, "", other, "",
+                                         "one registry number on two households")
+               : hh_cstore_duplicate_add(s, "registry_no", other, "", household_id, "",
+                                         "one registry number on two households");
+}
+
+/* 数据比对 for a member as stored: the same ID number on another member, and
+ * a sex the ID number contradicts, are kept and listed for a reviewer. */
+static hh_err member_compare(hh_cstore *s, const char *household_id, const hh_member *m)
+{
+    char other_member[HH_UUID_LEN + 1], other_household[HH_UUID_LEN + 1];
+    int sex = hh_id_number_sex(m->id_number);
+    hh_err ret;
+
+    if (sex && sex != (int)m->sex &&
+        (ret = hh_cstore_duplicate_add(s, "id_mismatch", household_id, m->id, household_id, m->id,
+                                       "the sex contradicts the ID number")) != HH_OK)
+        return ret;
+    if ((ret = hh_records_id_number_owner(hh_cstore_sql(s), m->id_number, m->id, other_member,
+                                          other_household)) != HH_OK || !other_member[0])
+        return ret;
+    return strcmp(m->id, other_member) < 0
+               ? hh_cstore_duplicate_add(s, "id_number", household_id, m->id, other_household,
+                                         other_member, "one ID number on two members")
+               : hh_cstore_duplicate_add(s, "id_number", other_household, other_member,
+                                         household_id, m->id, "one ID number on two members");
+}
+
 static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_change_in *c,
                               hh_household *stored, hh_merge_result *r)
 {
@@ -182,18 +230,6 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
     if (!is_new && !hh_villages_contain(dev->villages, stored->village_code))
         return reject(r, HEARTH__V1__REJECT_REASON__REJECT_OUT_OF_SCOPE,
                       "household belongs to village %s, not one of this device's", stored->village_code);
-    if (c->household.registry_no[0]) {
-        hh_household other;
-        if (hh_records_household_get(sql, c->household.registry_no, 0, &other) == HH_OK &&
-            strcmp(other.id, c->entity_id) != 0)
-            /* Say which only when the other is the device's own to see. */
-            return hh_villages_contain(dev->villages, other.village_code)
-                   ? reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                            "registry number %s belongs to another household", c->household.registry_no)
-                   : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                            "registry number %s cannot be used here: ask the township to check it",
-                            c->household.registry_no);
-    }
     if (is_new) {
         memset(stored, 0, sizeof *stored);
         memcpy(stored->id, c->entity_id, sizeof stored->id);
@@ -214,6 +250,9 @@ static hh_err apply_household(hh_cstore *s, const hh_device *dev, const hh_chang
         return ret;
     }
     if (changed && (ret = hh_records_household_write(sql, &merged, is_new, c->hlc)) != HH_OK)
+        return ret;
+    if (changed && merged.registry_no[0] &&
+        (ret = registry_compare(s, merged.id, merged.registry_no)) != HH_OK)
         return ret;
     memcpy(r->household_id, c->entity_id, sizeof r->household_id);
     r->touched = r->record_changed = changed;
@@ -256,7 +295,6 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
 {
     hh_sqlcache *sql = hh_cstore_sql(s);
     hh_field_view old_view[HH_MEMBER_FIELDS], new_view[HH_MEMBER_FIELDS];
-    char owner_member[HH_UUID_LEN + 1], owner_household[HH_UUID_LEN + 1];
     char stored_household[HH_UUID_LEN + 1];
     hh_member stored, merged;
     int ok, is_new, position, changed = 0;
@@ -276,20 +314,6 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
             return ret;
         r->touched = r->record_changed = !is_new;
         return HH_OK;
-    }
-    if ((ret = hh_records_id_number_owner(sql, c->member.id_number, owner_member, owner_household)) != HH_OK)
-        return ret;
-    if (owner_member[0] && strcmp(owner_member, c->entity_id) != 0) {
-        /* Where the other member lives is said only inside the device's villages. */
-        hh_household *other = malloc(sizeof *other);
-        int mine = other && hh_records_household_get(sql, owner_household, 1, other) == HH_OK &&
-                   hh_villages_contain(dev->villages, other->village_code);
-        free(other);
-        return mine ? reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                             "the member's ID number is already registered to another member%s", "")
-                    : reject(r, HEARTH__V1__REJECT_REASON__REJECT_INVALID,
-                             "the member's ID number cannot be accepted here%s: ask the township "
-                             "to check it", "");
     }
     position = h->member_count;
     for (int i = 0; i < h->member_count; i++)
@@ -316,6 +340,8 @@ static hh_err apply_member(hh_cstore *s, const hh_device *dev, const hh_change_i
     }
     if (changed && (ret = hh_records_member_write(sql, c->member_household_id, position, &merged,
                                                   c->hlc)) != HH_OK)
+        return ret;
+    if (changed && (ret = member_compare(s, c->member_household_id, &merged)) != HH_OK)
         return ret;
     r->touched = r->record_changed = changed;
     return HH_OK;

@@ -25,6 +25,18 @@ extern const hh_enum_names hh_tier_names;
 
 #define HH_RULEBOOK_VERSION_MAX 64
 #define HH_RULEBOOK_TEXT_MAX    16384
+#define HH_MEASURES_MAX         24    /* measures (帮扶措施) a rulebook may list */
+#define HH_MEASURE_CODE_MAX     32
+#define HH_SUGGEST_MAX          24    /* causes with suggested measures */
+#define HH_CAUSE_MAX            32
+
+/* Measures suggested for one cause: a shock (illness) or a reason code
+ * (relocated_no_employment). */
+typedef struct hh_suggestion {
+    char cause[HH_CAUSE_MAX + 1];
+    uint32_t measures;                /* bit i: measures[i] */
+    int line;                         /* where it was set, for messages */
+} hh_suggestion;
 
 typedef struct hh_rulebook {
     char version[HH_RULEBOOK_VERSION_MAX + 1];
@@ -39,7 +51,22 @@ typedef struct hh_rulebook {
     hh_tier shock_tier;
     hh_tier relocated_no_employment_tier;
     hh_tier no_labour_capacity_tier;
+    /* The review lifecycle (DESIGN 2). A rulebook that sets none of these
+     * takes them all from the shipped default; one that sets any sets all. */
+    int64_t monitoring_line_yuan;     /* 监测线: per-capita income to stay above */
+    int verify_within_days;           /* warning → home check (入户核实) */
+    int appraise_within_days;         /* home check → village appraisal (村级评议) */
+    int notice_days;                  /* the public notice (公示) runs this long */
+    int decide_within_days;           /* warning → county decision */
+    int stable_months;                /* 风险消除: months stably above the line */
+    int measure_count;
+    char measures[HH_MEASURES_MAX][HH_MEASURE_CODE_MAX + 1];
+    int suggestion_count;
+    hh_suggestion suggestions[HH_SUGGEST_MAX];
 } hh_rulebook;
+
+/* The index of measure code in rules->measures, or -1. */
+int hh_rulebook_measure(const hh_rulebook *rules, const char *code);
 
 /* Parse len bytes of rulebook text into out. On error, d->field is "line N" (or
  * the missing key) and d->message says why; out is then unspecified. */

@@ -7,7 +7,7 @@
 static const char *const reason_codes[HH_REASON_COUNT] = {
     "income_below_line", "income_marginal", "income_key_monitoring",
     "guarantee_failed", "income_drop", "rigid_expenditure", "shock",
-    "relocated_no_employment", "no_labour_capacity",
+    "relocated_no_employment", "no_labour_capacity", "warning_open",
 };
 
 const char *hh_reason_code(uint32_t bit)

@@ -29,8 +29,11 @@ enum {
     HH_REASON_SHOCK                   = 1u << 6,
     HH_REASON_RELOCATED_NO_EMPLOYMENT = 1u << 7,
     HH_REASON_NO_LABOUR_CAPACITY      = 1u << 8,
+    /* Not computed from a visit: the collector holds a household red while its
+     * warning is open (the review lifecycle), and says so with this reason. */
+    HH_REASON_WARNING_OPEN            = 1u << 9,
 };
-#define HH_REASON_COUNT 9
+#define HH_REASON_COUNT 10
 
 typedef struct hh_tier_result {
     hh_tier tier;

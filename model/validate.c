@@ -58,6 +58,13 @@ void hh_id_number_normalise(char *id)
         id[n - 1] = 'X';
 }
 
+int hh_id_number_sex(const char *id)
+{
+    if (id[0] == 'V' || hh_validate_id_number(id, NULL, NULL) != HH_OK)
+        return 0;
+    return (id[16] - '0') % 2 ? HH_SEX_MALE : HH_SEX_FEMALE;
+}
+
 hh_err hh_validate_id_number(const char *id, int *birth_year_out, hh_diag *d)
 {
     size_t len = strlen(id);

@@ -26,6 +26,10 @@ char hh_mod11_2_check(const char *digits, int n);
  * A lowercase 'x' check character is refused: call hh_id_number_normalise first. */
 hh_err hh_validate_id_number(const char *id, int *birth_year_out, hh_diag *d);
 
+/* The sex a GB 11643 ID number states (its 17th digit: odd male, even
+ * female), or 0 for a virtual ID or one that does not validate. */
+int hh_id_number_sex(const char *id);
+
 /* Uppercase a trailing 'x' in place (officers type either). */
 void hh_id_number_normalise(char *id);
 

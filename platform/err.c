@@ -26,6 +26,7 @@ const char *hh_strerror(hh_err err)
     case HH_EREJECTED: return "rejected by the server";
     case HH_EPROTO:    return "protocol error";
     case HH_ENOSPC:    return "the disk is full";
+    case HH_EPERM:     return "not allowed for this account";
     }
     return "unknown error";
 }

@@ -29,7 +29,8 @@ typedef enum hh_err {
     HH_EBUSY,       /* the peer is busy; retry later */
     HH_EREJECTED,   /* the peer refused this content permanently */
     HH_EPROTO,      /* the peer broke the protocol */
-    HH_ENOSPC       /* the disk is full: nothing was written */
+    HH_ENOSPC,      /* the disk is full: nothing was written */
+    HH_EPERM        /* the account may not do this (level, scope, role) */
 } hh_err;
 
 /* A short English description of `err`; never NULL, static storage. */

@@ -58,6 +58,17 @@ hh_err hh_platform_today(char out[11])
     return HH_OK;
 }
 
+void hh_platform_format_ms(uint64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (cap == 0)
+        return;
+    if (!localtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(out, cap, "%llu ms", (unsigned long long)ms);
+}
+
 void hh_platform_utc_now(char out[21])
 {
     time_t now = time(NULL);

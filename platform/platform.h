@@ -26,6 +26,9 @@ uint64_t hh_platform_monotonic_ns(void);
 /* Today's local date as "YYYY-MM-DD" into out (at least 11 bytes). */
 hh_err hh_platform_today(char out[11]);
 
+/* ms since the epoch as local "YYYY-MM-DD HH:MM", cut to cap. */
+void hh_platform_format_ms(uint64_t ms, char *out, size_t cap);
+
 /* Now in UTC as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
 void hh_platform_utc_now(char out[21]);
 

@@ -38,6 +38,8 @@ int cli_exit_status(hh_err err)
         return HH_EXIT_CLOCK;
     case HH_ENOSPC:
         return HH_EXIT_NOSPACE;
+    case HH_EPERM:
+        return HH_EXIT_DENIED;
     default:
         return HH_EXIT_FAILURE;
     }

@@ -283,17 +283,18 @@ hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int pos
     return hh_sql_done(st);
 }
 
-/* The household id owning id_number, or "" when nobody has it. */
-hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number, char member_id[HH_UUID_LEN + 1],
-                              char household_id[HH_UUID_LEN + 1])
+hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number, const char *member_id_self,
+                                  char member_id[HH_UUID_LEN + 1], char household_id[HH_UUID_LEN + 1])
 {
-    static const char sql[] = "SELECT id, household_id FROM members WHERE id_number = ?1";
+    static const char sql[] =
+        "SELECT id, household_id FROM members WHERE id_number = ?1 AND id <> ?2 ORDER BY id LIMIT 1";
     sqlite3_stmt *st = hh_sql(c, sql);
     hh_err ret = HH_OK;
 
     if (!st)
         return HH_EDB;
     hh_sql_bind_text(st, 1, id_number);
+    hh_sql_bind_text(st, 2, member_id_self);
     member_id[0] = household_id[0] = '\0';
     if (sqlite3_step(st) == SQLITE_ROW &&
         (hh_sql_col_text(st, 0, member_id, HH_UUID_LEN + 1) != HH_OK ||
@@ -490,11 +491,46 @@ int hh_sql_user_version(sqlite3 *db)
     return v;
 }
 
+/* Callback of PRAGMA foreign_key_check: any row is a dangling reference. */
+static int count_row(void *ctx, int n, char **values, char **names)
+{
+    (void)n, (void)values, (void)names;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* One migration to version, in its own transaction with the version bump. */
+static hh_err migrate_one(sqlite3 *db, const char *sql_text, int version, hh_diag *d)
+{
+    char bump[48];
+    int dangling = 0;
+    hh_err ret;
+
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return hh_diag_fail(d, HH_EDB, "database", "cannot start a migration: %s",
+                            sqlite3_errmsg(db));
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version);
+    if (sqlite3_exec(db, sql_text, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK)
+        ret = hh_diag_fail(d, HH_EDB, "database", "migration to version %d failed: %s",
+                           version, sqlite3_errmsg(db));
+    else if (sqlite3_exec(db, "PRAGMA foreign_key_check", count_row, &dangling, NULL) != SQLITE_OK ||
+             dangling)
+        ret = hh_diag_fail(d, HH_EDB, "database",
+                           "migration to version %d left %d dangling references", version, dangling);
+    else if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        ret = hh_diag_fail(d, HH_EDB, "database", "cannot commit a migration: %s",
+                           sqlite3_errmsg(db));
+    else
+        return HH_OK;
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
 hh_err hh_sql_migrate(sqlite3 *db, const char *const *list, int count, const char *program,
                       hh_diag *d)
 {
     int v = hh_sql_user_version(db);
-    char sql[48];
 
     if (v < 0)
         return hh_diag_fail(d, HH_EDB, "database", "cannot read the schema version: %s",
@@ -503,25 +539,23 @@ hh_err hh_sql_migrate(sqlite3 *db, const char *const *list, int count, const cha
         return hh_diag_fail(d, HH_ESCHEMA, "database",
                             "schema version %d is newer than this %s (%d): update %s",
                             v, program, count, program);
+    if (v == count)
+        return HH_OK;
+    /* A migration may rebuild a table others refer to (SQLite's own recipe:
+     * foreign keys off, then every reference checked before the commit). */
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK)
+        return hh_diag_fail(d, HH_EDB, "database", "cannot prepare a migration: %s",
+                            sqlite3_errmsg(db));
     for (; v < count; v++) {
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-            return hh_diag_fail(d, HH_EDB, "database", "cannot start a migration: %s",
-                                sqlite3_errmsg(db));
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(db, list[v], NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "migration to version %d failed: %s",
-                                      v + 1, sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return ret;
-        }
-        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            hh_err ret = hh_diag_fail(d, HH_EDB, "database", "cannot commit a migration: %s",
-                                      sqlite3_errmsg(db));
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        hh_err ret = migrate_one(db, list[v], v + 1, d);
+        if (ret != HH_OK) {
+            sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
             return ret;
         }
     }
+    if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK)
+        return hh_diag_fail(d, HH_EDB, "database", "cannot finish a migration: %s",
+                            sqlite3_errmsg(db));
     return HH_OK;
 }
 

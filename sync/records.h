@@ -47,6 +47,36 @@
     "  entity_id TEXT NOT NULL, field TEXT NOT NULL, hlc INTEGER NOT NULL," \
     "  PRIMARY KEY (entity_id, field)) STRICT, WITHOUT ROWID;"
 
+/* Records compared, not refused (数据比对): the same ID number in two
+ * households and the same registry number in two villages are kept and
+ * flagged for a reviewer, so neither column is unique any more. SQLite drops
+ * a UNIQUE constraint only by rebuilding its table; households_extra is the
+ * columns a program added to households after the first schema (appended,
+ * so SELECT * keeps their order). The migration runs with foreign keys off
+ * and checked before it commits (hh_sql_migrate). */
+#define HH_RECORDS_NOT_UNIQUE(households_extra) \
+    "CREATE TABLE members_new (" \
+    "  id TEXT PRIMARY KEY, household_id TEXT NOT NULL REFERENCES households(id)," \
+    "  position INTEGER NOT NULL, name TEXT NOT NULL, id_number TEXT NOT NULL," \
+    "  relation TEXT NOT NULL, sex TEXT NOT NULL, birth_year INTEGER NOT NULL," \
+    "  labour TEXT NOT NULL, health TEXT NOT NULL, disability_grade INTEGER NOT NULL," \
+    "  school TEXT NOT NULL, medical_insurance INTEGER NOT NULL, employment TEXT NOT NULL," \
+    "  employment_stable INTEGER, updated_hlc INTEGER NOT NULL) STRICT;" \
+    "INSERT INTO members_new SELECT * FROM members;" \
+    "DROP TABLE members;" \
+    "ALTER TABLE members_new RENAME TO members;" \
+    "CREATE INDEX members_household ON members(household_id, position);" \
+    "CREATE INDEX members_id_number ON members(id_number);" \
+    "CREATE TABLE households_new (" \
+    "  id TEXT PRIMARY KEY, registry_no TEXT, village_code TEXT NOT NULL," \
+    "  category TEXT NOT NULL, relocated INTEGER NOT NULL, resettlement_site TEXT NOT NULL," \
+    "  created_hlc INTEGER NOT NULL, updated_hlc INTEGER NOT NULL" households_extra ") STRICT;" \
+    "INSERT INTO households_new SELECT * FROM households;" \
+    "DROP TABLE households;" \
+    "ALTER TABLE households_new RENAME TO households;" \
+    "CREATE INDEX households_village ON households(village_code, registry_no);" \
+    "CREATE INDEX households_registry ON households(registry_no) WHERE registry_no IS NOT NULL;"
+
 /* ---- schema ------------------------------------------------------------------ */
 
 /* PRAGMA user_version, or -1 if it cannot be read. */
@@ -125,8 +155,9 @@ hh_err hh_records_member_get(hh_sqlcache *c, const char *member_id, hh_member *o
 hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int position,
                                const hh_member *m, uint64_t hlc);
 hh_err hh_records_member_delete(hh_sqlcache *c, const char *member_id);
-/* Who holds id_number: member and household ids, both "" when nobody. */
-hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number,
+/* Another member than member_id holding id_number: its member and household
+ * ids, both "" when nobody else does. */
+hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number, const char *member_id_self,
                                   char member_id[HH_UUID_LEN + 1],
                                   char household_id[HH_UUID_LEN + 1]);
 
@@ -186,7 +217,7 @@ typedef struct hh_tier_view {
     hh_tier tier;
     uint32_t reasons;                      /* HH_REASON_* bits */
     char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
-    char label[16];                        /* device: its source ("device" | "collector");
+    char label[32];                        /* device: its source ("device" | "collector");
                                               collector: its review state */
     char last_visit_on[HH_DATE_LEN + 1];
     int64_t per_capita_yuan;               /* -1 when not known */

@@ -21,7 +21,7 @@ static void default_rulebook(void **state)
     hh_rulebook r;
     (void)state;
     assert_int_equal(hh_rulebook_default(&r), HH_OK);
-    assert_string_equal(r.version, "yaan-2026.1");
+    assert_string_equal(r.version, "yaan-2026.2");
     assert_int_equal(r.red_below_yuan, 3600);
     assert_int_equal(r.orange_below_yuan, 4000);
     assert_int_equal(r.yellow_below_yuan, 5000);

@@ -98,7 +98,7 @@ static void fresh_database(void **state)
     assert_int_equal(info.schema_version, HH_STORE_SCHEMA_VERSION);
     assert_int_equal(hh_validate_uuid(info.device_id, NULL), HH_OK);
     assert_int_equal(info.next_seq, 1);
-    assert_string_equal(info.rulebook_version, "yaan-2026.1");
+    assert_string_equal(info.rulebook_version, "yaan-2026.2");
     assert_int_equal(scalar(f->s, "PRAGMA journal_mode = WAL") >= 0, 1);
     /* Creating over an existing file is refused. */
     hh_store *again = NULL;

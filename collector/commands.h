@@ -1,0 +1,18 @@
+/* collector/commands.h — hearthd's commands beyond main.c: the review
+ * lifecycle, accounts and duplicate cases (collector/cmd_review.c). Each runs
+ * on the store main.c opened (flag HH_CMD_NEEDS_STORE). */
+#ifndef HH_COLLECTOR_COMMANDS_H
+#define HH_COLLECTOR_COMMANDS_H
+
+#include "cstore.h"
+#include "sync/cli.h"
+
+enum { HH_CMD_NEEDS_STORE = 1 };
+
+/* The store of the running command (opened by main.c's prepare). */
+hh_cstore *hh_collector_store(void);
+
+/* NULL-terminated, in help order. */
+extern const cli_cmd *const hh_review_commands[];
+
+#endif

@@ -1,0 +1,609 @@
+/* collector/rstore.c — the review lifecycle's tables (see rstore.h). */
+#include "rstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/platform.h"
+
+/* Step st; one row read by row(), HH_ENOTFOUND when there is none. */
+static hh_err one_row(sqlite3_stmt *st, hh_err (*row)(sqlite3_stmt *, void *), void *out)
+{
+    int rc = sqlite3_step(st);
+    hh_err ret = rc == SQLITE_ROW ? row(st, out) : rc == SQLITE_DONE ? HH_ENOTFOUND : hh_sql_err(rc);
+
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* Run a cached statement with ?1 bound, calling row() on each row until cb
+ * asks to stop. */
+static hh_err each(sqlite3_stmt *st, hh_err (*row)(sqlite3_stmt *, void *, int *), void *ctx)
+{
+    hh_err ret = HH_OK;
+    int rc, stop = 0;
+
+    while (!stop && ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ret = row(st, ctx, &stop);
+    if (ret == HH_OK && !stop && rc != SQLITE_DONE)
+        ret = hh_sql_err(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+/* ---- accounts ------------------------------------------------------------------ */
+
+#define ACCOUNT_COLS "name, role, level, scope, password, created_ms, ifnull(disabled_ms, 0)"
+
+static hh_err read_account(sqlite3_stmt *st, void *out)
+{
+    hh_account *a = out;
+    char level[12];
+
+    memset(a, 0, sizeof *a);
+    if (hh_sql_col_text(st, 0, a->name, sizeof a->name) != HH_OK ||
+        hh_sql_col_text(st, 1, a->role, sizeof a->role) != HH_OK ||
+        hh_sql_col_text(st, 2, level, sizeof level) != HH_OK ||
+        hh_sql_col_text(st, 3, a->scope, sizeof a->scope) != HH_OK ||
+        hh_sql_col_text(st, 4, a->password, sizeof a->password) != HH_OK ||
+        (a->level = (hh_level)hh_enum_parse(&hh_level_names, level)) == 0)
+        return HH_ECORRUPT;
+    a->created_ms = (uint64_t)sqlite3_column_int64(st, 5);
+    a->disabled_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    return HH_OK;
+}
+
+hh_err hh_rstore_account_add(hh_cstore *s, const hh_account *a)
+{
+    static const char sql[] =
+        "INSERT INTO accounts (name, role, level, scope, password, created_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, a->name);
+    hh_sql_bind_text(st, 2, a->role);
+    hh_sql_bind_text(st, 3, hh_enum_name(&hh_level_names, (int)a->level));
+    hh_sql_bind_text(st, 4, a->scope);
+    hh_sql_bind_text(st, 5, a->password);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)a->created_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_EEXIST;
+}
+
+hh_err hh_rstore_account_get(hh_cstore *s, const char *name, hh_account *out)
+{
+    static const char sql[] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE name = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, name);
+    return one_row(st, read_account, out);
+}
+
+/* Run an UPDATE of one account by name (?1); HH_ENOTFOUND when none. */
+static hh_err account_update(hh_cstore *s, const char *sql, const char *name, const char *text,
+                             uint64_t n)
+{
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, name);
+    if (text)
+        hh_sql_bind_text(st, 2, text);
+    else
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
+hh_err hh_rstore_account_disable(hh_cstore *s, const char *name, uint64_t now_ms)
+{
+    return account_update(s, "UPDATE accounts SET disabled_ms = ?2 WHERE name = ?1"
+                             " AND disabled_ms IS NULL", name, NULL, now_ms);
+}
+
+hh_err hh_rstore_account_password(hh_cstore *s, const char *name, const char *hash)
+{
+    return account_update(s, "UPDATE accounts SET password = ?2 WHERE name = ?1", name, hash, 0);
+}
+
+typedef struct account_rows {
+    hh_account_cb cb;
+    void *ctx;
+} account_rows;
+
+static hh_err account_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    account_rows *r = ctx;
+    hh_account a;
+    hh_err ret = read_account(st, &a);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &a);
+    return ret;
+}
+
+hh_err hh_rstore_each_account(hh_cstore *s, hh_account_cb cb, void *ctx)
+{
+    static const char sql[] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY name";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    account_rows r = { cb, ctx };
+
+    return st ? each(st, account_row, &r) : HH_EDB;
+}
+
+int hh_scope_contains(const char *scope, const char *village_code)
+{
+    const char *p = scope;
+
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len > 0 && strncmp(p, village_code, len) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* ---- cases and steps ------------------------------------------------------------- */
+
+#define CASE_COLS "id, household_id, opened_ms, state_ms, ifnull(notice_until_ms, 0), consent," \
+                  " ifnull(category, ''), ifnull(closed_ms, 0)"
+
+static hh_err read_case(sqlite3_stmt *st, void *out)
+{
+    hh_case *c = out;
+
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    if (hh_sql_col_text(st, 1, c->household_id, sizeof c->household_id) != HH_OK ||
+        hh_sql_col_text(st, 6, c->category, sizeof c->category) != HH_OK)
+        return HH_ECORRUPT;
+    c->opened_ms = (uint64_t)sqlite3_column_int64(st, 2);
+    c->state_ms = (uint64_t)sqlite3_column_int64(st, 3);
+    c->notice_until_ms = (uint64_t)sqlite3_column_int64(st, 4);
+    c->consent = sqlite3_column_int(st, 5);
+    c->closed_ms = (uint64_t)sqlite3_column_int64(st, 7);
+    return HH_OK;
+}
+
+static hh_err case_query(hh_cstore *s, const char *sql, const char *household_id, hh_case *out)
+{
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    return one_row(st, read_case, out);
+}
+
+hh_err hh_rstore_case_open(hh_cstore *s, const char *household_id, hh_case *out)
+{
+    return case_query(s, "SELECT " CASE_COLS " FROM cases WHERE household_id = ?1"
+                         " AND closed_ms IS NULL ORDER BY id DESC LIMIT 1", household_id, out);
+}
+
+hh_err hh_rstore_case_latest(hh_cstore *s, const char *household_id, hh_case *out)
+{
+    return case_query(s, "SELECT " CASE_COLS " FROM cases WHERE household_id = ?1"
+                         " ORDER BY id DESC LIMIT 1", household_id, out);
+}
+
+hh_err hh_rstore_case_create(hh_cstore *s, const char *household_id, uint64_t opened_ms, int64_t *id)
+{
+    static const char sql[] =
+        "INSERT INTO cases (household_id, opened_ms, state_ms) VALUES (?1, ?2, ?2)";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)opened_ms);
+    if ((ret = hh_sql_done(st)) == HH_OK)
+        *id = sqlite3_last_insert_rowid(hh_cstore_sql(s)->db);
+    return ret;
+}
+
+hh_err hh_rstore_case_save(hh_cstore *s, const hh_case *c)
+{
+    static const char sql[] =
+        "UPDATE cases SET state_ms = ?2, notice_until_ms = nullif(?3, 0), consent = ?4,"
+        " category = nullif(?5, ''), closed_ms = nullif(?6, 0) WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)c->state_ms);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)c->notice_until_ms);
+    sqlite3_bind_int(st, 4, c->consent);
+    hh_sql_bind_text(st, 5, c->category);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)c->closed_ms);
+    return hh_sql_done(st);
+}
+
+hh_err hh_rstore_step(hh_cstore *s, int64_t case_id, const char *household_id, uint64_t at_ms,
+                      const char *account, const char *action, hh_review_state from,
+                      hh_review_state to, const char *note)
+{
+    static const char step[] =
+        "INSERT INTO review_steps (case_id, at_ms, account, action, from_state, to_state, note)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char tier[] =
+        "UPDATE tiers SET review = ?2, since_ms = CASE WHEN review = ?2 THEN since_ms ELSE ?3 END,"
+        " change_no = ?4 WHERE household_id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), step);
+    uint64_t change_no;
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)at_ms);
+    hh_sql_bind_text(st, 3, account);
+    hh_sql_bind_text(st, 4, action);
+    hh_sql_bind_text(st, 5, hh_enum_name(&hh_review_state_names, (int)from));
+    hh_sql_bind_text(st, 6, hh_enum_name(&hh_review_state_names, (int)to));
+    hh_sql_bind_text(st, 7, note);
+    if ((ret = hh_sql_done(st)) != HH_OK || (ret = hh_cstore_next_change(s, &change_no)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(hh_cstore_sql(s), tier)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    hh_sql_bind_text(st, 2, hh_enum_name(&hh_review_state_names, (int)to));
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)at_ms);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)change_no);
+    return hh_sql_done(st);
+}
+
+typedef struct step_rows {
+    hh_step_cb cb;
+    void *ctx;
+} step_rows;
+
+static hh_err step_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    step_rows *r = ctx;
+    hh_step p;
+
+    memset(&p, 0, sizeof p);
+    p.case_id = sqlite3_column_int64(st, 0);
+    p.at_ms = (uint64_t)sqlite3_column_int64(st, 1);
+    if (hh_sql_col_text(st, 2, p.account, sizeof p.account) != HH_OK ||
+        hh_sql_col_text(st, 3, p.action, sizeof p.action) != HH_OK ||
+        hh_sql_col_text(st, 4, p.from, sizeof p.from) != HH_OK ||
+        hh_sql_col_text(st, 5, p.to, sizeof p.to) != HH_OK ||
+        hh_sql_col_text(st, 6, p.note, sizeof p.note) != HH_OK)
+        return HH_ECORRUPT;
+    *stop = r->cb(r->ctx, &p);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_step_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT p.case_id, p.at_ms, p.account, p.action, p.from_state, p.to_state, p.note"
+        " FROM review_steps p JOIN cases c ON c.id = p.case_id WHERE c.household_id = ?1"
+        " ORDER BY p.id";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    step_rows r = { cb, ctx };
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    return each(st, step_row, &r);
+}
+
+/* ---- measures ---------------------------------------------------------------- */
+
+#define MEASURE_COLS "id, case_id, household_id, measure, responsible, due_on, opened_ms," \
+                     " ifnull(closed_ms, 0)"
+
+static hh_err read_measure(sqlite3_stmt *st, void *out)
+{
+    hh_measure *m = out;
+
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    m->case_id = sqlite3_column_int64(st, 1);
+    if (hh_sql_col_text(st, 2, m->household_id, sizeof m->household_id) != HH_OK ||
+        hh_sql_col_text(st, 3, m->measure, sizeof m->measure) != HH_OK ||
+        hh_sql_col_text(st, 4, m->responsible, sizeof m->responsible) != HH_OK ||
+        hh_sql_col_text(st, 5, m->due_on, sizeof m->due_on) != HH_OK)
+        return HH_ECORRUPT;
+    m->opened_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    m->closed_ms = (uint64_t)sqlite3_column_int64(st, 7);
+    return HH_OK;
+}
+
+hh_err hh_rstore_measure_add(hh_cstore *s, const hh_measure *m, int64_t *id)
+{
+    static const char sql[] =
+        "INSERT INTO measures (case_id, household_id, measure, responsible, due_on, opened_ms)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, m->case_id);
+    hh_sql_bind_text(st, 2, m->household_id);
+    hh_sql_bind_text(st, 3, m->measure);
+    hh_sql_bind_text(st, 4, m->responsible);
+    hh_sql_bind_text(st, 5, m->due_on);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)m->opened_ms);
+    if ((ret = hh_sql_done(st)) == HH_OK)
+        *id = sqlite3_last_insert_rowid(hh_cstore_sql(s)->db);
+    return ret;
+}
+
+hh_err hh_rstore_measure_get(hh_cstore *s, int64_t id, hh_measure *out)
+{
+    static const char sql[] = "SELECT " MEASURE_COLS " FROM measures WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(st, read_measure, out);
+}
+
+hh_err hh_rstore_measure_close(hh_cstore *s, int64_t id, uint64_t now_ms)
+{
+    static const char sql[] = "UPDATE measures SET closed_ms = ?2 WHERE id = ?1 AND closed_ms IS NULL";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
+typedef struct measure_rows {
+    hh_measure_cb cb;
+    void *ctx;
+} measure_rows;
+
+static hh_err measure_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    measure_rows *r = ctx;
+    hh_measure m;
+    hh_err ret = read_measure(st, &m);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &m);
+    return ret;
+}
+
+hh_err hh_rstore_each_measure(hh_cstore *s, const char *household_id, int open_only,
+                              hh_measure_cb cb, void *ctx)
+{
+    static const char sql[] = "SELECT " MEASURE_COLS " FROM measures WHERE household_id = ?1"
+                              " AND (?2 = 0 OR closed_ms IS NULL) ORDER BY id";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    measure_rows r = { cb, ctx };
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    sqlite3_bind_int(st, 2, open_only);
+    return each(st, measure_row, &r);
+}
+
+/* ---- households and visits as the review reads them ---------------------------------- */
+
+typedef struct review_row {
+    hh_review_state state;
+    uint64_t since_ms;
+} review_row;
+
+static hh_err read_review(sqlite3_stmt *st, void *out)
+{
+    review_row *r = out;
+    char state[32];
+
+    if (hh_sql_col_text(st, 0, state, sizeof state) != HH_OK ||
+        (r->state = (hh_review_state)hh_enum_parse(&hh_review_state_names, state)) == 0)
+        return HH_ECORRUPT;
+    r->since_ms = (uint64_t)sqlite3_column_int64(st, 1);
+    return HH_OK;
+}
+
+hh_err hh_rstore_review_state(hh_cstore *s, const char *household_id, hh_review_state *state,
+                              uint64_t *since_ms)
+{
+    static const char sql[] = "SELECT review, since_ms FROM tiers WHERE household_id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    review_row r = { 0, 0 };
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    if ((ret = one_row(st, read_review, &r)) == HH_OK) {
+        *state = r.state;
+        *since_ms = r.since_ms;
+    }
+    return ret;
+}
+
+static hh_err read_count(sqlite3_stmt *st, void *out)
+{
+    *(int *)out = sqlite3_column_int(st, 0);
+    return HH_OK;
+}
+
+hh_err hh_rstore_household_find(hh_cstore *s, const char *key, hh_household *out)
+{
+    static const char count[] = "SELECT count(*) FROM households WHERE registry_no = ?1";
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    sqlite3_stmt *st;
+    hh_err ret = hh_records_household_get(sql, key, 1, out);
+    int n = 0;
+
+    if (ret != HH_ENOTFOUND)
+        return ret;
+    if (!(st = hh_sql(sql, count)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, key);
+    if ((ret = one_row(st, read_count, &n)) != HH_OK)
+        return ret;
+    if (n > 1)
+        return HH_ECONFLICT;
+    return n == 1 ? hh_records_household_get(sql, key, 0, out) : HH_ENOTFOUND;
+}
+
+hh_err hh_rstore_household_decide(hh_cstore *s, const hh_household *h, const char *field,
+                                  uint64_t now_ms)
+{
+    static const char owner[] = "DELETE FROM field_owners WHERE entity_id = ?1 AND field = ?2";
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    uint64_t version, stamp = now_ms << 16;
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    if ((ret = hh_records_field_version(sql, h->id, field, &version)) != HH_OK)
+        return ret;
+    if (stamp <= version)
+        stamp = version + 1;
+    if ((ret = hh_records_household_write(sql, h, 0, stamp)) != HH_OK ||
+        (ret = hh_records_field_version_set(sql, h->id, field, stamp)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(sql, owner)))
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, h->id);
+    hh_sql_bind_text(st, 2, field);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return hh_cstore_household_touch(s, h->id);
+}
+
+typedef struct visit_rows {
+    hh_release_visit *out;
+    int cap, n, member_count;
+} visit_rows;
+
+static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    visit_rows *r = ctx;
+    int size = sqlite3_column_int(st, 2);
+
+    if (size <= 0)
+        size = r->member_count;
+    if (r->n >= r->cap) {     /* keep the newest: drop the oldest */
+        memmove(r->out, r->out + 1, (size_t)(r->cap - 1) * sizeof *r->out);
+        r->n--;
+    }
+    if (hh_sql_col_text(st, 0, r->out[r->n].visited_on, sizeof r->out[r->n].visited_on) != HH_OK)
+        return HH_ECORRUPT;
+    r->out[r->n].per_capita_yuan = size > 0 ? sqlite3_column_int64(st, 1) / size : 0;
+    r->n++;
+    (void)stop;
+    return HH_OK;
+}
+
+hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int member_count,
+                                hh_release_visit *out, int cap, int *n)
+{
+    static const char sql[] =
+        "SELECT visited_on, wages + operating + property + transfer, household_size FROM visits v"
+        " WHERE household_id = ?1 AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
+        " ORDER BY visited_on, hlc";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    visit_rows r = { out, cap, 0, member_count };
+    hh_err ret;
+
+    if (!st || cap <= 0)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    ret = each(st, visit_row, &r);
+    *n = r.n;
+    return ret;
+}
+
+typedef struct work_rows {
+    hh_work_cb cb;
+    void *ctx;
+} work_rows;
+
+static hh_err work_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    work_rows *r = ctx;
+    hh_work w;
+    char state[32];
+
+    memset(&w, 0, sizeof w);
+    if (hh_sql_col_text(st, 0, w.household_id, sizeof w.household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, w.registry_no, sizeof w.registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, w.village_code, sizeof w.village_code) != HH_OK ||
+        hh_sql_col_text(st, 4, state, sizeof state) != HH_OK ||
+        (w.state = (hh_review_state)hh_enum_parse(&hh_review_state_names, state)) == 0)
+        return HH_ECORRUPT;
+    w.tier = (hh_tier)sqlite3_column_int(st, 3);
+    w.since_ms = (uint64_t)sqlite3_column_int64(st, 5);
+    w.case_opened_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    w.open_measures = sqlite3_column_int(st, 7);
+    w.overdue_measures = sqlite3_column_int(st, 8);
+    *stop = r->cb(r->ctx, &w);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
+                           const char *today, hh_work_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT t.household_id, ifnull(h.registry_no, ''), h.village_code, t.tier, t.review,"
+        " t.since_ms,"
+        " ifnull((SELECT opened_ms FROM cases c WHERE c.household_id = t.household_id"
+        "   AND c.closed_ms IS NULL ORDER BY c.id DESC LIMIT 1), 0),"
+        " (SELECT count(*) FROM measures m WHERE m.household_id = t.household_id"
+        "   AND m.closed_ms IS NULL),"
+        " (SELECT count(*) FROM measures m WHERE m.household_id = t.household_id"
+        "   AND m.closed_ms IS NULL AND m.due_on < ?3)"
+        " FROM tiers t JOIN households h ON h.id = t.household_id"
+        " WHERE (?1 IS NULL OR t.review = ?1) AND (?2 IS NULL OR h.village_code = ?2)"
+        " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    work_rows r = { cb, ctx };
+
+    if (!st)
+        return HH_EDB;
+    if (state)
+        hh_sql_bind_text(st, 1, hh_enum_name(&hh_review_state_names, (int)state));
+    else
+        sqlite3_bind_null(st, 1);
+    hh_sql_bind_optional(st, 2, village);
+    hh_sql_bind_text(st, 3, today);
+    return each(st, work_row, &r);
+}
+
+hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail)
+{
+    static const char sql[] =
+        "INSERT INTO audit (at_ms, kind, account, detail) VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)hh_platform_wall_ms());
+    hh_sql_bind_text(st, 2, kind);
+    hh_sql_bind_text(st, 3, account);
+    hh_sql_bind_text(st, 4, detail);
+    return hh_sql_done(st);
+}

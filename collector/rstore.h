@@ -1,0 +1,130 @@
+/* collector/rstore.h — the review lifecycle's tables (collector/cstore.c
+ * migration 4): accounts, cases and their steps, measures, duplicate cases.
+ *
+ * SQL only: the rules live in model/review.h, their application in
+ * collector/review.c. Every function runs on the caller's transaction
+ * (hh_cstore_begin) or, for reads, its own statement. Text read back is
+ * checked against the bound it was written with (HH_ECORRUPT otherwise). */
+#ifndef HH_RSTORE_H
+#define HH_RSTORE_H
+
+#include <stdint.h>
+
+#include "cstore.h"
+#include "model/review.h"
+
+#define HH_ACCOUNT_NAME_MAX  32
+#define HH_ACCOUNT_SCOPE_MAX HH_VILLAGES_TEXT_MAX
+#define HH_PASSWORD_HASH_MAX 160
+#define HH_NOTE_MAX          500
+#define HH_RESPONSIBLE_MAX   64
+
+typedef struct hh_account {
+    char name[HH_ACCOUNT_NAME_MAX + 1];
+    char role[12];                              /* reviewer | admin */
+    hh_level level;
+    char scope[HH_ACCOUNT_SCOPE_MAX + 1];       /* codes: county (6), township (9), village (12) */
+    char password[HH_PASSWORD_HASH_MAX + 1];    /* Argon2id, encoded */
+    uint64_t created_ms, disabled_ms;
+} hh_account;
+
+hh_err hh_rstore_account_add(hh_cstore *s, const hh_account *a);
+hh_err hh_rstore_account_get(hh_cstore *s, const char *name, hh_account *out);
+hh_err hh_rstore_account_disable(hh_cstore *s, const char *name, uint64_t now_ms);
+hh_err hh_rstore_account_password(hh_cstore *s, const char *name, const char *hash);
+typedef int (*hh_account_cb)(void *ctx, const hh_account *a);
+hh_err hh_rstore_each_account(hh_cstore *s, hh_account_cb cb, void *ctx);
+
+/* Is village_code inside scope (a comma-separated list of code prefixes)? */
+int hh_scope_contains(const char *scope, const char *village_code);
+
+/* A warning and where its procedure stands. */
+typedef struct hh_case {
+    int64_t id;
+    char household_id[HH_UUID_LEN + 1];
+    uint64_t opened_ms, state_ms, notice_until_ms, closed_ms;
+    int consent;
+    char category[20];
+} hh_case;
+
+/* The household's open case, or (latest) its last one; HH_ENOTFOUND if none. */
+hh_err hh_rstore_case_open(hh_cstore *s, const char *household_id, hh_case *out);
+hh_err hh_rstore_case_latest(hh_cstore *s, const char *household_id, hh_case *out);
+hh_err hh_rstore_case_create(hh_cstore *s, const char *household_id, uint64_t opened_ms,
+                             int64_t *id);
+hh_err hh_rstore_case_save(hh_cstore *s, const hh_case *c);
+
+/* Record one step of case_id, and give the household's tier its new state
+ * (and a new change number, so the devices pull it). */
+hh_err hh_rstore_step(hh_cstore *s, int64_t case_id, const char *household_id, uint64_t at_ms,
+                      const char *account, const char *action, hh_review_state from,
+                      hh_review_state to, const char *note);
+
+typedef struct hh_step {
+    int64_t case_id;
+    uint64_t at_ms;
+    char account[HH_ACCOUNT_NAME_MAX + 1];
+    char action[20];
+    char from[32], to[32];
+    char note[HH_NOTE_MAX + 1];
+} hh_step;
+typedef int (*hh_step_cb)(void *ctx, const hh_step *st);
+hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_step_cb cb, void *ctx);
+
+typedef struct hh_measure {
+    int64_t id, case_id;
+    char household_id[HH_UUID_LEN + 1];
+    char measure[HH_MEASURE_CODE_MAX + 1];
+    char responsible[HH_RESPONSIBLE_MAX + 1];
+    char due_on[HH_DATE_LEN + 1];
+    uint64_t opened_ms, closed_ms;
+} hh_measure;
+
+hh_err hh_rstore_measure_add(hh_cstore *s, const hh_measure *m, int64_t *id);
+hh_err hh_rstore_measure_get(hh_cstore *s, int64_t id, hh_measure *out);
+hh_err hh_rstore_measure_close(hh_cstore *s, int64_t id, uint64_t now_ms);
+typedef int (*hh_measure_cb)(void *ctx, const hh_measure *m);
+/* A household's measures (open ones only when open_only), oldest first. */
+hh_err hh_rstore_each_measure(hh_cstore *s, const char *household_id, int open_only,
+                              hh_measure_cb cb, void *ctx);
+
+/* The household's tier row as the review reads it. */
+hh_err hh_rstore_review_state(hh_cstore *s, const char *household_id, hh_review_state *state,
+                              uint64_t *since_ms);
+
+/* A household by id, or by registry number when that names exactly one
+ * (HH_ECONFLICT when it names several: give the id). */
+hh_err hh_rstore_household_find(hh_cstore *s, const char *key, hh_household *out);
+
+/* Write a household's fields as the collector's own decision: a new version
+ * of `field` stamped after every version it had, owned by no device, and a
+ * new change number so every device pulls it. */
+hh_err hh_rstore_household_decide(hh_cstore *s, const hh_household *h, const char *field,
+                                  uint64_t now_ms);
+
+/* The household's visits (corrections in place of what they correct) as the
+ * elimination criteria read them, oldest first, at most cap. */
+hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int member_count,
+                                hh_release_visit *out, int cap, int *n);
+
+/* One line of the review worklist. */
+typedef struct hh_work {
+    char household_id[HH_UUID_LEN + 1];
+    char registry_no[HH_REGISTRY_NO_MAX + 1];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    hh_review_state state;
+    uint64_t since_ms;          /* the state's start */
+    uint64_t case_opened_ms;    /* 0: no open case */
+    int open_measures, overdue_measures;
+} hh_work;
+typedef int (*hh_work_cb)(void *ctx, const hh_work *w);
+/* Households with a tier, red first; state 0 and village NULL: all. Measures
+ * due before today are overdue. */
+hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
+                           const char *today, hh_work_cb cb, void *ctx);
+
+/* Audit an account's action (no personal data in detail). */
+hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail);
+
+#endif
