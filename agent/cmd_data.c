@@ -365,12 +365,20 @@ static int print_tier(void *ctx, const hh_tier_row *row)
                row->v.registry_no[0] ? row->v.registry_no : row->v.household_id,
                row->v.last_visit_on, per_capita, row->v.label, reasons[0] ? reasons : "-",
                device[0] ? "  " : "", device);
+        if ((row->review && row->review != HH_REVIEW_COMPUTED) || row->n_measures)
+            printf("        review: %s (%s); %d open measure%s%s%s%s%s\n",
+                   hh_enum_name(&hh_review_state_names, (int)(row->review ? row->review : HH_REVIEW_COMPUTED)),
+                   hh_review_state_zh(row->review ? row->review : HH_REVIEW_COMPUTED), row->n_measures,
+                   row->n_measures == 1 ? "" : "s", row->n_measures ? ", next: " : "",
+                   row->n_measures ? row->measures[0].measure : "", row->n_measures ? " due " : "",
+                   row->n_measures ? row->measures[0].due_on : "");
         return 0;
     }
     {
+        const char *review = hh_enum_name(&hh_review_state_names, (int)row->review);
         hh_tier_json j = { row->v.registry_no, row->v.household_id, row->v.village_code, (int)row->v.tier,
-                           row->v.reasons, row->v.rulebook, row->v.label, NULL, row->v.last_visit_on,
-                           row->v.per_capita_yuan, (int)row->device_tier };
+                           row->v.reasons, row->v.rulebook, row->v.label, review, row->v.last_visit_on,
+                           row->v.per_capita_yuan, (int)row->device_tier, row->measures, row->n_measures };
         print_tier_json(&j);
     }
     return 0;

@@ -196,6 +196,12 @@ static int household_show(cli *c)
         printf("tier        %s (%s, rulebook %s, last visit %s)%s%s\n",
                hh_enum_name(&hh_tier_names, (int)t.row.v.tier), t.row.v.label, t.row.v.rulebook,
                t.row.v.last_visit_on, reasons[0] ? ": " : "", reasons);
+        if (t.row.review)
+            printf("review      %s (%s)\n", hh_enum_name(&hh_review_state_names, (int)t.row.review),
+                   hh_review_state_zh(t.row.review));
+        for (int i = 0; i < t.row.n_measures; i++)
+            printf("%s%s due %s, responsible %s\n", i ? "            " : "measures    ",
+                   t.row.measures[i].measure, t.row.measures[i].due_on, t.row.measures[i].responsible);
     } else {
         printf("tier        - (no visit yet)\n");
     }

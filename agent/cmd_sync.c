@@ -23,6 +23,7 @@
 #include "model/validate.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/client.h"
+#include "sync/codec.h"
 #include "sync/pki.h"
 #include "sync/wire.h"
 
@@ -306,6 +307,28 @@ static void back_off(int attempt, unsigned retry_after_s)
 }
 
 /* One request: the pending batch (maybe empty) and the pull. */
+
+/* The open measures of one pulled tier, checked against their bounds; text is
+ * made printable (it is shown on the officer's terminal). */
+static hh_err pulled_measures(const Hearth__V1__TierUpdate *u, hh_pulled_tier *p)
+{
+    p->n_measures = 0;
+    for (size_t m = 0; m < u->n_measures && m < HH_OPEN_MEASURES_MAX; m++) {
+        const Hearth__V1__OpenMeasure *o = u->measures[m];
+        hh_open_measure *dst = &p->measures[p->n_measures];
+        if (!o->measure || !o->due_on || !o->responsible ||
+            strlen(o->measure) > HH_MEASURE_CODE_MAX || strlen(o->responsible) > HH_RESPONSIBLE_MAX ||
+            hh_validate_date(o->due_on, NULL) != HH_OK)
+            return HH_EPROTO;
+        dst->id = o->has_id && o->id <= INT64_MAX ? (int64_t)o->id : 0;
+        hh_text_printable(o->measure, dst->measure, sizeof dst->measure);
+        hh_text_printable(o->responsible, dst->responsible, sizeof dst->responsible);
+        snprintf(dst->due_on, sizeof dst->due_on, "%s", o->due_on);
+        p->n_measures++;
+    }
+    return HH_OK;
+}
+
 static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, sync_totals *t,
                          int *more, unsigned *retry_after, char *message, size_t cap)
 {
@@ -424,6 +447,11 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         snprintf(p->last_visit_on, sizeof p->last_visit_on, "%s", u->last_visit_on ? u->last_visit_on : "");
         p->per_capita_yuan = u->has_per_capita_yuan && u->per_capita_yuan >= 0 &&
                              u->per_capita_yuan <= 4 * (int64_t)HH_MONEY_MAX_YUAN ? u->per_capita_yuan : -1;
+        p->review = u->has_review ? (hh_review_state)hh_codec_review_from_pb((int)u->review) : 0;
+        if ((ret = pulled_measures(u, p)) != HH_OK) {
+            snprintf(message, cap, "the collector sent a malformed measure");
+            goto cleanup;
+        }
     }
     new_cursor = st->cursor;
     if (resp->has_cursor && resp->cursor.len == 8) {

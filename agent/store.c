@@ -926,13 +926,19 @@ static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
     if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != (int)row.v.tier &&
         strcmp(row.v.label, "collector") == 0)
         row.device_tier = (hh_tier)sqlite3_column_int(st, 9);
+    row.review = (hh_review_state)hh_enum_parse(&hh_review_state_names,
+                                                sqlite3_column_text(st, 10)
+                                                    ? (const char *)sqlite3_column_text(st, 10) : "");
+    if (hh_open_measures_parse((const char *)sqlite3_column_text(st, 11), row.measures,
+                               HH_OPEN_MEASURES_MAX, &row.n_measures) != HH_OK)
+        return HH_ECORRUPT;
     *stop = r->cb(r->ctx, &row);
     return HH_OK;
 }
 
 #define TIER_SELECT \
     "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook," \
-    " t.source, t.last_visit_on, t.per_capita_yuan, p.tier" \
+    " t.source, t.last_visit_on, t.per_capita_yuan, p.tier, t.review, t.measures" \
     " FROM tiers t JOIN households h ON h.id = t.household_id" \
     " LEFT JOIN tiers p ON p.household_id = t.household_id AND p.source = 'device'"
 /* The collector's tier where there is one, else the device's. */
@@ -1474,12 +1480,15 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
     static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
     static const char upsert[] =
         "INSERT INTO tiers (household_id, source, tier, reasons, rulebook, last_visit_on,"
-        " per_capita_yuan, computed_hlc) VALUES (?1, 'collector', ?2, ?3, ?4, ?5, ?7, ?6)"
+        " per_capita_yuan, computed_hlc, review, measures)"
+        " VALUES (?1, 'collector', ?2, ?3, ?4, ?5, ?7, ?6, ?8, ?9)"
         " ON CONFLICT (household_id, source) DO UPDATE SET tier = excluded.tier,"
         " reasons = excluded.reasons, rulebook = excluded.rulebook,"
         " last_visit_on = excluded.last_visit_on, per_capita_yuan = excluded.per_capita_yuan,"
-        " computed_hlc = excluded.computed_hlc";
+        " computed_hlc = excluded.computed_hlc, review = excluded.review,"
+        " measures = excluded.measures";
     char reasons[256], cursor_text[24];
+    char measures[HH_OPEN_MEASURES_MAX * (HH_MEASURE_CODE_MAX + HH_RESPONSIBLE_MAX + 40)];
     hh_snapshot *snap = NULL;
     sqlite3_stmt *st;
     hh_err ret;
@@ -1535,6 +1544,11 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
         sqlite3_bind_int64(st, 6, (sqlite3_int64)p->server_hlc);
         if (tiers[i].per_capita_yuan >= 0)
             sqlite3_bind_int64(st, 7, tiers[i].per_capita_yuan);
+        hh_sql_bind_optional(st, 8, hh_enum_name(&hh_review_state_names, (int)tiers[i].review));
+        if ((ret = hh_open_measures_format(tiers[i].measures, tiers[i].n_measures, measures,
+                                           sizeof measures)) != HH_OK)
+            goto fail;
+        hh_sql_bind_text(st, 9, measures);
         if ((ret = hh_sql_done(st)) != HH_OK)
             goto fail;
         r->tiers++;

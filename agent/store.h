@@ -18,6 +18,7 @@
 #include "model/buf.h"
 #include "model/diag.h"
 #include "model/record.h"
+#include "model/review.h"
 #include "model/rulebook.h"
 #include "model/tier.h"
 #include "sync/records.h"
@@ -101,6 +102,9 @@ typedef struct hh_tier_row {
     hh_tier_view v;                        /* v.label: "device" | "collector" */
     hh_tier device_tier;                   /* the provisional tier when the row is the
                                               collector's and they differ, else 0 */
+    hh_review_state review;                /* the collector's review state; 0: none yet */
+    hh_open_measure measures[HH_OPEN_MEASURES_MAX];   /* open measures (帮扶措施) */
+    int n_measures;
 } hh_tier_row;
 
 typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);
@@ -220,6 +224,9 @@ typedef struct hh_pulled_tier {
     char rulebook[HH_RULEBOOK_VERSION_MAX + 1];
     char last_visit_on[HH_DATE_LEN + 1];
     int64_t per_capita_yuan;               /* -1 when not sent */
+    hh_review_state review;                /* 0 when not sent */
+    hh_open_measure measures[HH_OPEN_MEASURES_MAX];
+    int n_measures;
 } hh_pulled_tier;
 
 struct Hearth__V1__Household;

@@ -1024,22 +1024,35 @@ typedef struct ctier_rows {
     void *ctx;
 } ctier_rows;
 
+/* Column col of CTIER_SELECT into t->measures. */
+static hh_err read_measures(sqlite3_stmt *st, int col, hh_ctier *t)
+{
+    return hh_open_measures_parse((const char *)sqlite3_column_text(st, col), t->measures,
+                                  HH_OPEN_MEASURES_MAX, &t->n_measures);
+}
+
 static hh_err ctier_row(sqlite3_stmt *st, void *ctx, int *stop)
 {
     ctier_rows *r = ctx;
     hh_ctier t;
     hh_err ret = hh_records_read_tier(st, &t.v);
 
-    if (ret != HH_OK)
+    if (ret != HH_OK || (ret = read_measures(st, 10, &t)) != HH_OK)
         return ret;
     t.change_no = (uint64_t)sqlite3_column_int64(st, 9);
     *stop = r->cb(r->ctx, &t);
     return HH_OK;
 }
 
+/* Column 10: the open measures, most urgent first, as "id US measure US due
+ * US responsible" records separated by RS (no stored text holds a control
+ * character). */
 #define CTIER_SELECT \
     "SELECT t.household_id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook," \
-    " t.review, t.last_visit_on, t.per_capita_yuan, t.change_no" \
+    " t.review, t.last_visit_on, t.per_capita_yuan, t.change_no," \
+    " (SELECT group_concat(m.id || char(31) || m.measure || char(31) || m.due_on || char(31)" \
+    "    || m.responsible, char(30)) FROM (SELECT * FROM measures WHERE household_id = t.household_id" \
+    "    AND closed_ms IS NULL ORDER BY due_on, id LIMIT 8) m)" \
     " FROM tiers t JOIN households h ON h.id = t.household_id"
 
 hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cursor,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "model/diag.h"
+#include "model/review.h"
 #include "model/rulebook.h"
 #include "sync/records.h"
 
@@ -162,6 +163,8 @@ hh_err hh_cstore_snapshot(hh_cstore *s, const char *household_id, struct hh_snap
 typedef struct hh_ctier {
     hh_tier_view v;                        /* v.label: the review state */
     uint64_t change_no;
+    hh_open_measure measures[HH_OPEN_MEASURES_MAX];
+    int n_measures;
 } hh_ctier;
 
 typedef int (*hh_ctier_cb)(void *ctx, const hh_ctier *t);

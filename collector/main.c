@@ -539,7 +539,7 @@ static int print_ctier(void *ctx, const hh_ctier *t)
 
     if (!json) {
         hh_reasons_format(t->v.reasons, ", ", reasons, sizeof reasons);
-        printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-11s  %s\n",
+        printf("%-6s  %-12s  %-16s  %-10s  %9lld  %-25s  %s\n",
                hh_enum_name(&hh_tier_names, (int)t->v.tier), t->v.village_code,
                t->v.registry_no[0] ? t->v.registry_no : t->v.household_id, t->v.last_visit_on,
                (long long)t->v.per_capita_yuan, t->v.label, reasons[0] ? reasons : "-");
@@ -547,7 +547,8 @@ static int print_ctier(void *ctx, const hh_ctier *t)
     }
     {
         hh_tier_json j = { t->v.registry_no, t->v.household_id, t->v.village_code, (int)t->v.tier, t->v.reasons,
-                           t->v.rulebook, "collector", t->v.label, t->v.last_visit_on, t->v.per_capita_yuan, 0 };
+                           t->v.rulebook, "collector", t->v.label, t->v.last_visit_on, t->v.per_capita_yuan, 0,
+                           t->measures, t->n_measures };
         hh_buf line;
         hh_buf_init(&line, 4096);
         if (hh_exchange_write_tier(&line, &j) == HH_OK)
@@ -566,7 +567,7 @@ static int cmd_tiers(cli *c)
     if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
         return rc;
     if (!json)
-        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-11s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
+        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-25s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
                "LAST VISIT", "PER CAP.", "REVIEW", "REASONS");
     ret = hh_cstore_each_tier(app.store, village, print_ctier, &json);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the tiers");

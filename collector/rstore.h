@@ -17,7 +17,6 @@
 #define HH_ACCOUNT_SCOPE_MAX HH_VILLAGES_TEXT_MAX
 #define HH_PASSWORD_HASH_MAX 160
 #define HH_NOTE_MAX          500
-#define HH_RESPONSIBLE_MAX   64
 
 typedef struct hh_account {
     char name[HH_ACCOUNT_NAME_MAX + 1];

@@ -376,6 +376,9 @@ struct hh_pull {
     char ids[HH_SYNC_PULL_MAX][HH_UUID_LEN + 1];
     char dates[HH_SYNC_PULL_MAX][HH_DATE_LEN + 1];
     char rulebooks[HH_SYNC_PULL_MAX][HH_RULEBOOK_VERSION_MAX + 1];
+    hh_open_measure measures[HH_SYNC_PULL_MAX][HH_OPEN_MEASURES_MAX];
+    Hearth__V1__OpenMeasure measure_msgs[HH_SYNC_PULL_MAX][HH_OPEN_MEASURES_MAX];
+    Hearth__V1__OpenMeasure *measure_ptrs[HH_SYNC_PULL_MAX][HH_OPEN_MEASURES_MAX];
     size_t n_tiers;
     /* households */
     changed_household changed[HH_SYNC_PULL_HOUSEHOLDS_MAX];
@@ -418,13 +421,7 @@ void hh_pull_free(hh_pull *p)
 
 static Hearth__V1__ReviewState review_state(const char *review)
 {
-    if (strcmp(review, "verified") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_VERIFIED;
-    if (strcmp(review, "intervening") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_INTERVENING;
-    if (strcmp(review, "released") == 0)
-        return HEARTH__V1__REVIEW_STATE__REVIEW_RELEASED;
-    return HEARTH__V1__REVIEW_STATE__REVIEW_COMPUTED;
+    return (Hearth__V1__ReviewState)hh_codec_review_to_pb(hh_enum_parse(&hh_review_state_names, review));
 }
 
 static int pull_tier(void *ctx, const hh_ctier *t)
@@ -451,6 +448,19 @@ static int pull_tier(void *ctx, const hh_ctier *t)
             p->reasons[i][n++] = hh_reason_code(1u << r);
     u->n_reasons = n;
     u->reasons = (char **)p->reasons[i];
+    for (int m = 0; m < t->n_measures; m++) {
+        Hearth__V1__OpenMeasure *o = &p->measure_msgs[i][m];
+        p->measures[i][m] = t->measures[m];
+        hearth__v1__open_measure__init(o);
+        o->has_id = 1;
+        o->id = (uint64_t)t->measures[m].id;
+        o->measure = p->measures[i][m].measure;
+        o->responsible = p->measures[i][m].responsible;
+        o->due_on = p->measures[i][m].due_on;
+        p->measure_ptrs[i][m] = o;
+    }
+    u->n_measures = (size_t)t->n_measures;
+    u->measures = p->measure_ptrs[i];
     p->update_ptrs[i] = u;
     p->changes[i] = t->change_no;
     p->n_tiers++;

@@ -588,8 +588,17 @@ hh_err hh_exchange_write_tier(hh_buf *out, const hh_tier_json *t)
     W(hh_buf_puts(out, "], \"rulebook\": "));
     W(hh_buf_json_string(out, t->rulebook));
     W(hh_buf_printf(out, ", \"source\": \"%s\"", t->source));
-    if (t->review)
-        W(hh_buf_printf(out, ", \"review\": \"%s\"", t->review));
+    if (t->review) {
+        W(hh_buf_printf(out, ", \"review\": \"%s\", \"measures\": [", t->review));
+        for (int i = 0; i < t->n_measures; i++) {
+            W(hh_buf_printf(out, "%s{\"id\": %lld, \"measure\": \"%s\", \"due_on\": \"%s\", "
+                            "\"responsible\": ", i ? ", " : "", (long long)t->measures[i].id,
+                            t->measures[i].measure, t->measures[i].due_on));
+            W(hh_buf_json_string(out, t->measures[i].responsible));
+            W(hh_buf_puts(out, "}"));
+        }
+        W(hh_buf_puts(out, "]"));
+    }
     W(hh_buf_printf(out, ", \"last_visit_on\": \"%s\"", t->last_visit_on));
     if (t->per_capita_yuan >= 0)
         W(hh_buf_printf(out, ", \"per_capita_yuan\": %lld", (long long)t->per_capita_yuan));

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "record.h"
+#include "review.h"
 
 typedef struct hh_exchange_record {
     bool has_household;
@@ -55,6 +56,8 @@ typedef struct hh_tier_json {
     const char *last_visit_on;
     int64_t per_capita_yuan;         /* -1: not shown */
     int device_tier;                 /* the device's own tier where it differs; 0: none */
+    const hh_open_measure *measures; /* shown with review */
+    int n_measures;
 } hh_tier_json;
 
 /* Append t as one JSON line (with its newline). */

@@ -2,6 +2,7 @@
 #include "review.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const state_list[HH_REVIEW_STATE_COUNT] = {
@@ -24,6 +25,43 @@ static const char *const action_list[] = {
     "intervene", "track", "close-measure",
 };
 const hh_enum_names hh_review_action_names = { "action", action_list, 10 };
+
+hh_err hh_open_measures_parse(const char *text, hh_open_measure *out, int max, int *n)
+{
+    const char *p = text ? text : "";
+
+    *n = 0;
+    while (*p && *n < max) {
+        hh_open_measure *m = &out[*n];
+        char id[24];
+        size_t len = strcspn(p, "\x1e");
+        if (sscanf(p, "%23[^\x1f]\x1f%32[^\x1f]\x1f%10[^\x1f]\x1f%64[^\x1e]", id, m->measure,
+                   m->due_on, m->responsible) != 4 || strcspn(p, "\x1f") > 20)
+            return HH_ECORRUPT;
+        m->id = strtoll(id, NULL, 10);
+        ++*n;
+        p += len;
+        if (*p)
+            p++;
+    }
+    return HH_OK;
+}
+
+hh_err hh_open_measures_format(const hh_open_measure *m, int n, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    if (cap)
+        out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(out + used, cap - used, "%s%lld\x1f%s\x1f%s\x1f%s", i ? "\x1e" : "",
+                         (long long)m[i].id, m[i].measure, m[i].due_on, m[i].responsible);
+        if (w < 0 || (size_t)w >= cap - used)
+            return HH_ERANGE;
+        used += (size_t)w;
+    }
+    return HH_OK;
+}
 
 const char *hh_review_state_zh(hh_review_state s)
 {

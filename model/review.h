@@ -34,6 +34,23 @@ typedef enum hh_review_state {
 } hh_review_state;
 #define HH_REVIEW_STATE_COUNT 10
 
+/* An open measure as devices and the worklist see it. */
+#define HH_OPEN_MEASURES_MAX 8       /* per household, most urgent first */
+#define HH_RESPONSIBLE_MAX   64
+typedef struct hh_open_measure {
+    int64_t id;
+    char measure[HH_MEASURE_CODE_MAX + 1];
+    char responsible[HH_RESPONSIBLE_MAX + 1];
+    char due_on[HH_DATE_LEN + 1];
+} hh_open_measure;
+
+/* Open measures as one text: records "id US measure US due_on US
+ * responsible" separated by RS (no stored text holds a control character).
+ * parse: at most max records into out, *n of them; HH_ECORRUPT when a
+ * record does not fit. format: HH_ERANGE when they do not fit in cap. */
+hh_err hh_open_measures_parse(const char *text, hh_open_measure *out, int max, int *n);
+hh_err hh_open_measures_format(const hh_open_measure *m, int n, char *out, size_t cap);
+
 /* The states' stable names ("computed" … "dismissed"), and an SQL CHECK over a
  * column holding them (a chain of comparisons: an IN list makes SQLite build a
  * temporary table on every write). */

@@ -552,3 +552,36 @@ void hh_snapshot_pb_free(hh_snapshot_pb *p)
 {
     free(p);
 }
+
+/* model/review.h's order: computed, verified, village_approved,
+ * township_approved, monitored, release_proposed, release_village_approved,
+ * release_township_approved, released, dismissed. */
+static const int review_pb[] = {
+    HEARTH__V1__REVIEW_STATE__REVIEW_COMPUTED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_VERIFIED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_VILLAGE_APPROVED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_TOWNSHIP_APPROVED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_MONITORED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_RELEASE_PROPOSED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_RELEASE_VILLAGE_APPROVED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_RELEASE_TOWNSHIP_APPROVED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_RELEASED,
+    HEARTH__V1__REVIEW_STATE__REVIEW_DISMISSED,
+};
+#define REVIEW_STATES ((int)(sizeof review_pb / sizeof review_pb[0]))
+
+int hh_codec_review_to_pb(int state)
+{
+    return state >= 1 && state <= REVIEW_STATES ? review_pb[state - 1]
+                                                : HEARTH__V1__REVIEW_STATE__REVIEW_UNSPECIFIED;
+}
+
+int hh_codec_review_from_pb(int pb)
+{
+    if (pb == HEARTH__V1__REVIEW_STATE__REVIEW_INTERVENING)
+        pb = HEARTH__V1__REVIEW_STATE__REVIEW_MONITORED;
+    for (int i = 0; i < REVIEW_STATES; i++)
+        if (review_pb[i] == pb)
+            return i + 1;
+    return 0;
+}

@@ -20,6 +20,11 @@ typedef enum hh_entity {
 
 typedef enum hh_op { HH_OP_CREATE = 1, HH_OP_UPDATE, HH_OP_DELETE } hh_op;
 
+/* A review state (model/review.h) as the wire's ReviewState, and back (0 for
+ * one this side does not know; the retired INTERVENING reads as monitored). */
+int hh_codec_review_to_pb(int state);
+int hh_codec_review_from_pb(int pb);
+
 /* Names for the database and for display ("household", "create"). */
 const char *hh_entity_name(hh_entity e);
 const char *hh_op_name(hh_op op);
