@@ -10,6 +10,7 @@
 #include <argon2.h>
 
 #include "commands.h"
+#include "dupes.h"
 #include "review.h"
 #include "model/validate.h"
 #include "platform/platform.h"
@@ -387,6 +388,73 @@ static int cmd_user_passwd(cli *c)
     return account_change(c, hash);
 }
 
+/* ---- duplicate cases ------------------------------------------------------------------ */
+
+static int print_duplicate(void *ctx, const hh_duplicate *k)
+{
+    char name_a[HH_NAME_MAX * 2 + 1], name_b[HH_NAME_MAX * 2 + 1];
+
+    if (*(int *)ctx) {
+        printf("{\"id\": %lld, \"kind\": \"%s\", \"a\": {\"household\": \"%s\", \"registry_no\": \"%s\","
+               " \"village_code\": \"%s\", \"member\": \"%s\", \"name\": ", (long long)k->id, k->kind,
+               k->household_a, k->registry_a, k->village_a, k->member_a);
+        cli_json_string(stdout, k->name_a);
+        printf("}, \"b\": {\"household\": \"%s\", \"registry_no\": \"%s\", \"village_code\": \"%s\","
+               " \"member\": \"%s\", \"name\": ", k->household_b, k->registry_b, k->village_b, k->member_b);
+        cli_json_string(stdout, k->name_b);
+        printf("}, \"detail\": \"%s\", \"resolved\": %s%s%s}\n", k->detail, k->resolved_ms ? "\"" : "",
+               k->resolved_ms ? k->resolution : "null", k->resolved_ms ? "\"" : "");
+        return 0;
+    }
+    printf("%-4lld %-12s %s\n", (long long)k->id, k->kind, k->detail);
+    printf("     a: %s  %s %s%s%s\n", k->village_a, k->registry_a[0] ? k->registry_a : k->household_a,
+           k->member_a[0] ? k->member_a : "", k->name_a[0] ? " " : "",
+           cli_printable(k->name_a, name_a, sizeof name_a));
+    if (strcmp(k->kind, "id_mismatch") != 0)
+        printf("     b: %s  %s %s%s%s\n", k->village_b, k->registry_b[0] ? k->registry_b : k->household_b,
+               k->member_b[0] ? k->member_b : "", k->name_b[0] ? " " : "",
+               cli_printable(k->name_b, name_b, sizeof name_b));
+    if (k->resolved_ms)
+        printf("     resolved: %s by %s\n", k->resolution, k->account);
+    return 0;
+}
+
+static int cmd_duplicates(cli *c)
+{
+    int json = cli_has(c, "json");
+    hh_err ret = hh_rstore_each_duplicate(hh_collector_store(), !cli_has(c, "all"), print_duplicate, &json);
+
+    return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the duplicate cases");
+}
+
+static int cmd_duplicates_resolve(cli *c)
+{
+    hh_dup_request q = { 0 };
+    int64_t id;
+    hh_diag d;
+    hh_err ret;
+    int ways = cli_has(c, "keep-both") + (cli_get(c, "move") != NULL) + cli_has(c, "merge");
+
+    hh_diag_clear(&d);
+    if (ways != 1)
+        return cli_usage(c, "give exactly one of --keep-both, --move MEMBER --into HOUSEHOLD and "
+                            "--merge --into HOUSEHOLD");
+    if (!cli_get(c, "as"))
+        return cli_usage(c, "name the account acting: --as NAME");
+    if ((ret = cli_parse_int("N", c->args[0], 1, INT64_MAX, &id, &d)) != HH_OK)
+        return cli_fail(ret, &d, "duplicates resolve refused");
+    q.id = id;
+    q.act = cli_has(c, "keep-both") ? HH_DUP_KEEP_BOTH : cli_has(c, "merge") ? HH_DUP_MERGE : HH_DUP_MOVE;
+    q.account = cli_get(c, "as");
+    q.note = cli_get(c, "note");
+    q.member = cli_get(c, "move");
+    q.into = cli_get(c, "into");
+    if ((ret = hh_dupes_resolve(hh_collector_store(), &q, hh_platform_wall_ms(), &d)) != HH_OK)
+        return cli_fail(ret, &d, "duplicate case %s not resolved; nothing changed", c->args[0]);
+    printf("duplicate case %lld resolved; devices get the households on their next sync\n", (long long)id);
+    return HH_EXIT_OK;
+}
+
 /* ---- the commands ------------------------------------------------------------------ */
 
 #define ACT_OPTS \
@@ -431,6 +499,19 @@ static const cli_opt passwd_opts[] = {
     { NULL, NULL, NULL, 0 }
 };
 static const cli_opt no_opts[] = { { NULL, NULL, NULL, 0 } };
+static const cli_opt dup_opts[] = {
+    { "all", NULL, "resolved cases too", 0 },
+    { "json", NULL, "print JSON Lines", 0 },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_opt dup_resolve_opts[] = {
+    ACT_OPTS,
+    { "keep-both", NULL, "both records are right (say why in --note)", 0 },
+    { "move", "MEMBER", "move this member record to --into", 0 },
+    { "merge", NULL, "merge the two households into --into: every visit and person kept", 0 },
+    { "into", "HOUSEHOLD", "the household that stays (id or registry number)", 0 },
+    { NULL, NULL, NULL, 0 }
+};
 
 #define ACT(var, name, summary, opts) \
     static const cli_cmd var = { "review " name, "HOUSEHOLD", summary, 1, 1, opts, cmd_review_act, \
@@ -458,8 +539,13 @@ static const cli_cmd c_user_disable = { "user disable", "NAME", "Disable an acco
 static const cli_cmd c_user_passwd = { "user passwd", "NAME", "Set an account's password.",
                                        1, 1, passwd_opts, cmd_user_passwd, HH_CMD_NEEDS_STORE };
 
+static const cli_cmd c_duplicates = { "duplicates", "", "Duplicate cases (数据比对) waiting for a reviewer.",
+                                      0, 0, dup_opts, cmd_duplicates, HH_CMD_NEEDS_STORE };
+static const cli_cmd c_dup_resolve = { "duplicates resolve", "N", "Resolve duplicate case N.",
+                                       1, 1, dup_resolve_opts, cmd_duplicates_resolve, HH_CMD_NEEDS_STORE };
+
 const cli_cmd *const hh_review_commands[] = {
     &c_verify, &c_dismiss, &c_village, &c_township, &c_county, &c_propose, &c_reopen,
     &c_intervene, &c_track, &c_close, &c_history, &c_list,
-    &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, NULL
+    &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, &c_duplicates, &c_dup_resolve, NULL
 };

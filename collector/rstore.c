@@ -593,6 +593,145 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
     return each(st, work_row, &r);
 }
 
+/* ---- duplicate cases --------------------------------------------------------------- */
+
+#define DUPLICATE_SELECT \
+    "SELECT d.id, d.kind, d.household_a, d.member_a, d.household_b, d.member_b," \
+    " ifnull(ha.registry_no, ''), ifnull(ha.village_code, ''), ifnull(hb.registry_no, '')," \
+    " ifnull(hb.village_code, ''), ifnull(ma.name, ''), ifnull(mb.name, ''), d.detail, d.found_ms," \
+    " ifnull(d.resolved_ms, 0), ifnull(d.resolution, ''), ifnull(d.account, '')" \
+    " FROM duplicates d LEFT JOIN households ha ON ha.id = d.household_a" \
+    " LEFT JOIN households hb ON hb.id = d.household_b" \
+    " LEFT JOIN members ma ON ma.id = d.member_a LEFT JOIN members mb ON mb.id = d.member_b"
+
+static hh_err read_duplicate(sqlite3_stmt *st, void *out)
+{
+    hh_duplicate *c = out;
+
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    if (hh_sql_col_text(st, 1, c->kind, sizeof c->kind) != HH_OK ||
+        hh_sql_col_text(st, 2, c->household_a, sizeof c->household_a) != HH_OK ||
+        hh_sql_col_text(st, 3, c->member_a, sizeof c->member_a) != HH_OK ||
+        hh_sql_col_text(st, 4, c->household_b, sizeof c->household_b) != HH_OK ||
+        hh_sql_col_text(st, 5, c->member_b, sizeof c->member_b) != HH_OK ||
+        hh_sql_col_text(st, 6, c->registry_a, sizeof c->registry_a) != HH_OK ||
+        hh_sql_col_text(st, 7, c->village_a, sizeof c->village_a) != HH_OK ||
+        hh_sql_col_text(st, 8, c->registry_b, sizeof c->registry_b) != HH_OK ||
+        hh_sql_col_text(st, 9, c->village_b, sizeof c->village_b) != HH_OK ||
+        hh_sql_col_text(st, 10, c->name_a, sizeof c->name_a) != HH_OK ||
+        hh_sql_col_text(st, 11, c->name_b, sizeof c->name_b) != HH_OK ||
+        hh_sql_col_text(st, 12, c->detail, sizeof c->detail) != HH_OK ||
+        hh_sql_col_text(st, 15, c->resolution, sizeof c->resolution) != HH_OK ||
+        hh_sql_col_text(st, 16, c->account, sizeof c->account) != HH_OK)
+        return HH_ECORRUPT;
+    c->found_ms = (uint64_t)sqlite3_column_int64(st, 13);
+    c->resolved_ms = (uint64_t)sqlite3_column_int64(st, 14);
+    return HH_OK;
+}
+
+typedef struct duplicate_rows {
+    hh_duplicate_cb cb;
+    void *ctx;
+} duplicate_rows;
+
+static hh_err duplicate_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    duplicate_rows *r = ctx;
+    hh_duplicate c;
+    hh_err ret = read_duplicate(st, &c);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &c);
+    return ret;
+}
+
+hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_duplicate_cb cb, void *ctx)
+{
+    static const char sql[] = DUPLICATE_SELECT " WHERE ?1 = 0 OR d.resolved_ms IS NULL"
+                              " ORDER BY d.resolved_ms IS NOT NULL, d.id";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    duplicate_rows r = { cb, ctx };
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int(st, 1, open_only);
+    return each(st, duplicate_row, &r);
+}
+
+hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out)
+{
+    static const char sql[] = DUPLICATE_SELECT " WHERE d.id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(st, read_duplicate, out);
+}
+
+hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolution,
+                                 const char *account, const char *note, uint64_t now_ms)
+{
+    static const char sql[] =
+        "UPDATE duplicates SET resolved_ms = ?2, resolution = ?3, account = ?4, note = ?5"
+        " WHERE id = ?1 AND resolved_ms IS NULL";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    hh_sql_bind_text(st, 3, resolution);
+    hh_sql_bind_text(st, 4, account);
+    hh_sql_bind_text(st, 5, note);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
+/* Run sql with ?1 and ?2 bound to two texts. */
+static hh_err exec2(hh_cstore *s, const char *sql, const char *a, const char *b)
+{
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, a);
+    hh_sql_bind_text(st, 2, b);
+    return hh_sql_done(st);
+}
+
+hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *household_id)
+{
+    return exec2(s, "UPDATE members SET household_id = ?2, position = (SELECT ifnull(max(position), -1) + 1"
+                    " FROM members WHERE household_id = ?2) WHERE id = ?1", member_id, household_id);
+}
+
+hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *into)
+{
+    static const char *const steps[] = {
+        /* The same person on both sides: into's record stays. */
+        "DELETE FROM field_versions WHERE entity_id IN (SELECT f.id FROM members f WHERE"
+        " f.household_id = ?1 AND EXISTS (SELECT 1 FROM members t WHERE t.household_id = ?2"
+        " AND t.id_number = f.id_number))",
+        "DELETE FROM field_owners WHERE entity_id IN (SELECT f.id FROM members f WHERE"
+        " f.household_id = ?1 AND EXISTS (SELECT 1 FROM members t WHERE t.household_id = ?2"
+        " AND t.id_number = f.id_number))",
+        "DELETE FROM members WHERE household_id = ?1 AND id_number IN"
+        " (SELECT id_number FROM members WHERE household_id = ?2)",
+        "UPDATE members SET household_id = ?2, position = position + 1000 WHERE household_id = ?1",
+        "UPDATE visits SET household_id = ?2 WHERE household_id = ?1",
+        "DELETE FROM tiers WHERE household_id = ?1 AND ?2 IS NOT NULL",
+    };
+    hh_err ret = HH_OK;
+
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && ret == HH_OK; i++)
+        ret = exec2(s, steps[i], from, into);
+    return ret;
+}
+
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail)
 {
     static const char sql[] =

@@ -123,6 +123,34 @@ typedef int (*hh_work_cb)(void *ctx, const hh_work *w);
 hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
                            const char *today, hh_work_cb cb, void *ctx);
 
+/* A duplicate case (数据比对) with both sides as a reviewer judges them. */
+typedef struct hh_duplicate {
+    int64_t id;
+    char kind[16];                               /* id_number | registry_no | id_mismatch */
+    char household_a[HH_UUID_LEN + 1], member_a[HH_UUID_LEN + 1];
+    char household_b[HH_UUID_LEN + 1], member_b[HH_UUID_LEN + 1];
+    char registry_a[HH_REGISTRY_NO_MAX + 1], village_a[HH_VILLAGE_CODE_LEN + 1];
+    char registry_b[HH_REGISTRY_NO_MAX + 1], village_b[HH_VILLAGE_CODE_LEN + 1];
+    char name_a[HH_NAME_MAX + 1], name_b[HH_NAME_MAX + 1];   /* "" for households */
+    char detail[160];
+    uint64_t found_ms, resolved_ms;
+    char resolution[24];
+    char account[HH_ACCOUNT_NAME_MAX + 1];
+} hh_duplicate;
+typedef int (*hh_duplicate_cb)(void *ctx, const hh_duplicate *c);
+/* The cases, open ones first (all when open_only is 0), oldest first. */
+hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_duplicate_cb cb, void *ctx);
+hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out);
+/* Close an open case; HH_ENOTFOUND when it is not open. */
+hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolution,
+                                 const char *account, const char *note, uint64_t now_ms);
+/* Move a member record to another household (last position). */
+hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *household_id);
+/* Fold household from into into: every visit and every member moves, except
+ * a member whose ID number into already holds (the same person: into's record
+ * is kept, from's removed with its field versions); from's tier goes. */
+hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *into);
+
 /* Audit an account's action (no personal data in detail). */
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail);
 

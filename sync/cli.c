@@ -133,22 +133,23 @@ static void print_overview(const hh_cli_program *p, FILE *out)
                  "versions of %s and its libraries.\n", p->name, p->name, p->name);
 }
 
-/* Find the command named by argv[0] (and argv[1] for two-word commands). */
+/* Find the command named by argv[0] and argv[1] (a two-word command such as
+ * "duplicates resolve" wins over the one-word "duplicates"), else argv[0]. */
 static const cli_cmd *find_command(const hh_cli_program *prog, int argc, char **argv, int *words)
 {
-    for (const cli_cmd *const *p = prog->commands; *p; p++) {
-        const cli_cmd *cmd = *p;
-        const char *space = strchr(cmd->name, ' ');
-        if (!space) {
-            if (strcmp(cmd->name, argv[0]) == 0) {
-                *words = 1;
-                return cmd;
-            }
-        } else if (argc > 1 && strlen(argv[0]) == (size_t)(space - cmd->name) &&
-                   strncmp(cmd->name, argv[0], (size_t)(space - cmd->name)) == 0 &&
-                   strcmp(space + 1, argv[1]) == 0) {
+    for (const cli_cmd *const *p = prog->commands; *p && argc > 1; p++) {
+        const char *space = strchr((*p)->name, ' ');
+        if (space && strlen(argv[0]) == (size_t)(space - (*p)->name) &&
+            strncmp((*p)->name, argv[0], (size_t)(space - (*p)->name)) == 0 &&
+            strcmp(space + 1, argv[1]) == 0) {
             *words = 2;
-            return cmd;
+            return *p;
+        }
+    }
+    for (const cli_cmd *const *p = prog->commands; *p; p++) {
+        if (strcmp((*p)->name, argv[0]) == 0) {
+            *words = 1;
+            return *p;
         }
     }
     return NULL;

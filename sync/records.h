@@ -151,7 +151,8 @@ hh_err hh_records_household_write(hh_sqlcache *c, const hh_household *h, int is_
 hh_err hh_records_read_member(sqlite3_stmt *st, hh_member *m);
 hh_err hh_records_member_get(hh_sqlcache *c, const char *member_id, hh_member *out,
                              char household_id[HH_UUID_LEN + 1]);
-/* Insert or update member m of household_id at position. */
+/* Insert or update member m of household_id at position (a member a
+ * reviewer moved follows to its new household). */
 hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int position,
                                const hh_member *m, uint64_t hlc);
 hh_err hh_records_member_delete(hh_sqlcache *c, const char *member_id);

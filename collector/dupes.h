@@ -1,0 +1,30 @@
+/* collector/dupes.h — resolving duplicate cases (数据比对, DESIGN 2).
+ *
+ * The collector keeps records that contradict each other (one person in two
+ * households, one registry number on two households, a sex the ID number
+ * contradicts) and lists them; a reviewer resolves each once: keep both
+ * (with the reason), move a member to the household it belongs to, or merge
+ * the two households (every visit and every person kept). Each resolution is
+ * one transaction, audited with the account, and reaches the devices as new
+ * snapshots of the households it changed. */
+#ifndef HH_DUPES_H
+#define HH_DUPES_H
+
+#include "cstore.h"
+
+typedef enum hh_dup_action { HH_DUP_KEEP_BOTH = 1, HH_DUP_MOVE, HH_DUP_MERGE } hh_dup_action;
+
+typedef struct hh_dup_request {
+    int64_t id;                 /* the case */
+    hh_dup_action act;
+    const char *account;        /* --as NAME: both households in its villages */
+    const char *note;
+    const char *member;         /* move: the member record to move (a or b) */
+    const char *into;           /* move, merge: the household kept (a or b, id or registry number) */
+} hh_dup_request;
+
+/* HH_ENOTFOUND (no open case), HH_EPERM (account), HH_EINVAL (a member or
+ * household not of the case), with d saying which. */
+hh_err hh_dupes_resolve(hh_cstore *s, const hh_dup_request *q, uint64_t now_ms, hh_diag *d);
+
+#endif
