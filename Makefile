@@ -78,7 +78,7 @@ SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c 
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
-                 collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/dupes.c \
+                 collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \
                  collector/cmd_review.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \

@@ -10,7 +10,7 @@
 #include <argon2.h>
 
 #include "commands.h"
-#include "dupes.h"
+#include "queues.h"
 #include "review.h"
 #include "model/validate.h"
 #include "platform/platform.h"
@@ -455,6 +455,29 @@ static int cmd_duplicates_resolve(cli *c)
     return HH_EXIT_OK;
 }
 
+static int cmd_conflicts_resolve(cli *c)
+{
+    hh_conflict_request q = { 0 };
+    int64_t id;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (!cli_get(c, "as"))
+        return cli_usage(c, "name the account acting: --as NAME");
+    if ((ret = cli_parse_int("N", c->args[0], 1, INT64_MAX, &id, &d)) != HH_OK)
+        return cli_fail(ret, &d, "conflicts resolve refused");
+    q.id = id;
+    q.account = cli_get(c, "as");
+    q.note = cli_get(c, "note");
+    q.keep = cli_get(c, "keep");
+    q.value = cli_get(c, "value");
+    if ((ret = hh_conflicts_resolve(hh_collector_store(), &q, hh_platform_wall_ms(), &d)) != HH_OK)
+        return cli_fail(ret, &d, "conflict %s not resolved; nothing changed", c->args[0]);
+    printf("conflict %lld resolved; every device gets the decision on its next sync\n", (long long)id);
+    return HH_EXIT_OK;
+}
+
 /* ---- the commands ------------------------------------------------------------------ */
 
 #define ACT_OPTS \
@@ -499,6 +522,12 @@ static const cli_opt passwd_opts[] = {
     { NULL, NULL, NULL, 0 }
 };
 static const cli_opt no_opts[] = { { NULL, NULL, NULL, 0 } };
+static const cli_opt conflict_resolve_opts[] = {
+    ACT_OPTS,
+    { "keep", "mine|theirs", "mine: the value shown now; theirs: the other device's", 0 },
+    { "value", "V", "a third value instead (as `hearthd conflicts` prints values)", 0 },
+    { NULL, NULL, NULL, 0 }
+};
 static const cli_opt dup_opts[] = {
     { "all", NULL, "resolved cases too", 0 },
     { "json", NULL, "print JSON Lines", 0 },
@@ -544,8 +573,14 @@ static const cli_cmd c_duplicates = { "duplicates", "", "Duplicate cases (数据
 static const cli_cmd c_dup_resolve = { "duplicates resolve", "N", "Resolve duplicate case N.",
                                        1, 1, dup_resolve_opts, cmd_duplicates_resolve, HH_CMD_NEEDS_STORE };
 
+static const cli_cmd c_conflict_resolve = { "conflicts resolve", "N",
+                                            "Decide conflict N: the decision reaches every device.",
+                                            1, 1, conflict_resolve_opts, cmd_conflicts_resolve,
+                                            HH_CMD_NEEDS_STORE };
+
 const cli_cmd *const hh_review_commands[] = {
     &c_verify, &c_dismiss, &c_village, &c_township, &c_county, &c_propose, &c_reopen,
     &c_intervene, &c_track, &c_close, &c_history, &c_list,
-    &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, &c_duplicates, &c_dup_resolve, NULL
+    &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, &c_duplicates, &c_dup_resolve,
+    &c_conflict_resolve, NULL
 };

@@ -1219,16 +1219,39 @@ static hh_err conflict_row(sqlite3_stmt *st, void *ctx, int *stop)
     c.kept_hlc = (uint64_t)sqlite3_column_int64(st, 4);
     c.other_hlc = (uint64_t)sqlite3_column_int64(st, 7);
     c.at_ms = (uint64_t)sqlite3_column_int64(st, 9);
+    c.resolved_ms = (uint64_t)sqlite3_column_int64(st, 10);
     *stop = r->cb(r->ctx, &c);
     return HH_OK;
 }
 
-hh_err hh_cstore_each_conflict(hh_cstore *s, hh_conflict_cb cb, void *ctx)
+#define CONFLICT_SELECT \
+    "SELECT id, entity_id, field, kept_value, kept_hlc, kept_device, other_value, other_hlc," \
+    " other_device, at_ms, ifnull(resolved_ms, 0) FROM conflicts"
+
+hh_err hh_cstore_each_conflict(hh_cstore *s, int all, hh_conflict_cb cb, void *ctx)
 {
-    static const char sql[] =
-        "SELECT id, entity_id, field, kept_value, kept_hlc, kept_device, other_value, other_hlc,"
-        " other_device, at_ms FROM conflicts WHERE ?1 IS NULL ORDER BY id";
+    static const char open_only[] = CONFLICT_SELECT " WHERE resolved_ms IS NULL AND ?1 IS NULL ORDER BY id";
+    static const char every[] = CONFLICT_SELECT " WHERE ?1 IS NULL ORDER BY id";
     conflict_rows r = { cb, ctx };
 
-    return hh_sql_each_row(s->db, sql, NULL, conflict_row, &r);
+    return hh_sql_each_row(s->db, all ? every : open_only, NULL, conflict_row, &r);
+}
+
+static int keep_conflict(void *ctx, const hh_conflict *c)
+{
+    *(hh_conflict *)ctx = *c;
+    return 1;
+}
+
+hh_err hh_cstore_conflict_get(hh_cstore *s, int64_t id, hh_conflict *out)
+{
+    static const char sql[] = CONFLICT_SELECT " WHERE id = CAST(?1 AS INTEGER)";
+    conflict_rows r = { keep_conflict, out };
+    char key[24];
+    hh_err ret;
+
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    out->id = 0;
+    ret = hh_sql_each_row(s->db, sql, key, conflict_row, &r);
+    return ret == HH_OK && out->id != id ? HH_ENOTFOUND : ret;
 }

@@ -197,9 +197,13 @@ typedef struct hh_conflict {
     char kept_value[160], other_value[160];
     char kept_device[HH_UUID_LEN + 1], other_device[HH_UUID_LEN + 1];
     uint64_t kept_hlc, other_hlc, at_ms;
+    uint64_t resolved_ms;                  /* 0: open */
 } hh_conflict;
 typedef int (*hh_conflict_cb)(void *ctx, const hh_conflict *c);
 hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c);
+/* The conflicts, open ones only unless all. */
+hh_err hh_cstore_each_conflict(hh_cstore *s, int all, hh_conflict_cb cb, void *ctx);
+hh_err hh_cstore_conflict_get(hh_cstore *s, int64_t id, hh_conflict *out);
 
 /* 数据比对: records that contradict each other are kept and listed as a
  * duplicate case for a reviewer (DESIGN 2), once per pair. kind is
@@ -210,6 +214,5 @@ hh_err hh_cstore_conflict_add(hh_cstore *s, const hh_conflict *c);
 hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *household_a,
                                const char *member_a, const char *household_b,
                                const char *member_b, const char *detail);
-hh_err hh_cstore_each_conflict(hh_cstore *s, hh_conflict_cb cb, void *ctx);
 
 #endif

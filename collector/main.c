@@ -598,7 +598,7 @@ static int print_conflict(void *ctx, const hh_conflict *k)
 static int cmd_conflicts(cli *c)
 {
     int json = cli_has(c, "json");
-    hh_err ret = hh_cstore_each_conflict(app.store, print_conflict, &json);
+    hh_err ret = hh_cstore_each_conflict(app.store, cli_has(c, "all"), print_conflict, &json);
 
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the conflicts");
 }
@@ -685,6 +685,11 @@ static int cmd_version(cli *c)
 
 static const cli_opt no_opts[] = { { NULL, NULL, NULL, 0 } };
 static const cli_opt json_opts[] = { { "json", NULL, "print JSON Lines", 0 }, { NULL, NULL, NULL, 0 } };
+static const cli_opt queue_opts[] = {
+    { "all", NULL, "resolved ones too", 0 },
+    { "json", NULL, "print JSON Lines", 0 },
+    { NULL, NULL, NULL, 0 }
+};
 static const cli_opt init_opts[] = {
     { "name", "NAME", "another host name or IP address for the server certificate (repeatable)", 1 },
     { "listen", "ADDR:PORT", "where serve listens (default 127.0.0.1:8443)", 0 },
@@ -735,7 +740,7 @@ static const cli_cmd c_tiers = { "tiers", "", "The authoritative worklist, red f
 static const cli_cmd c_export = { "export", "", "Export the merged households and visits (audited).",
                                   0, 0, export_opts, cmd_export, NEEDS_STORE };
 static const cli_cmd c_conflicts = { "conflicts", "", "Fields two devices changed concurrently, with both values.",
-                                     0, 0, json_opts, cmd_conflicts, NEEDS_STORE };
+                                     0, 0, queue_opts, cmd_conflicts, NEEDS_STORE };
 static const cli_cmd c_quarantine = { "quarantine", "", "Changes the collector refused, with the reason.",
                                       0, 0, json_opts, cmd_quarantine, NEEDS_STORE };
 static const cli_cmd c_version = { "version", "", "Print the versions of hearthd and its libraries.",

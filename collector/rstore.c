@@ -469,29 +469,87 @@ hh_err hh_rstore_household_find(hh_cstore *s, const char *key, hh_household *out
     return n == 1 ? hh_records_household_get(sql, key, 0, out) : HH_ENOTFOUND;
 }
 
-hh_err hh_rstore_household_decide(hh_cstore *s, const hh_household *h, const char *field,
-                                  uint64_t now_ms)
+/* A new version of entity_id's field, stamped after every version it had,
+ * owned by no device: the stamp to write the value with. */
+static hh_err decide_version(hh_cstore *s, const char *entity_id, const char *field, uint64_t now_ms,
+                             uint64_t *stamp)
 {
     static const char owner[] = "DELETE FROM field_owners WHERE entity_id = ?1 AND field = ?2";
     hh_sqlcache *sql = hh_cstore_sql(s);
-    uint64_t version, stamp = now_ms << 16;
+    uint64_t version;
     sqlite3_stmt *st;
     hh_err ret;
 
-    if ((ret = hh_records_field_version(sql, h->id, field, &version)) != HH_OK)
+    if ((ret = hh_records_field_version(sql, entity_id, field, &version)) != HH_OK)
         return ret;
-    if (stamp <= version)
-        stamp = version + 1;
-    if ((ret = hh_records_household_write(sql, h, 0, stamp)) != HH_OK ||
-        (ret = hh_records_field_version_set(sql, h->id, field, stamp)) != HH_OK)
+    *stamp = now_ms << 16;
+    if (*stamp <= version)
+        *stamp = version + 1;
+    if ((ret = hh_records_field_version_set(sql, entity_id, field, *stamp)) != HH_OK)
         return ret;
     if (!(st = hh_sql(sql, owner)))
         return HH_EDB;
-    hh_sql_bind_text(st, 1, h->id);
+    hh_sql_bind_text(st, 1, entity_id);
     hh_sql_bind_text(st, 2, field);
-    if ((ret = hh_sql_done(st)) != HH_OK)
+    return hh_sql_done(st);
+}
+
+hh_err hh_rstore_household_decide(hh_cstore *s, const hh_household *h, const char *field,
+                                  uint64_t now_ms)
+{
+    uint64_t stamp;
+    hh_err ret;
+
+    if ((ret = decide_version(s, h->id, field, now_ms, &stamp)) != HH_OK ||
+        (ret = hh_records_household_write(hh_cstore_sql(s), h, 0, stamp)) != HH_OK)
         return ret;
     return hh_cstore_household_touch(s, h->id);
+}
+
+static hh_err read_position(sqlite3_stmt *st, void *out)
+{
+    *(int *)out = sqlite3_column_int(st, 0);
+    return HH_OK;
+}
+
+hh_err hh_rstore_member_decide(hh_cstore *s, const char *household_id, const hh_member *m,
+                               const char *field, uint64_t now_ms)
+{
+    static const char where[] = "SELECT position FROM members WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), where);
+    uint64_t stamp;
+    int position = 0;
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, m->id);
+    if ((ret = one_row(st, read_position, &position)) != HH_OK ||
+        (ret = decide_version(s, m->id, field, now_ms, &stamp)) != HH_OK ||
+        (ret = hh_records_member_write(hh_cstore_sql(s), household_id, position, m, stamp)) != HH_OK)
+        return ret;
+    return hh_cstore_household_touch(s, household_id);
+}
+
+hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
+                                const char *note, uint64_t now_ms)
+{
+    static const char sql[] =
+        "UPDATE conflicts SET resolved_ms = ?2, account = ?3, decision = ?4, note = ?5"
+        " WHERE id = ?1 AND resolved_ms IS NULL";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
+    hh_sql_bind_text(st, 3, account);
+    hh_sql_bind_text(st, 4, decision);
+    hh_sql_bind_text(st, 5, note);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
 }
 
 typedef struct visit_rows {

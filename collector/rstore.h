@@ -101,6 +101,14 @@ hh_err hh_rstore_household_find(hh_cstore *s, const char *key, hh_household *out
 hh_err hh_rstore_household_decide(hh_cstore *s, const hh_household *h, const char *field,
                                   uint64_t now_ms);
 
+/* The same for one field of a member (its household is touched). */
+hh_err hh_rstore_member_decide(hh_cstore *s, const char *household_id, const hh_member *m,
+                               const char *field, uint64_t now_ms);
+
+/* Close an open conflict with the decision; HH_ENOTFOUND when not open. */
+hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
+                                const char *note, uint64_t now_ms);
+
 /* The household's visits (corrections in place of what they correct) as the
  * elimination criteria read them, oldest first, at most cap. */
 hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int member_count,

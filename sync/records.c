@@ -6,6 +6,7 @@
  * address of their SQL text. */
 #include "records.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +594,100 @@ void hh_records_member_view(const hh_member *m, hh_field_view v[HH_MEMBER_FIELDS
     snprintf(v[9].text, HH_FIELD_TEXT_MAX, "%d", m->medical_insurance ? 1 : 0);
     snprintf(v[10].text, HH_FIELD_TEXT_MAX, "%s", hh_enum_name(&hh_employment_names, (int)m->employment));
     snprintf(v[11].text, HH_FIELD_TEXT_MAX, "%d", m->employment_stable);
+}
+
+/* Text into a field: a string of cap bytes, an enumeration of e, or a whole
+ * number in [min, max]. */
+static hh_err set_string(char *dst, size_t cap, const char *text)
+{
+    if (strlen(text) >= cap)
+        return HH_EINVAL;
+    memcpy(dst, text, strlen(text) + 1);
+    return HH_OK;
+}
+
+static hh_err set_enum(int *dst, const hh_enum_names *e, const char *text)
+{
+    int v = hh_enum_parse(e, text);
+
+    if (!v)
+        return HH_EINVAL;
+    *dst = v;
+    return HH_OK;
+}
+
+static hh_err set_number(int *dst, const char *text, int min, int max)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+
+    if (!text[0] || *end || v < min || v > max)
+        return HH_EINVAL;
+    *dst = (int)v;
+    return HH_OK;
+}
+
+hh_err hh_records_household_set(hh_household *h, const char *field, const char *text)
+{
+    int v = 0;
+    hh_err ret;
+
+    if (strcmp(field, "registry_no") == 0)
+        return set_string(h->registry_no, sizeof h->registry_no, text);
+    if (strcmp(field, "village_code") == 0)
+        return set_string(h->village_code, sizeof h->village_code, text);
+    if (strcmp(field, "resettlement_site") == 0)
+        return set_string(h->resettlement_site, sizeof h->resettlement_site, text);
+    if (strcmp(field, "category") == 0) {
+        if ((ret = set_enum(&v, &hh_category_names, text)) == HH_OK)
+            h->category = (hh_category)v;
+        return ret;
+    }
+    if (strcmp(field, "relocated") == 0) {
+        if ((ret = set_number(&v, text, 0, 1)) == HH_OK)
+            h->relocated = v;
+        return ret;
+    }
+    return HH_EINVAL;
+}
+
+_Static_assert(sizeof(hh_sex) == sizeof(int) && sizeof(hh_relation) == sizeof(int),
+               "member enumerations are set through an int");
+
+hh_err hh_records_member_set(hh_member *m, const char *field, const char *text)
+{
+    static const struct { const char *field; const hh_enum_names *names; size_t offset; } enums[] = {
+        { "relation", &hh_relation_names, offsetof(hh_member, relation) },
+        { "sex", &hh_sex_names, offsetof(hh_member, sex) },
+        { "labour", &hh_labour_names, offsetof(hh_member, labour) },
+        { "health", &hh_health_names, offsetof(hh_member, health) },
+        { "school", &hh_school_names, offsetof(hh_member, school) },
+        { "employment", &hh_employment_names, offsetof(hh_member, employment) },
+    };
+    int v = 0;
+    hh_err ret;
+
+    if (strcmp(field, "name") == 0)
+        return set_string(m->name, sizeof m->name, text);
+    if (strcmp(field, "id_number") == 0)
+        return set_string(m->id_number, sizeof m->id_number, text);
+    for (size_t i = 0; i < sizeof enums / sizeof enums[0]; i++)
+        if (strcmp(field, enums[i].field) == 0) {
+            if ((ret = set_enum(&v, enums[i].names, text)) == HH_OK)
+                memcpy((char *)m + enums[i].offset, &v, sizeof v);
+            return ret;
+        }
+    if (strcmp(field, "birth_year") == 0)
+        return set_number(&m->birth_year, text, 1900, 2100);
+    if (strcmp(field, "disability_grade") == 0)
+        return set_number(&m->disability_grade, text, 0, 4);
+    if (strcmp(field, "medical_insurance") == 0 && (ret = set_number(&v, text, 0, 1)) == HH_OK)
+        m->medical_insurance = v;
+    else if (strcmp(field, "employment_stable") == 0)
+        ret = set_number(&m->employment_stable, text, -1, 1);
+    else
+        ret = HH_EINVAL;
+    return ret;
 }
 
 int hh_records_household_take(hh_household *dst, const hh_household *src, const char *field)

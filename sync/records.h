@@ -206,6 +206,12 @@ void hh_records_household_view(const hh_household *h, hh_field_view v[HH_HOUSEHO
 void hh_records_member_view(const hh_member *m, hh_field_view v[HH_MEMBER_FIELDS]);
 
 /* Copy the field named `field` from src into dst; 0 if there is no such field. */
+/* Set one field of h or m from its text as a view shows it (the inverse of
+ * the views); HH_EINVAL when the text is not a value of that field (the
+ * record must still be validated whole). */
+hh_err hh_records_household_set(hh_household *h, const char *field, const char *text);
+hh_err hh_records_member_set(hh_member *m, const char *field, const char *text);
+
 int hh_records_household_take(hh_household *dst, const hh_household *src, const char *field);
 int hh_records_member_take(hh_member *dst, const hh_member *src, const char *field);
 

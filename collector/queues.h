@@ -1,4 +1,5 @@
-/* collector/dupes.h — resolving duplicate cases (数据比对, DESIGN 2).
+/* collector/queues.h — the reviewer's queues: duplicate cases (数据比对, DESIGN 2),
+ * conflicting edits and refused changes, each resolved once by an account.
  *
  * The collector keeps records that contradict each other (one person in two
  * households, one registry number on two households, a sex the ID number
@@ -7,8 +8,8 @@
  * the two households (every visit and every person kept). Each resolution is
  * one transaction, audited with the account, and reaches the devices as new
  * snapshots of the households it changed. */
-#ifndef HH_DUPES_H
-#define HH_DUPES_H
+#ifndef HH_QUEUES_H
+#define HH_QUEUES_H
 
 #include "cstore.h"
 
@@ -26,5 +27,18 @@ typedef struct hh_dup_request {
 /* HH_ENOTFOUND (no open case), HH_EPERM (account), HH_EINVAL (a member or
  * household not of the case), with d saying which. */
 hh_err hh_dupes_resolve(hh_cstore *s, const hh_dup_request *q, uint64_t now_ms, hh_diag *d);
+
+typedef struct hh_conflict_request {
+    int64_t id;                 /* the conflict */
+    const char *account;        /* --as NAME: the household in its villages */
+    const char *note;
+    const char *keep;           /* "mine" (the value shown) | "theirs" (the other); or NULL… */
+    const char *value;          /* …and this value instead */
+} hh_conflict_request;
+
+/* Resolve a conflict: the decision becomes a new version of the field (a
+ * stamp after every version it had), which every device pulls, and the
+ * conflict is closed with who and why. A resolved conflict is HH_ECONFLICT. */
+hh_err hh_conflicts_resolve(hh_cstore *s, const hh_conflict_request *q, uint64_t now_ms, hh_diag *d);
 
 #endif

@@ -1,11 +1,12 @@
-/* collector/dupes.c — resolving duplicate cases (see dupes.h). */
-#include "dupes.h"
+/* collector/queues.c — the reviewer's queues: duplicate cases, conflicts, quarantine (see queues.h). */
+#include "queues.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/validate.h"
+#include "platform/platform.h"
 #include "review.h"
 
 /* Is key (an id or a registry number) household id with that registry number? */
@@ -109,5 +110,90 @@ hh_err hh_dupes_resolve(hh_cstore *s, const hh_dup_request *q, uint64_t now_ms, 
     }
     hh_cstore_rollback(s);
     free(c);
+    return ret;
+}
+
+/* ---- conflicts ------------------------------------------------------------------- */
+
+/* Write value into the conflict's field, as the collector's decision. */
+static hh_err decide(hh_cstore *s, const hh_conflict_request *q, const hh_conflict *k, const char *value,
+                     hh_diag *d, uint64_t now_ms)
+{
+    hh_sqlcache *sql = hh_cstore_sql(s);
+    hh_household *h = malloc(sizeof *h);
+    hh_account a;
+    hh_member m;
+    char household[HH_UUID_LEN + 1];
+    int is_member = 0;
+    hh_err ret;
+
+    if (!h)
+        return HH_ENOMEM;
+    ret = hh_records_household_get(sql, k->entity_id, 1, h);
+    if (ret == HH_ENOTFOUND && (ret = hh_records_member_get(sql, k->entity_id, &m, household)) == HH_OK) {
+        is_member = 1;
+        ret = hh_records_household_get(sql, household, 1, h);
+    }
+    if (ret == HH_OK && (ret = hh_review_account(s, q->account, h->id, &a, h, d)) == HH_OK) {
+        hh_err set = is_member ? hh_records_member_set(&m, k->field, value)
+                               : hh_records_household_set(h, k->field, value);
+        if (set == HH_OK)
+            set = is_member ? hh_member_validate(&m, hh_platform_current_year(), d)
+                            : hh_household_validate(h, hh_platform_current_year(), d);
+        if (set != HH_OK)
+            ret = hh_diag_fail(d, HH_EINVAL, "--value", "not a valid %s: %.60s", k->field, d->message);
+        else if (is_member)
+            ret = hh_rstore_member_decide(s, h->id, &m, k->field, now_ms);
+        else
+            ret = hh_rstore_household_decide(s, h, k->field, now_ms);
+        if (ret == HH_OK)
+            ret = hh_cstore_tier_recompute(s, h->id);
+    } else if (ret == HH_ENOTFOUND) {
+        ret = hh_diag_fail(d, HH_ENOTFOUND, "conflict", "its record is gone (merged away?)");
+    }
+    free(h);
+    return ret;
+}
+
+hh_err hh_conflicts_resolve(hh_cstore *s, const hh_conflict_request *q, uint64_t now_ms, hh_diag *d)
+{
+    const char *decision, *value;
+    hh_conflict k;
+    char detail[160];
+    hh_err ret;
+
+    if (!q->note || !q->note[0])
+        return hh_diag_fail(d, HH_EINVAL, "--note", "say why: the note stays with the conflict");
+    if ((q->keep != NULL) == (q->value != NULL))
+        return hh_diag_fail(d, HH_EUSAGE, "--keep", "give --keep mine|theirs or --value V");
+    if ((ret = hh_validate_text("--note", q->note, HH_NOTE_MAX, 1, d)) != HH_OK ||
+        (ret = hh_cstore_begin(s)) != HH_OK)
+        return ret;
+    ret = hh_cstore_conflict_get(s, q->id, &k);
+    if (ret == HH_ENOTFOUND)
+        ret = hh_diag_fail(d, HH_ENOTFOUND, "conflict", "no conflict %lld", (long long)q->id);
+    else if (ret == HH_OK && k.resolved_ms)
+        ret = hh_diag_fail(d, HH_ECONFLICT, "conflict", "conflict %lld is resolved already", (long long)q->id);
+    if (ret != HH_OK)
+        goto fail;
+    if (q->value) {
+        decision = "value", value = q->value;
+    } else if (strcmp(q->keep, "mine") == 0 || strcmp(q->keep, "kept") == 0) {
+        decision = "mine", value = k.kept_value;
+    } else if (strcmp(q->keep, "theirs") == 0 || strcmp(q->keep, "other") == 0) {
+        decision = "theirs", value = k.other_value;
+    } else {
+        ret = hh_diag_fail(d, HH_EUSAGE, "--keep", "mine (the value shown) or theirs (the other)");
+        goto fail;
+    }
+    /* The audit says which field and how it was decided, never the value. */
+    snprintf(detail, sizeof detail, "conflict %lld resolved: %s of %s, %s", (long long)q->id, k.field,
+             k.entity_id, decision);
+    if ((ret = decide(s, q, &k, value, d, now_ms)) == HH_OK &&
+        (ret = hh_rstore_conflict_close(s, q->id, q->account, decision, q->note, now_ms)) == HH_OK &&
+        (ret = hh_rstore_audit(s, "conflict", q->account, detail)) == HH_OK)
+        return hh_cstore_commit(s);
+fail:
+    hh_cstore_rollback(s);
     return ret;
 }
