@@ -28,6 +28,7 @@
 #include "sync/wire.h"
 
 #define BATCH_BYTES_MAX   (32 * 1024)
+#define QUARANTINE_ASK_MAX 64     /* refused changes asked about per request */
 #define BATCH_CHANGES_MAX 512
 #define RESPONSE_BYTES_MAX (4u * 1024 * 1024)
 #define ROUNDS_MAX        100000   /* a bound on one sync's requests */
@@ -340,6 +341,9 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     uint64_t oldest_pending_ms = 0;
     hh_rejected *rejected = NULL;
     hh_pulled_tier *pulled = NULL;
+    hh_quarantine_result results[QUARANTINE_ASK_MAX];
+    uint64_t waiting[QUARANTINE_ASK_MAX];
+    size_t n_results;
     hh_buf body, compact, answer;
     uint8_t cursor[8];
     size_t count = 0, acked = 0, quarantined = 0;
@@ -366,6 +370,10 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     req.pull_cursor.data = cursor;
     req.pull_cursor.len = sizeof cursor;
     req.rulebook_version = (char *)hh_store_rulebook(store)->version;
+    /* Refused changes still waiting: the collector says what reviewers decided. */
+    if ((ret = hh_store_quarantine_waiting(store, waiting, QUARANTINE_ASK_MAX, &req.n_quarantined_seqs)) != HH_OK)
+        goto cleanup;
+    req.quarantined_seqs = waiting;
     health.has_outbox_depth = health.has_oldest_unsent_age_ms = health.has_clock_ms = 1;
     health.outbox_depth = (uint32_t)pending;
     health.oldest_unsent_age_ms = oldest_pending_ms ? hh_platform_wall_ms() - oldest_pending_ms : 0;
@@ -470,8 +478,19 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         t->has_skew = 1;
         t->skew_ms = (int64_t)hh_platform_wall_ms() - (int64_t)HH_HLC_MS(resp->server_hlc);
     }
+    n_results = 0;
+    for (size_t i = 0; i < resp->n_quarantine_results && n_results < QUARANTINE_ASK_MAX; i++) {
+        const Hearth__V1__QuarantineResult *q = resp->quarantine_results[i];
+        if (!q->has_seq || !q->has_outcome || (q->outcome != HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_ACCEPTED &&
+                                               q->outcome != HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_DISCARDED))
+            continue;   /* an outcome this device does not know: asked again next time */
+        results[n_results].seq = q->seq;
+        results[n_results].accepted = q->outcome == HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_ACCEPTED;
+        hh_text_printable(q->note ? q->note : "", results[n_results].note, sizeof results[n_results].note);
+        n_results++;
+    }
     pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
-                      rulebook_text, resp->server_hlc };
+                      rulebook_text, resp->server_hlc, results, n_results };
     if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
         if (snprintf(message, cap, "cannot store what was pulled: %s", d.message[0] ? d.message
                      : hh_strerror(ret)) < 0)

@@ -56,7 +56,9 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
      * state and open measures. */
     HH_RECORDS_NOT_UNIQUE("")
     "ALTER TABLE tiers ADD COLUMN review TEXT;"
-    "ALTER TABLE tiers ADD COLUMN measures TEXT;",
+    "ALTER TABLE tiers ADD COLUMN measures TEXT;"
+    /* …and a refused change a reviewer decided keeps that outcome. */
+    "ALTER TABLE outbox ADD COLUMN outcome TEXT;",
 };
 
 static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
@@ -1383,6 +1385,41 @@ fail:
     return ret;
 }
 
+hh_err hh_store_quarantine_waiting(hh_store *s, uint64_t *seqs, size_t cap, size_t *n)
+{
+    static const char sql[] =
+        "SELECT seq FROM outbox WHERE state = 'quarantined' AND outcome IS NULL ORDER BY seq LIMIT ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    int rc;
+
+    *n = 0;
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cap);
+    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        seqs[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return HH_OK;
+}
+
+hh_err hh_store_quarantine_outcome(hh_store *s, uint64_t seq, int accepted, const char *note)
+{
+    static const char accept[] =
+        "UPDATE outbox SET state = 'acked', outcome = 'accepted', reason = ?2"
+        " WHERE seq = ?1 AND state = 'quarantined'";
+    static const char discard[] =
+        "UPDATE outbox SET outcome = 'discarded', reason = ?2 WHERE seq = ?1 AND state = 'quarantined'";
+    sqlite3_stmt *st = hh_sql(&s->sql, accepted ? accept : discard);
+    char reason[200];
+
+    if (!st)
+        return HH_EDB;
+    snprintf(reason, sizeof reason, "%s at the collector: %.150s", accepted ? "accepted" : "discarded", note);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    hh_sql_bind_text(st, 2, reason);
+    return hh_sql_done(st);
+}
+
 /* Whether the collector refused a change of entity_id (its outbox row is
  * quarantined). */
 static hh_err refused(hh_store *s, const char *entity_id, int *out)
@@ -1553,6 +1590,10 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
             goto fail;
         r->tiers++;
     }
+    for (size_t i = 0; i < p->n_results; i++)
+        if ((ret = hh_store_quarantine_outcome(s, p->results[i].seq, p->results[i].accepted,
+                                               p->results[i].note)) != HH_OK)
+            goto fail;
     if (p->rulebook_text && (ret = replace_rulebook(s, p->rulebook_text, d)) != HH_OK)
         goto fail;
     snprintf(cursor_text, sizeof cursor_text, "%llu", (unsigned long long)p->cursor);

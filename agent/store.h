@@ -217,6 +217,20 @@ typedef struct hh_rejected {
 hh_err hh_store_outbox_ack(hh_store *s, uint64_t acked_seq, const hh_rejected *rejected,
                            size_t n_rejected, size_t *acked, size_t *quarantined);
 
+/* The seqs of refused changes no reviewer has decided on yet, oldest first
+ * (at most cap): the sync asks the collector about them. */
+hh_err hh_store_quarantine_waiting(hh_store *s, uint64_t *seqs, size_t cap, size_t *n);
+/* A reviewer's decision on refused change seq: accepted (the collector holds
+ * it: acknowledged) or discarded (the record stays here, marked so). note is
+ * made printable by the caller. Inside the caller's transaction or alone. */
+hh_err hh_store_quarantine_outcome(hh_store *s, uint64_t seq, int accepted, const char *note);
+
+typedef struct hh_quarantine_result {
+    uint64_t seq;
+    int accepted;                          /* 1 accepted, 0 discarded */
+    char note[160];                        /* printable */
+} hh_quarantine_result;
+
 typedef struct hh_pulled_tier {
     char household_id[HH_UUID_LEN + 1];
     hh_tier tier;
@@ -239,6 +253,8 @@ typedef struct hh_pull {
     uint64_t cursor;
     const char *rulebook_text;             /* NULL when unchanged */
     uint64_t server_hlc;
+    const hh_quarantine_result *results;   /* reviewers' decisions on refused changes */
+    size_t n_results;
 } hh_pull;
 
 typedef struct hh_pull_result {

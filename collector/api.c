@@ -466,7 +466,8 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
         goto cleanup;
     }
     hh_platform_fault_point("collector-before-reply");
-    if (hh_service_pull(w->reader, &dev, cursor_value(in), in->rulebook_version, w->pull) != HH_OK) {
+    if (hh_service_pull(w->reader, &dev, cursor_value(in), in->rulebook_version, in->quarantined_seqs,
+                        in->n_quarantined_seqs, w->pull) != HH_OK) {
         busy(resp, "the collector cannot read its tiers now; retry later");
         goto cleanup;
     }
@@ -488,6 +489,8 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     out.cursor.len = sizeof cursor;
     out.more = pulled.more;
     out.rulebook = pulled.rulebook;
+    out.n_quarantine_results = pulled.n_results;
+    out.quarantine_results = pulled.results;
     if (hh_service_tick(api->service, &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
     if (protocol == 2)

@@ -478,6 +478,32 @@ static int cmd_conflicts_resolve(cli *c)
     return HH_EXIT_OK;
 }
 
+static int cmd_quarantine_decide(cli *c)
+{
+    hh_quarantine_request q = { 0 };
+    int64_t seq;
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (!cli_get(c, "as"))
+        return cli_usage(c, "name the account acting: --as NAME");
+    if ((ret = hh_validate_uuid(c->args[0], &d)) != HH_OK ||
+        (ret = cli_parse_int("SEQ", c->args[1], 1, INT64_MAX, &seq, &d)) != HH_OK)
+        return cli_fail(ret, &d, "%s refused", c->cmd->name);
+    q.device_id = c->args[0];
+    q.seq = (uint64_t)seq;
+    q.accept = strcmp(c->cmd->name, "quarantine accept") == 0;
+    q.account = cli_get(c, "as");
+    q.note = cli_get(c, "note");
+    if ((ret = hh_quarantine_decide(hh_collector_store(), &q, hh_platform_wall_ms(), &d)) != HH_OK)
+        return cli_fail(ret, &d, "refused change %s of %s not %s; nothing changed", c->args[1], c->args[0],
+                        q.accept ? "accepted" : "discarded");
+    printf("refused change %s of device %s %s; the device learns it on its next sync\n", c->args[1],
+           c->args[0], q.accept ? "accepted and applied" : "discarded");
+    return HH_EXIT_OK;
+}
+
 /* ---- the commands ------------------------------------------------------------------ */
 
 #define ACT_OPTS \
@@ -578,9 +604,16 @@ static const cli_cmd c_conflict_resolve = { "conflicts resolve", "N",
                                             1, 1, conflict_resolve_opts, cmd_conflicts_resolve,
                                             HH_CMD_NEEDS_STORE };
 
+static const cli_cmd c_q_accept = { "quarantine accept", "DEVICE SEQ",
+                                    "Apply a refused change now that its cause is fixed.",
+                                    2, 2, act_opts, cmd_quarantine_decide, HH_CMD_NEEDS_STORE };
+static const cli_cmd c_q_discard = { "quarantine discard", "DEVICE SEQ",
+                                     "Drop a refused change (the device keeps the officer's record).",
+                                     2, 2, act_opts, cmd_quarantine_decide, HH_CMD_NEEDS_STORE };
+
 const cli_cmd *const hh_review_commands[] = {
     &c_verify, &c_dismiss, &c_village, &c_township, &c_county, &c_propose, &c_reopen,
     &c_intervene, &c_track, &c_close, &c_history, &c_list,
     &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, &c_duplicates, &c_dup_resolve,
-    &c_conflict_resolve, NULL
+    &c_conflict_resolve, &c_q_accept, &c_q_discard, NULL
 };

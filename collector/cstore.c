@@ -145,7 +145,11 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "ALTER TABLE applied ADD COLUMN body BLOB;"
     "ALTER TABLE applied ADD COLUMN household_id TEXT;"
     "ALTER TABLE applied ADD COLUMN field TEXT;"
-    "ALTER TABLE applied ADD COLUMN outcome TEXT;"
+    "ALTER TABLE applied ADD COLUMN outcome TEXT"
+    "  CHECK (outcome IS NULL OR outcome = 'accepted' OR outcome = 'discarded');"
+    "ALTER TABLE applied ADD COLUMN outcome_note TEXT;"
+    "ALTER TABLE applied ADD COLUMN outcome_account TEXT;"
+    "ALTER TABLE applied ADD COLUMN outcome_ms INTEGER;"
     "ALTER TABLE conflicts ADD COLUMN account TEXT;"
     "ALTER TABLE conflicts ADD COLUMN decision TEXT;"
     "ALTER TABLE conflicts ADD COLUMN note TEXT;"
@@ -777,12 +781,12 @@ hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, 
 }
 
 hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
-                             const uint8_t digest[32], int reject_reason, const char *detail,
-                             const char *entity, const char *entity_id, uint64_t now_ms)
+                             const uint8_t digest[32], const hh_refusal *refused, const char *entity,
+                             const char *entity_id, uint64_t now_ms)
 {
     static const char sql[] =
-        "INSERT INTO applied (device_id, seq, digest, reject_reason, detail, entity, entity_id, at_ms)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        "INSERT INTO applied (device_id, seq, digest, reject_reason, detail, entity, entity_id, at_ms,"
+        " body, household_id, field) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
 
     if (!st)
@@ -790,11 +794,16 @@ hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
     hh_sql_bind_text(st, 1, device_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
     sqlite3_bind_blob(st, 3, digest, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, reject_reason);
-    hh_sql_bind_text(st, 5, detail);
+    sqlite3_bind_int(st, 4, refused ? refused->reason : 0);
+    hh_sql_bind_text(st, 5, refused ? refused->detail : "");
     hh_sql_bind_text(st, 6, entity);
     hh_sql_bind_text(st, 7, entity_id);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)now_ms);
+    if (refused) {
+        sqlite3_bind_blob(st, 9, refused->body, (int)refused->body_len, SQLITE_STATIC);
+        hh_sql_bind_optional(st, 10, refused->household_id);
+        hh_sql_bind_optional(st, 11, refused->field);
+    }
     return hh_sql_done(st);
 }
 
@@ -1135,7 +1144,12 @@ static hh_err quarantine_row(sqlite3_stmt *st, void *ctx, int *stop)
     if (hh_sql_col_text(st, 0, q.device_id, sizeof q.device_id) != HH_OK ||
         hh_sql_col_text(st, 3, q.detail, sizeof q.detail) != HH_OK ||
         hh_sql_col_text(st, 4, q.entity, sizeof q.entity) != HH_OK ||
-        hh_sql_col_text(st, 5, q.entity_id, sizeof q.entity_id) != HH_OK)
+        hh_sql_col_text(st, 5, q.entity_id, sizeof q.entity_id) != HH_OK ||
+        hh_sql_col_text(st, 7, q.household_id, sizeof q.household_id) != HH_OK ||
+        hh_sql_col_text(st, 8, q.registry_no, sizeof q.registry_no) != HH_OK ||
+        hh_sql_col_text(st, 9, q.village_code, sizeof q.village_code) != HH_OK ||
+        hh_sql_col_text(st, 10, q.field, sizeof q.field) != HH_OK ||
+        hh_sql_col_text(st, 11, q.outcome, sizeof q.outcome) != HH_OK)
         return HH_ECORRUPT;
     q.seq = (uint64_t)sqlite3_column_int64(st, 1);
     q.reason = sqlite3_column_int(st, 2);
@@ -1144,14 +1158,20 @@ static hh_err quarantine_row(sqlite3_stmt *st, void *ctx, int *stop)
     return HH_OK;
 }
 
-hh_err hh_cstore_each_quarantined(hh_cstore *s, hh_quarantine_cb cb, void *ctx)
+#define QUARANTINE_SELECT \
+    "SELECT a.device_id, a.seq, a.reject_reason, a.detail, a.entity, a.entity_id, a.at_ms," \
+    " ifnull(a.household_id, ''), ifnull(h.registry_no, ''), ifnull(h.village_code, '')," \
+    " ifnull(a.field, ''), ifnull(a.outcome, '')" \
+    " FROM applied a LEFT JOIN households h ON h.id = a.household_id WHERE a.reject_reason <> 0"
+
+hh_err hh_cstore_each_quarantined(hh_cstore *s, int all, hh_quarantine_cb cb, void *ctx)
 {
-    static const char sql[] =
-        "SELECT device_id, seq, reject_reason, detail, entity, entity_id, at_ms FROM applied"
-        " WHERE reject_reason <> 0 AND ?1 IS NULL ORDER BY at_ms, device_id, seq";
+    static const char waiting[] = QUARANTINE_SELECT " AND a.outcome IS NULL AND ?1 IS NULL"
+                                  " ORDER BY a.at_ms, a.device_id, a.seq";
+    static const char every[] = QUARANTINE_SELECT " AND ?1 IS NULL ORDER BY a.at_ms, a.device_id, a.seq";
     quarantine_rows r = { cb, ctx };
 
-    return hh_sql_each_row(s->db, sql, NULL, quarantine_row, &r);
+    return hh_sql_each_row(s->db, all ? every : waiting, NULL, quarantine_row, &r);
 }
 
 hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *household_a,

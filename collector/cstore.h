@@ -120,9 +120,21 @@ typedef struct hh_applied {
 hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_applied *out);
 /* The highest seq applied (or refused) for device_id, 0 when none. */
 hh_err hh_cstore_applied_high(hh_cstore *s, const char *device_id, uint64_t *out);
+/* A change refused: why, and what a reviewer needs to act on it later (the
+ * change as sent, its household, the fields it set). */
+typedef struct hh_refusal {
+    int reason;                  /* a RejectReason */
+    const char *detail;
+    const uint8_t *body;         /* the packed Change */
+    size_t body_len;
+    const char *household_id;    /* "" when not known */
+    const char *field;           /* the fields it set, comma-separated, or "" */
+} hh_refusal;
+
+/* Record (device_id, seq) as applied, or refused when refused is not NULL. */
 hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
-                             const uint8_t digest[32], int reject_reason, const char *detail,
-                             const char *entity, const char *entity_id, uint64_t now_ms);
+                             const uint8_t digest[32], const hh_refusal *refused, const char *entity,
+                             const char *entity_id, uint64_t now_ms);
 
 /* Append to the audit log. detail must hold no personal data. */
 hh_err hh_cstore_audit(hh_cstore *s, const char *kind, const char *device_id, const char *detail);
@@ -186,9 +198,15 @@ typedef struct hh_quarantined {
     char entity[12];
     char entity_id[HH_UUID_LEN + 1];
     uint64_t at_ms;
+    char household_id[HH_UUID_LEN + 1];             /* "" when not known */
+    char registry_no[HH_REGISTRY_NO_MAX + 1];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    char field[64];
+    char outcome[12];                               /* "" | accepted | discarded */
 } hh_quarantined;
 typedef int (*hh_quarantine_cb)(void *ctx, const hh_quarantined *q);
-hh_err hh_cstore_each_quarantined(hh_cstore *s, hh_quarantine_cb cb, void *ctx);
+/* Refused changes waiting for a reviewer (all: those decided too). */
+hh_err hh_cstore_each_quarantined(hh_cstore *s, int all, hh_quarantine_cb cb, void *ctx);
 
 typedef struct hh_conflict {
     int64_t id;

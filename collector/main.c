@@ -609,12 +609,18 @@ static int print_quarantined(void *ctx, const hh_quarantined *q)
 
     if (json) {
         printf("{\"device_id\": \"%s\", \"seq\": %llu, \"reason\": %d, \"entity\": \"%s\", "
-               "\"entity_id\": \"%s\", \"detail\": ", q->device_id, (unsigned long long)q->seq,
-               q->reason, q->entity, q->entity_id);
+               "\"entity_id\": \"%s\", \"household_id\": \"%s\", \"registry_no\": \"%s\", "
+               "\"village_code\": \"%s\", \"field\": \"%s\", \"outcome\": %s%s%s, \"detail\": ",
+               q->device_id, (unsigned long long)q->seq, q->reason, q->entity, q->entity_id,
+               q->household_id, q->registry_no, q->village_code, q->field, q->outcome[0] ? "\"" : "",
+               q->outcome[0] ? q->outcome : "null", q->outcome[0] ? "\"" : "");
         cli_json_string(stdout, q->detail);
         printf("}\n");
     } else {
-        printf("%-36s  %6llu  %-9s  %s\n", q->device_id, (unsigned long long)q->seq, q->entity, q->detail);
+        printf("%-36s %5llu  %-12s %-16s %-9s %-14s %s%s%s\n", q->device_id, (unsigned long long)q->seq,
+               q->village_code[0] ? q->village_code : "-",
+               q->registry_no[0] ? q->registry_no : q->household_id[0] ? q->household_id : "-", q->entity,
+               q->field[0] ? q->field : "-", q->detail, q->outcome[0] ? "  => " : "", q->outcome);
     }
     return 0;
 }
@@ -622,8 +628,12 @@ static int print_quarantined(void *ctx, const hh_quarantined *q)
 static int cmd_quarantine(cli *c)
 {
     int json = cli_has(c, "json");
-    hh_err ret = hh_cstore_each_quarantined(app.store, print_quarantined, &json);
+    hh_err ret;
 
+    if (!json)
+        printf("%-36s %5s  %-12s %-16s %-9s %-14s %s\n", "DEVICE", "SEQ", "VILLAGE", "HOUSEHOLD", "ENTITY",
+               "FIELD", "REASON");
+    ret = hh_cstore_each_quarantined(app.store, cli_has(c, "all"), print_quarantined, &json);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the quarantine");
 }
 
@@ -742,7 +752,7 @@ static const cli_cmd c_export = { "export", "", "Export the merged households an
 static const cli_cmd c_conflicts = { "conflicts", "", "Fields two devices changed concurrently, with both values.",
                                      0, 0, queue_opts, cmd_conflicts, NEEDS_STORE };
 static const cli_cmd c_quarantine = { "quarantine", "", "Changes the collector refused, with the reason.",
-                                      0, 0, json_opts, cmd_quarantine, NEEDS_STORE };
+                                      0, 0, queue_opts, cmd_quarantine, NEEDS_STORE };
 static const cli_cmd c_version = { "version", "", "Print the versions of hearthd and its libraries.",
                                    0, 0, no_opts, cmd_version, 0 };
 

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "merge.h"
 #include "model/validate.h"
+#include "proto/hearth.pb-c.h"
+#include "sync/codec.h"
 #include "platform/platform.h"
 #include "review.h"
 
@@ -195,5 +198,106 @@ hh_err hh_conflicts_resolve(hh_cstore *s, const hh_conflict_request *q, uint64_t
         return hh_cstore_commit(s);
 fail:
     hh_cstore_rollback(s);
+    return ret;
+}
+
+/* ---- the quarantine --------------------------------------------------------------- */
+
+/* May account act on a refusal of dev's about household_id ("" if unknown:
+ * then every village of the device must be in its scope)? */
+static hh_err quarantine_scope(hh_cstore *s, const char *account, const hh_device *dev,
+                               const char *household_id, hh_diag *d)
+{
+    hh_household *h;
+    hh_account a;
+    hh_err ret;
+    const char *p;
+
+    if (household_id[0] && (h = malloc(sizeof *h))) {
+        ret = hh_review_account(s, account, household_id, &a, h, d);
+        free(h);
+        if (ret != HH_ENOTFOUND)
+            return ret;
+    }
+    if ((ret = hh_rstore_account_get(s, account, &a)) == HH_ENOTFOUND || (ret == HH_OK && a.disabled_ms))
+        return hh_diag_fail(d, HH_EPERM, "--as", "no active account '%.32s'", account);
+    if (ret != HH_OK)
+        return ret;
+    for (p = dev->villages; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        char village[HH_VILLAGE_CODE_LEN + 1];
+        snprintf(village, sizeof village, "%.*s", (int)strcspn(p, ","), p);
+        if (!hh_scope_contains(a.scope, village))
+            return hh_diag_fail(d, HH_EPERM, "--as", "village %s of the device is outside the villages of '%s'",
+                                village, a.name);
+    }
+    return HH_OK;
+}
+
+/* Apply a refused change now, as merge would have. */
+static hh_err accept_change(hh_cstore *s, const hh_device *dev, const hh_refused *r, uint64_t now_ms,
+                            hh_diag *d)
+{
+    Hearth__V1__Change *pb = hearth__v1__change__unpack(NULL, r->body_len, r->body);
+    hh_change_in *c = malloc(sizeof *c);
+    hh_hlc clock = { 0 };
+    hh_merge_result m;
+    hh_err ret;
+
+    if (!pb || !c) {
+        ret = pb ? HH_ENOMEM : hh_diag_fail(d, HH_ECONFLICT, "change", "its content was not kept (refused "
+                                            "before this collector kept refused changes): discard it");
+    } else if (hh_codec_change_from_pb(pb, hh_platform_current_year(), c, d) != HH_OK) {
+        ret = hh_diag_fail(d, HH_ECONFLICT, "change", "still invalid: %.100s", d->message);
+    } else if ((ret = hh_merge_apply(s, dev, c, &clock, now_ms, &m)) == HH_OK && m.reject_reason) {
+        ret = hh_diag_fail(d, HH_ECONFLICT, "change", "still refused: %.120s", m.detail);
+    } else if (ret == HH_OK && m.household_id[0]) {
+        if (m.record_changed)
+            ret = hh_cstore_household_touch(s, m.household_id);
+        if (ret == HH_OK)
+            ret = hh_cstore_tier_recompute(s, m.household_id);
+    }
+    if (pb)
+        hearth__v1__change__free_unpacked(pb, NULL);
+    free(c);
+    return ret;
+}
+
+hh_err hh_quarantine_decide(hh_cstore *s, const hh_quarantine_request *q, uint64_t now_ms, hh_diag *d)
+{
+    hh_refused *r = malloc(sizeof *r);
+    hh_device dev;
+    char detail[160];
+    hh_err ret;
+
+    if (!r)
+        return HH_ENOMEM;
+    if (!q->note || !q->note[0])
+        ret = hh_diag_fail(d, HH_EINVAL, "--note", "say why: the device's officer reads it");
+    else if ((ret = hh_validate_text("--note", q->note, HH_NOTE_MAX, 1, d)) == HH_OK)
+        ret = hh_cstore_begin(s);
+    if (ret != HH_OK) {
+        free(r);
+        return ret;
+    }
+    ret = hh_rstore_refused_get(s, q->device_id, q->seq, r);
+    if (ret == HH_ENOTFOUND)
+        ret = hh_diag_fail(d, HH_ENOTFOUND, "change", "device %.36s has no refused change %llu", q->device_id,
+                           (unsigned long long)q->seq);
+    else if (ret == HH_OK && r->outcome[0])
+        ret = hh_diag_fail(d, HH_ECONFLICT, "change", "it was %s already", r->outcome);
+    if (ret == HH_OK && (ret = hh_cstore_device_get(s, q->device_id, &dev)) == HH_OK &&
+        (ret = quarantine_scope(s, q->account, &dev, r->household_id, d)) == HH_OK &&
+        (!q->accept || (ret = accept_change(s, &dev, r, now_ms, d)) == HH_OK)) {
+        snprintf(detail, sizeof detail, "refused change %llu of device %s %s", (unsigned long long)q->seq,
+                 q->device_id, q->accept ? "accepted" : "discarded");
+        if ((ret = hh_rstore_refused_close(s, q->device_id, q->seq, q->accept ? "accepted" : "discarded",
+                                           q->account, q->note, now_ms)) == HH_OK &&
+            (ret = hh_rstore_audit(s, "quarantine", q->account, detail)) == HH_OK) {
+            free(r);
+            return hh_cstore_commit(s);
+        }
+    }
+    hh_cstore_rollback(s);
+    free(r);
     return ret;
 }

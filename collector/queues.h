@@ -41,4 +41,18 @@ typedef struct hh_conflict_request {
  * conflict is closed with who and why. A resolved conflict is HH_ECONFLICT. */
 hh_err hh_conflicts_resolve(hh_cstore *s, const hh_conflict_request *q, uint64_t now_ms, hh_diag *d);
 
+typedef struct hh_quarantine_request {
+    const char *device_id;
+    uint64_t seq;
+    int accept;                 /* 1: apply it now; 0: discard it */
+    const char *account;        /* --as NAME: the household (or the device's villages) in its scope */
+    const char *note;
+} hh_quarantine_request;
+
+/* Decide a refused change once. Accepting applies it as if it arrived now
+ * (HH_ECONFLICT, with the reason, when it is still refused); discarding
+ * drops it at the collector. Either way the device learns the outcome on
+ * its next sync and keeps what the officer entered. */
+hh_err hh_quarantine_decide(hh_cstore *s, const hh_quarantine_request *q, uint64_t now_ms, hh_diag *d);
+
 #endif

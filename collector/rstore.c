@@ -790,6 +790,61 @@ hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *int
     return ret;
 }
 
+/* ---- the quarantine ---------------------------------------------------------------- */
+
+static hh_err read_refused(sqlite3_stmt *st, void *out)
+{
+    hh_refused *r = out;
+    int len = sqlite3_column_bytes(st, 4);
+
+    r->reason = sqlite3_column_int(st, 0);
+    if (hh_sql_col_text(st, 1, r->household_id, sizeof r->household_id) != HH_OK ||
+        hh_sql_col_text(st, 2, r->outcome, sizeof r->outcome) != HH_OK ||
+        hh_sql_col_text(st, 3, r->note, sizeof r->note) != HH_OK ||
+        len < 0 || (size_t)len > sizeof r->body)
+        return HH_ECORRUPT;
+    r->body_len = (size_t)len;
+    if (len)
+        memcpy(r->body, sqlite3_column_blob(st, 4), (size_t)len);
+    return HH_OK;
+}
+
+hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_refused *out)
+{
+    static const char sql[] =
+        "SELECT reject_reason, ifnull(household_id, ''), ifnull(outcome, ''), ifnull(outcome_note, ''),"
+        " ifnull(body, x'') FROM applied WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    return one_row(st, read_refused, out);
+}
+
+hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq, const char *outcome,
+                               const char *account, const char *note, uint64_t now_ms)
+{
+    static const char sql[] =
+        "UPDATE applied SET outcome = ?3, outcome_account = ?4, outcome_note = ?5, outcome_ms = ?6"
+        " WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0 AND outcome IS NULL";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, device_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    hh_sql_bind_text(st, 3, outcome);
+    hh_sql_bind_text(st, 4, account);
+    hh_sql_bind_text(st, 5, note);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)now_ms);
+    if ((ret = hh_sql_done(st)) != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail)
 {
     static const char sql[] =

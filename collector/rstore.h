@@ -159,6 +159,21 @@ hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *ho
  * is kept, from's removed with its field versions); from's tier goes. */
 hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *into);
 
+/* A refused change (the quarantine) as stored: its body (the packed Change,
+ * at most cap bytes), household, outcome ("" while waiting) and the note. */
+typedef struct hh_refused {
+    int reason;
+    char household_id[HH_UUID_LEN + 1];
+    char outcome[12];
+    char note[HH_NOTE_MAX + 1];
+    uint8_t body[65536];
+    size_t body_len;
+} hh_refused;
+hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_refused *out);
+/* Decide a waiting refusal; HH_ENOTFOUND when it is not waiting. */
+hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq, const char *outcome,
+                               const char *account, const char *note, uint64_t now_ms);
+
 /* Audit an account's action (no personal data in detail). */
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail);
 

@@ -20,6 +20,7 @@
 #include <mbedtls/sha256.h>
 
 #include "merge.h"
+#include "rstore.h"
 #include "model/validate.h"
 #include "platform/platform.h"
 #include "sync/codec.h"
@@ -105,6 +106,10 @@ hh_err hh_service_tick(hh_service *svc, uint64_t *out)
 
 /* ---- one push ------------------------------------------------------------------------ */
 
+static hh_err record_change(hh_service *svc, hh_push *p, const Hearth__V1__Change *pb,
+                            uint64_t applied_high, const uint8_t *packed, size_t size,
+                            const uint8_t digest[32]);
+
 /* One change of push p: HH_ECONFLICT for a changed replay (the whole push is
  * then refused), another error if the database failed. */
 static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change *pb,
@@ -112,20 +117,56 @@ static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change
 {
     uint8_t digest[32], packed_stack[4096], *packed = packed_stack;
     size_t size = hearth__v1__change__get_packed_size(pb);
+    hh_err ret;
+
+    if (size > sizeof packed_stack && !(packed = malloc(size)))
+        return HH_ENOMEM;
+    hearth__v1__change__pack(pb, packed);
+    mbedtls_sha256(packed, size, digest, 0);
+    ret = record_change(svc, p, pb, applied_high, packed, size, digest);
+    if (packed != packed_stack)
+        free(packed);
+    return ret;
+}
+
+/* The fields a change sets, comma-separated, cut to cap at a field. */
+static void changed_fields(const hh_change_in *c, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < c->changed_count; i++) {
+        size_t len = strlen(c->changed[i].field);
+        if (used + len + 2 > cap)
+            break;
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? "," : "", c->changed[i].field);
+    }
+}
+
+/* The household a change is about, when its id is one. */
+static const char *change_household(const hh_change_in *c, const hh_merge_result *r)
+{
+    const char *id = r->household_id[0] ? r->household_id
+                     : c->entity == HH_ENTITY_VISIT  ? c->visit.household_id
+                     : c->entity == HH_ENTITY_MEMBER ? c->member_household_id
+                     : c->entity_id;
+
+    return hh_validate_uuid(id, NULL) == HH_OK ? id : "";
+}
+
+static hh_err record_change(hh_service *svc, hh_push *p, const Hearth__V1__Change *pb,
+                            uint64_t applied_high, const uint8_t *packed, size_t size,
+                            const uint8_t digest[32])
+{
     hh_change_in *c = &svc->change;
     hh_applied before;
     hh_merge_result r;
     hh_diag d;
     hh_err ret;
     const char *entity = "unknown", *entity_id = "";
-    char *detail = p->details[p->n_rejections];
+    char *detail = p->details[p->n_rejections], fields[64] = "";
+    int decoded = 0;
 
-    if (size > sizeof packed_stack && !(packed = malloc(size)))
-        return HH_ENOMEM;
-    hearth__v1__change__pack(pb, packed);
-    mbedtls_sha256(packed, size, digest, 0);
-    if (packed != packed_stack)
-        free(packed);
     /* A seq above every one applied is new: no need to look it up. */
     memset(&before, 0, sizeof before);
     if (pb->seq <= applied_high &&
@@ -133,7 +174,7 @@ static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change
         return ret;
     memset(&r, 0, sizeof r);
     if (before.found) {
-        if (memcmp(before.digest, digest, sizeof digest) != 0)
+        if (memcmp(before.digest, digest, sizeof before.digest) != 0)
             return HH_ECONFLICT;
         r.reject_reason = before.reject_reason;
         memcpy(r.detail, before.detail, sizeof r.detail);
@@ -144,7 +185,9 @@ static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change
             /* Cut to the detail's bound: a hint for the officer, not a record. */
             if (snprintf(r.detail, sizeof r.detail, "%s: %s", d.field, d.message) < 0)
                 r.detail[0] = '\0';
+            snprintf(fields, sizeof fields, "%.63s", d.field);
         } else {
+            decoded = 1;
             pthread_mutex_lock(&svc->clock_lock);
             ret = hh_merge_apply(svc->w, p->dev, c, &svc->clock, hh_platform_wall_ms(), &r);
             pthread_mutex_unlock(&svc->clock_lock);
@@ -162,9 +205,16 @@ static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change
             hh_text_printable(r.detail, safe, sizeof safe);
             memcpy(r.detail, safe, sizeof safe);
         }
-        if ((ret = hh_cstore_applied_put(svc->w, p->dev->id, pb->seq, digest, r.reject_reason,
-                                         r.detail, entity, entity_id, hh_platform_wall_ms())) != HH_OK)
-            return ret;
+        if (r.reject_reason && decoded && !fields[0])
+            changed_fields(c, fields, sizeof fields);
+        {
+            hh_refusal refused = { r.reject_reason, r.detail, packed, size,
+                                   decoded ? change_household(c, &r) : "", fields };
+            if ((ret = hh_cstore_applied_put(svc->w, p->dev->id, pb->seq, digest,
+                                             r.reject_reason ? &refused : NULL, entity, entity_id,
+                                             hh_platform_wall_ms())) != HH_OK)
+                return ret;
+        }
         if (r.reject_reason &&
             (ret = hh_cstore_audit(svc->w, "quarantine", p->dev->id, r.detail)) != HH_OK)
             return ret;
@@ -393,6 +443,12 @@ struct hh_pull {
     int has_rulebook;
     char rule_version[HH_RULEBOOK_VERSION_MAX + 1];
     char rule_text[HH_RULEBOOK_TEXT_MAX + 1];
+    /* reviewers' decisions on the device's refused changes */
+    Hearth__V1__QuarantineResult results[HH_SYNC_QUARANTINE_ASK_MAX];
+    Hearth__V1__QuarantineResult *result_ptrs[HH_SYNC_QUARANTINE_ASK_MAX];
+    char result_notes[HH_SYNC_QUARANTINE_ASK_MAX][HH_NOTE_MAX + 1];
+    size_t n_results;
+    hh_refused refused;
 };
 
 hh_pull *hh_pull_new(void)
@@ -406,7 +462,7 @@ static void pull_clear(hh_pull *p)
         hh_snapshot_pb_free(p->snapshot_pbs[i]);
         p->snapshot_pbs[i] = NULL;
     }
-    p->n_tiers = p->n_changed = 0;
+    p->n_tiers = p->n_changed = p->n_results = 0;
     p->has_rulebook = 0;
     p->more = 0;
 }
@@ -496,8 +552,33 @@ static void pull_bound(hh_pull *p, uint64_t since, uint64_t high)
     p->cursor = p->more ? bound : high > since ? high : since;
 }
 
+/* What reviewers decided about the refused changes the device asks about. */
+static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint64_t *seqs, size_t n,
+                            hh_pull *p)
+{
+    for (size_t i = 0; i < n && i < HH_SYNC_QUARANTINE_ASK_MAX; i++) {
+        Hearth__V1__QuarantineResult *q = &p->results[p->n_results];
+        hh_err ret = hh_rstore_refused_get(reader, dev->id, seqs[i], &p->refused);
+        if (ret == HH_ENOTFOUND || (ret == HH_OK && !p->refused.outcome[0]))
+            continue;
+        if (ret != HH_OK)
+            return ret;
+        hearth__v1__quarantine_result__init(q);
+        q->has_seq = q->has_outcome = 1;
+        q->seq = seqs[i];
+        q->outcome = strcmp(p->refused.outcome, "accepted") == 0
+                         ? HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_ACCEPTED
+                         : HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_DISCARDED;
+        memcpy(p->result_notes[p->n_results], p->refused.note, sizeof p->refused.note);
+        q->note = p->result_notes[p->n_results];
+        p->result_ptrs[p->n_results++] = q;
+    }
+    return HH_OK;
+}
+
 hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                       const char *rulebook_version, hh_pull *p)
+                       const char *rulebook_version, const uint64_t *quarantined,
+                       size_t n_quarantined, hh_pull *p)
 {
     uint64_t high = 0;
     hh_rulebook rules;
@@ -513,6 +594,8 @@ hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
                                               HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household, p)) != HH_OK)
         goto done;
     pull_bound(p, since, high);
+    if ((ret = pull_outcomes(reader, dev, quarantined, n_quarantined, p)) != HH_OK)
+        goto done;
     for (size_t i = 0; i < p->n_changed; i++) {
         if ((ret = hh_cstore_snapshot(reader, p->changed[i].id, &p->snapshot)) != HH_OK)
             goto done;
@@ -547,4 +630,6 @@ void hh_pull_view_get(const hh_pull *p, hh_pull_view *out)
     out->cursor = p->cursor;
     out->more = p->more;
     out->rulebook = p->has_rulebook ? (Hearth__V1__Rulebook *)&p->rulebook : NULL;
+    out->results = (Hearth__V1__QuarantineResult **)p->result_ptrs;
+    out->n_results = p->n_results;
 }

@@ -29,6 +29,7 @@
 #define HH_SYNC_CHANGES_MAX 512
 #define HH_SYNC_PULL_MAX    500
 #define HH_SYNC_PULL_HOUSEHOLDS_MAX 64   /* snapshots are large: fewer per answer */
+#define HH_SYNC_QUARANTINE_ASK_MAX 64    /* refused changes a device asks about per request */
 /* Most changes one group commit takes (several pushes); more wait for the next. */
 #define HH_SERVICE_GROUP_CHANGES_MAX 4096
 
@@ -91,10 +92,13 @@ void hh_pull_free(hh_pull *p);
  * HH_SYNC_PULL_HOUSEHOLDS_MAX; *more says the rest waits), the cursor to come
  * back with — the collector's current change number when nothing waits, so an
  * idle device's cursor moves too — and the rulebook when the device holds
- * another version than rulebook_version. Reads through `reader` in one read
+ * another version than rulebook_version, and what reviewers decided about
+ * the refused changes the device asks about (quarantined, at most
+ * HH_SYNC_QUARANTINE_ASK_MAX). Reads through `reader` in one read
  * transaction. The messages stay p's until the next call. */
 hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                       const char *rulebook_version, hh_pull *p);
+                       const char *rulebook_version, const uint64_t *quarantined,
+                       size_t n_quarantined, hh_pull *p);
 
 /* The pull's results, borrowed from p. */
 typedef struct hh_pull_view {
@@ -105,6 +109,8 @@ typedef struct hh_pull_view {
     uint64_t cursor;
     int more;
     Hearth__V1__Rulebook *rulebook;        /* NULL when the device has it */
+    Hearth__V1__QuarantineResult **results;
+    size_t n_results;
 } hh_pull_view;
 void hh_pull_view_get(const hh_pull *p, hh_pull_view *out);
 
