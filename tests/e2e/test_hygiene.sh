@@ -29,7 +29,7 @@ expect "a change whose entity id is 54 bytes is answered" "$(CURL --data-binary 
 PB decode-sync-response "$WORK/resp" >"$WORK/decoded"
 contains "…and refused" "$WORK/decoded" "^rejection 2 "
 check "the quarantine still lists every refusal" "$HEARTHD" --dir "$C" quarantine
-expect "…both of them" "$(grep -c . "$WORK/out")" "2"
+expect "…both of them, under a header" "$(grep -c . "$WORK/out")" "3"
 if /usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); d.decode("utf-8"); sys.exit(any(b < 32 and b not in (10,) for b in d))' "$WORK/out"
 then ok "…as printable UTF-8"; else not_ok "…as printable UTF-8" "$(od -c "$WORK/out" | head -5)"; fi
 
@@ -47,10 +47,17 @@ ah=$("$HEARTH" --db "$A" household add --village 511823101201 --category lifted 
   --birth-year 1985 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
 "$HEARTH" --db "$A" sync >/dev/null 2>&1
 run "$HEARTH" --db "$A" outbox --quarantined
-contains "a registry number held in another village is refused without saying so" "$WORK/out" \
-  "registry number 5118239999990001 cannot be used here"
-contains "…and an ID number held there too" "$WORK/out" "ID number cannot be accepted here"
-if grep -Eq "belongs to another household|registered to another member" "$WORK/out"; then
+expect "a registry number and an ID number held in another village are not refused (数据比对)" \
+  "$(grep -c . "$WORK/out")" "1"
+run "$HEARTHD" --dir "$C" duplicates --json
+expect "…but listed for a reviewer, once each" \
+  "$(grep -c '"kind": "registry_no"' "$WORK/out") $(grep -c '"kind": "id_number"' "$WORK/out")" "1 1"
+run "$HEARTH" --db "$A" household list
+if grep -q 5118239999990002 "$WORK/out"; then
+  not_ok "the other village's household never reaches the device" "$(cat "$WORK/out")"
+else ok "the other village's household never reaches the device"; fi
+run "$HEARTH" --db "$A" outbox --quarantined
+if grep -Eq "belongs to another household|registered to another member|cannot be" "$WORK/out"; then
   not_ok "no refusal says the number exists elsewhere" "$(cat "$WORK/out")"
 else ok "no refusal says the number exists elsewhere"; fi
 
