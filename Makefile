@@ -86,7 +86,7 @@ CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(OBJ)/gen/default_rulebook.o
 AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire
+UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench cross cross-all clean distclean

@@ -110,9 +110,21 @@ static int cmd_review_history(cli *c)
         return cli_fail(HH_ENOMEM, NULL, "cannot read the history");
     ret = hh_rstore_household_find(s, c->args[0], h);
     if (ret == HH_OK && (ret = hh_rstore_review_state(s, h->id, &state, &since)) == HH_OK) {
-        if (!json)
+        uint32_t suggested = 0;
+        if (!json) {
             printf("%s  village %s  %s (%s)\n", h->id, h->village_code,
                    hh_enum_name(&hh_review_state_names, (int)state), hh_review_state_zh(state));
+            if (hh_cstore_begin_read(s) == HH_OK) {   /* the rulebook in force */
+                if (hh_review_suggested(s, h->id, &suggested) == HH_OK && suggested) {
+                    printf("suggested measures:");
+                    for (int i = 0; i < hh_cstore_rules(s)->measure_count; i++)
+                        if (suggested & (1u << i))
+                            printf(" %s", hh_cstore_rules(s)->measures[i]);
+                    printf("\n");
+                }
+                hh_cstore_rollback(s);
+            }
+        }
         if ((ret = hh_rstore_each_step(s, h->id, print_step, &json)) == HH_OK)
             ret = hh_rstore_each_measure(s, h->id, 0, print_measure, &json);
     }

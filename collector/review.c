@@ -37,6 +37,20 @@ hh_err hh_review_account(hh_cstore *s, const char *account, const char *househol
     return HH_OK;
 }
 
+hh_err hh_review_suggested(hh_cstore *s, const char *household_id, uint32_t *measures)
+{
+    hh_ctier t;
+    uint32_t shocks = 0;
+    hh_err ret = hh_cstore_tier_get(s, household_id, &t);
+
+    *measures = 0;
+    if (ret == HH_ENOTFOUND)
+        return HH_OK;
+    if (ret == HH_OK && (ret = hh_rstore_latest_shocks(s, household_id, &shocks)) == HH_OK)
+        *measures = hh_review_suggest(hh_cstore_rules(s), t.v.reasons, shocks);
+    return ret;
+}
+
 /* The values an action needs, checked before anything is read. */
 static hh_err check_request(const hh_rulebook *rules, const hh_review_request *q, hh_diag *d)
 {

@@ -845,6 +845,29 @@ hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq
     return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
 }
 
+static hh_err read_shocks(sqlite3_stmt *st, void *out)
+{
+    *(uint32_t *)out = (uint32_t)sqlite3_column_int64(st, 0);
+    return HH_OK;
+}
+
+hh_err hh_rstore_latest_shocks(hh_cstore *s, const char *household_id, uint32_t *shocks)
+{
+    static const char sql[] =
+        "SELECT shocks FROM visits v WHERE household_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
+        " ORDER BY visited_on DESC, hlc DESC LIMIT 1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    *shocks = 0;
+    hh_sql_bind_text(st, 1, household_id);
+    ret = one_row(st, read_shocks, shocks);
+    return ret == HH_ENOTFOUND ? HH_OK : ret;
+}
+
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail)
 {
     static const char sql[] =

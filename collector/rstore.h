@@ -174,6 +174,9 @@ hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, 
 hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq, const char *outcome,
                                const char *account, const char *note, uint64_t now_ms);
 
+/* The shocks (bits, 1u << hh_shock) of the household's latest visit. */
+hh_err hh_rstore_latest_shocks(hh_cstore *s, const char *household_id, uint32_t *shocks);
+
 /* Audit an account's action (no personal data in detail). */
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail);
 

@@ -84,6 +84,9 @@ contains "…in the category the rulebook gives a lifted household below the lin
 expect "the category is a new field version at the collector" "$(SQL "SELECT category FROM households WHERE registry_no = '$H'")" "unstable"
 
 # ---- measures -------------------------------------------------------------------------------
+run D review history "$H"
+contains "the rulebook suggests measures for the household's causes (below the line)" "$WORK/out" \
+  "^suggested measures:.* minimum_living_allowance"
 refuse "a measure not in the rulebook is refused, listing the rulebook's" 3 "medical_assistance education_aid" \
   D review intervene "$H" --as li --measure magic --responsible 王五 --due 2027-01-31 --note x
 check "a measure (帮扶措施) with who and when" D review intervene "$H" --as li --measure medical_assistance \

@@ -85,11 +85,12 @@ read -r code pin <<<"$(code_for "$R" 511823101201,511823101202)"
 check "the reference sync" "$HEARTH" --db "$WORK/ref.db" sync
 for q in "SELECT id, household_id, visited_on, officer, wages, medical, guarantees_met FROM visits ORDER BY id" \
          "SELECT id, registry_no, village_code, category FROM households ORDER BY id" \
-         "SELECT household_id, reasons, last_visit_on FROM tiers ORDER BY household_id"; do
-  # (Not the tier itself: a red tier stays red until a reviewer releases it, so
-  # which reds stick depends on the intermediate states each collector saw.)
+         "SELECT household_id, replace(replace(reasons, ',warning_open', ''), 'warning_open', ''), last_visit_on FROM tiers ORDER BY household_id"; do
+  # (Not the tier itself, nor the reason warning_open: a red tier stays red
+  # until a reviewer releases it, so which reds stick depends on the
+  # intermediate states each collector saw.)
   a=$(SQLC "$q" | md5sum) b=$(sqlite3 "$R/collector.db" "$q" | md5sum)
-  expect "same as the uninterrupted run: ${q%% FROM*} …" "$a" "$b"
+  expect "same as the uninterrupted run: ${q:0:40} …" "$a" "$b"
 done
 stop_collector "$R_PID"
 stop_collector "$C_PID"

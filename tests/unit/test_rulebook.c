@@ -33,6 +33,10 @@ static void default_rulebook(void **state)
     assert_int_equal(r.shock_tier, HH_TIER_YELLOW);
     assert_int_equal(r.relocated_no_employment_tier, HH_TIER_ORANGE);
     assert_int_equal(r.no_labour_capacity_tier, HH_TIER_YELLOW);
+    assert_int_equal(r.monitoring_line_yuan, 5000);
+    assert_int_equal(r.notice_days, 5);
+    assert_int_equal(r.stable_months, 6);
+    assert_int_equal(r.measure_count, 10);
 }
 
 static void comments_blanks_crlf(void **state)
@@ -92,6 +96,52 @@ static void malformed(void **state)
     }
 }
 
+/* The lifecycle's section: none of it takes the shipped default's; any of it
+ * needs all of it; suggestions name listed measures. */
+static void lifecycle_section(void **state)
+{
+    static const char section[] =
+        "\nmonitoring.line_yuan = 6000\nreview.verify_within_days = 2\nreview.appraise_within_days = 4\n"
+        "review.notice_days = 7\nreview.decide_within_days = 20\nrelease.stable_months = 12\n"
+        "measures = a_aid b_post\nsuggest.illness = a_aid\nsuggest.job_loss = a_aid, b_post\n";
+    char text[2048];
+    hh_rulebook r;
+    hh_diag d;
+    (void)state;
+    assert_int_equal(hh_rulebook_parse(good, strlen(good), &r, NULL), HH_OK);
+    assert_int_equal(r.notice_days, 5);                    /* from the shipped default */
+    assert_int_equal(r.monitoring_line_yuan, 5000);
+    assert_true(hh_rulebook_measure(&r, "public_welfare_post") >= 0);
+    snprintf(text, sizeof text, "%s%s", good, section);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, NULL), HH_OK);
+    assert_int_equal(r.notice_days, 7);
+    assert_int_equal(r.stable_months, 12);
+    assert_int_equal(r.measure_count, 2);
+    assert_int_equal(r.suggestion_count, 2);
+    assert_int_equal(r.suggestions[1].measures, 3u);
+    assert_int_equal(hh_rulebook_measure(&r, "public_welfare_post"), -1);
+    /* one key of the section alone: the others are missing */
+    snprintf(text, sizeof text, "%s\nreview.notice_days = 7\n", good);
+    hh_diag_clear(&d);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_string_equal(d.field, "monitoring.line_yuan");
+    /* a suggestion of a measure not listed, or for an unknown cause */
+    snprintf(text, sizeof text, "%s%ssuggest.disaster = c_none\n", good, section);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "'c_none' is not in the measures list"));
+    snprintf(text, sizeof text, "%s%ssuggest.bad_luck = a_aid\n", good, section);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "a shock or a reason code"));
+    snprintf(text, sizeof text, "%s%s", good, section);
+    memcpy(strstr(text, "b_post"), "a_aid ", 6);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "listed twice"));
+    snprintf(text, sizeof text, "%s%s", good, section);
+    memcpy(strstr(text, "line_yuan = 6000"), "line_yuan = 1000", 16);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "at least income.red_below_yuan"));
+}
+
 static void bounds(void **state)
 {
     char *big = malloc(HH_RULEBOOK_TEXT_MAX + 2);
@@ -119,6 +169,7 @@ int main(void)
         cmocka_unit_test(default_rulebook),
         cmocka_unit_test(comments_blanks_crlf),
         cmocka_unit_test(malformed),
+        cmocka_unit_test(lifecycle_section),
         cmocka_unit_test(bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
