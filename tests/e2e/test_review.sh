@@ -41,6 +41,9 @@ sync_both
 expect "a red warning starts at computed, on both devices" "$(device_review "$A" "$H") $(device_review "$B" "$H")" \
   "computed red 0 computed red 0"
 
+expect "the home check falls due within the rulebook's 3 days: overdue on day 4" \
+  "$(D review list --overdue --json | grep -c . ) $(faketime -f +4d "$HEARTHD" --dir "$C" review list --overdue --json | grep -c '"step_overdue": true')" "0 1"
+
 # ---- accounts ------------------------------------------------------------------------------
 echo "village-pass-1" | D user add li --role reviewer --level village --villages 511823101201 --password-stdin >/dev/null
 echo "township-pass-1" | D user add wang --role reviewer --level township --villages 511823101 --password-stdin >/dev/null
