@@ -60,8 +60,9 @@ static int cmd_review_act(cli *c)
 
 /* ---- history and worklist ---------------------------------------------------------- */
 
-static int print_step(void *ctx, const hh_step *p)
+static int print_step(void *ctx, const void *row)
 {
+    const hh_step *p = row;
     char at[32], note[HH_NOTE_MAX + 1];
     int json = *(int *)ctx;
 
@@ -79,8 +80,9 @@ static int print_step(void *ctx, const hh_step *p)
     return 0;
 }
 
-static int print_measure(void *ctx, const hh_measure *m)
+static int print_measure(void *ctx, const void *row)
 {
+    const hh_measure *m = row;
     char responsible[HH_RESPONSIBLE_MAX * 2 + 1];
     int json = *(int *)ctx;
 
@@ -143,8 +145,9 @@ typedef struct work_print {
     int shown;
 } work_print;
 
-static int print_work(void *ctx, const hh_work *w)
+static int print_work(void *ctx, const void *row)
 {
+    const hh_work *w = row;
     work_print *p = ctx;
     uint64_t due = hh_review_due_ms(p->rules, w->state, w->tier, w->since_ms, w->case_opened_ms);
     int late = due && due < p->now_ms;
@@ -333,8 +336,9 @@ static int cmd_user_add(cli *c)
     return HH_EXIT_OK;
 }
 
-static int print_account(void *ctx, const hh_account *a)
+static int print_account(void *ctx, const void *row)
 {
+    const hh_account *a = row;
     if (*(int *)ctx)
         printf("{\"name\": \"%s\", \"role\": \"%s\", \"level\": \"%s\", \"villages\": \"%s\", \"disabled\": %s}\n",
                a->name, a->role, hh_enum_name(&hh_level_names, (int)a->level), a->scope,
@@ -402,8 +406,9 @@ static int cmd_user_passwd(cli *c)
 
 /* ---- duplicate cases ------------------------------------------------------------------ */
 
-static int print_duplicate(void *ctx, const hh_duplicate *k)
+static int print_duplicate(void *ctx, const void *row)
 {
+    const hh_duplicate *k = row;
     char name_a[HH_NAME_MAX * 2 + 1], name_b[HH_NAME_MAX * 2 + 1];
 
     if (*(int *)ctx) {
@@ -439,22 +444,35 @@ static int cmd_duplicates(cli *c)
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the duplicate cases");
 }
 
+/* A command acting on case N (args[0]) as an account: HH_EXIT_OK with *id,
+ * else the exit status after the message. */
+static int acting_on(cli *c, int64_t *id)
+{
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    if (!cli_get(c, "as"))
+        return cli_usage(c, "name the account acting: --as NAME");
+    if ((ret = cli_parse_int("N", c->args[0], 1, INT64_MAX, id, &d)) != HH_OK)
+        return cli_fail(ret, &d, "%s refused", c->cmd->name);
+    return HH_EXIT_OK;
+}
+
 static int cmd_duplicates_resolve(cli *c)
 {
     hh_dup_request q = { 0 };
     int64_t id;
     hh_diag d;
     hh_err ret;
-    int ways = cli_has(c, "keep-both") + (cli_get(c, "move") != NULL) + cli_has(c, "merge");
+    int rc, ways = cli_has(c, "keep-both") + (cli_get(c, "move") != NULL) + cli_has(c, "merge");
 
     hh_diag_clear(&d);
     if (ways != 1)
         return cli_usage(c, "give exactly one of --keep-both, --move MEMBER --into HOUSEHOLD and "
                             "--merge --into HOUSEHOLD");
-    if (!cli_get(c, "as"))
-        return cli_usage(c, "name the account acting: --as NAME");
-    if ((ret = cli_parse_int("N", c->args[0], 1, INT64_MAX, &id, &d)) != HH_OK)
-        return cli_fail(ret, &d, "duplicates resolve refused");
+    if ((rc = acting_on(c, &id)) != HH_EXIT_OK)
+        return rc;
     q.id = id;
     q.act = cli_has(c, "keep-both") ? HH_DUP_KEEP_BOTH : cli_has(c, "merge") ? HH_DUP_MERGE : HH_DUP_MOVE;
     q.account = cli_get(c, "as");
@@ -473,12 +491,11 @@ static int cmd_conflicts_resolve(cli *c)
     int64_t id;
     hh_diag d;
     hh_err ret;
+    int rc;
 
     hh_diag_clear(&d);
-    if (!cli_get(c, "as"))
-        return cli_usage(c, "name the account acting: --as NAME");
-    if ((ret = cli_parse_int("N", c->args[0], 1, INT64_MAX, &id, &d)) != HH_OK)
-        return cli_fail(ret, &d, "conflicts resolve refused");
+    if ((rc = acting_on(c, &id)) != HH_EXIT_OK)
+        return rc;
     q.id = id;
     q.account = cli_get(c, "as");
     q.note = cli_get(c, "note");

@@ -17,19 +17,31 @@ static hh_err one_row(sqlite3_stmt *st, hh_err (*row)(sqlite3_stmt *, void *), v
     return ret;
 }
 
-/* Run a cached statement with ?1 bound, calling row() on each row until cb
- * asks to stop. */
-static hh_err each(sqlite3_stmt *st, hh_err (*row)(sqlite3_stmt *, void *, int *), void *ctx)
-{
-    hh_err ret = HH_OK;
-    int rc, stop = 0;
+/* Every row of st read by read() into item (room for one row) and handed to
+ * cb, until cb asks to stop. */
+typedef struct item_rows {
+    hh_err (*read)(sqlite3_stmt *st, void *item);
+    void *item;
+    hh_row_cb cb;
+    void *ctx;
+} item_rows;
 
-    while (!stop && ret == HH_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ret = row(st, ctx, &stop);
-    if (ret == HH_OK && !stop && rc != SQLITE_DONE)
-        ret = hh_sql_err(rc);
-    sqlite3_reset(st);
+static hh_err item_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    item_rows *r = ctx;
+    hh_err ret = r->read(st, r->item);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, r->item);
     return ret;
+}
+
+static hh_err each_item(sqlite3_stmt *st, hh_err (*read)(sqlite3_stmt *, void *), void *item,
+                        hh_row_cb cb, void *ctx)
+{
+    item_rows r = { read, item, cb, ctx };
+
+    return hh_sql_each_stmt(st, item_row, &r);
 }
 
 /* ---- accounts ------------------------------------------------------------------ */
@@ -116,29 +128,13 @@ hh_err hh_rstore_account_password(hh_cstore *s, const char *name, const char *ha
     return account_update(s, "UPDATE accounts SET password = ?2 WHERE name = ?1", name, hash, 0);
 }
 
-typedef struct account_rows {
-    hh_account_cb cb;
-    void *ctx;
-} account_rows;
-
-static hh_err account_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    account_rows *r = ctx;
-    hh_account a;
-    hh_err ret = read_account(st, &a);
-
-    if (ret == HH_OK)
-        *stop = r->cb(r->ctx, &a);
-    return ret;
-}
-
-hh_err hh_rstore_each_account(hh_cstore *s, hh_account_cb cb, void *ctx)
+hh_err hh_rstore_each_account(hh_cstore *s, hh_row_cb cb, void *ctx)
 {
     static const char sql[] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY name";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    account_rows r = { cb, ctx };
+    hh_account row;
 
-    return st ? each(st, account_row, &r) : HH_EDB;
+    return st ? each_item(st, read_account, &row, cb, ctx) : HH_EDB;
 }
 
 int hh_scope_contains(const char *scope, const char *village_code)
@@ -268,42 +264,35 @@ hh_err hh_rstore_step(hh_cstore *s, int64_t case_id, const char *household_id, u
     return hh_sql_done(st);
 }
 
-typedef struct step_rows {
-    hh_step_cb cb;
-    void *ctx;
-} step_rows;
-
-static hh_err step_row(sqlite3_stmt *st, void *ctx, int *stop)
+static hh_err read_step(sqlite3_stmt *st, void *out)
 {
-    step_rows *r = ctx;
-    hh_step p;
+    hh_step *p = out;
 
-    memset(&p, 0, sizeof p);
-    p.case_id = sqlite3_column_int64(st, 0);
-    p.at_ms = (uint64_t)sqlite3_column_int64(st, 1);
-    if (hh_sql_col_text(st, 2, p.account, sizeof p.account) != HH_OK ||
-        hh_sql_col_text(st, 3, p.action, sizeof p.action) != HH_OK ||
-        hh_sql_col_text(st, 4, p.from, sizeof p.from) != HH_OK ||
-        hh_sql_col_text(st, 5, p.to, sizeof p.to) != HH_OK ||
-        hh_sql_col_text(st, 6, p.note, sizeof p.note) != HH_OK)
+    memset(p, 0, sizeof *p);
+    p->case_id = sqlite3_column_int64(st, 0);
+    p->at_ms = (uint64_t)sqlite3_column_int64(st, 1);
+    if (hh_sql_col_text(st, 2, p->account, sizeof p->account) != HH_OK ||
+        hh_sql_col_text(st, 3, p->action, sizeof p->action) != HH_OK ||
+        hh_sql_col_text(st, 4, p->from, sizeof p->from) != HH_OK ||
+        hh_sql_col_text(st, 5, p->to, sizeof p->to) != HH_OK ||
+        hh_sql_col_text(st, 6, p->note, sizeof p->note) != HH_OK)
         return HH_ECORRUPT;
-    *stop = r->cb(r->ctx, &p);
     return HH_OK;
 }
 
-hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_step_cb cb, void *ctx)
+hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_row_cb cb, void *ctx)
 {
     static const char sql[] =
         "SELECT p.case_id, p.at_ms, p.account, p.action, p.from_state, p.to_state, p.note"
         " FROM review_steps p JOIN cases c ON c.id = p.case_id WHERE c.household_id = ?1"
         " ORDER BY p.id";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    step_rows r = { cb, ctx };
+    hh_step row;
 
     if (!st)
         return HH_EDB;
     hh_sql_bind_text(st, 1, household_id);
-    return each(st, step_row, &r);
+    return each_item(st, read_step, &row, cb, ctx);
 }
 
 /* ---- measures ---------------------------------------------------------------- */
@@ -375,35 +364,19 @@ hh_err hh_rstore_measure_close(hh_cstore *s, int64_t id, uint64_t now_ms)
     return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
 }
 
-typedef struct measure_rows {
-    hh_measure_cb cb;
-    void *ctx;
-} measure_rows;
-
-static hh_err measure_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    measure_rows *r = ctx;
-    hh_measure m;
-    hh_err ret = read_measure(st, &m);
-
-    if (ret == HH_OK)
-        *stop = r->cb(r->ctx, &m);
-    return ret;
-}
-
 hh_err hh_rstore_each_measure(hh_cstore *s, const char *household_id, int open_only,
-                              hh_measure_cb cb, void *ctx)
+                              hh_row_cb cb, void *ctx)
 {
     static const char sql[] = "SELECT " MEASURE_COLS " FROM measures WHERE household_id = ?1"
                               " AND (?2 = 0 OR closed_ms IS NULL) ORDER BY id";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    measure_rows r = { cb, ctx };
+    hh_measure row;
 
     if (!st)
         return HH_EDB;
     hh_sql_bind_text(st, 1, household_id);
     sqlite3_bind_int(st, 2, open_only);
-    return each(st, measure_row, &r);
+    return each_item(st, read_measure, &row, cb, ctx);
 }
 
 /* ---- households and visits as the review reads them ---------------------------------- */
@@ -531,12 +504,11 @@ hh_err hh_rstore_member_decide(hh_cstore *s, const char *household_id, const hh_
     return hh_cstore_household_touch(s, household_id);
 }
 
-hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
-                                const char *note, uint64_t now_ms)
+/* Close an open case row: sql sets ?2 (the time) and ?3..?5 (three texts)
+ * where id = ?1 and it is still open. HH_ENOTFOUND when it is not. */
+static hh_err close_row(hh_cstore *s, const char *sql, int64_t id, uint64_t now_ms, const char *a,
+                        const char *b, const char *c)
 {
-    static const char sql[] =
-        "UPDATE conflicts SET resolved_ms = ?2, account = ?3, decision = ?4, note = ?5"
-        " WHERE id = ?1 AND resolved_ms IS NULL";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
     hh_err ret;
 
@@ -544,12 +516,19 @@ hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, c
         return HH_EDB;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
-    hh_sql_bind_text(st, 3, account);
-    hh_sql_bind_text(st, 4, decision);
-    hh_sql_bind_text(st, 5, note);
+    hh_sql_bind_text(st, 3, a);
+    hh_sql_bind_text(st, 4, b);
+    hh_sql_bind_text(st, 5, c);
     if ((ret = hh_sql_done(st)) != HH_OK)
         return ret;
     return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
+hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
+                                const char *note, uint64_t now_ms)
+{
+    return close_row(s, "UPDATE conflicts SET resolved_ms = ?2, account = ?3, decision = ?4, note = ?5"
+                        " WHERE id = ?1 AND resolved_ms IS NULL", id, now_ms, account, decision, note);
 }
 
 typedef struct visit_rows {
@@ -590,40 +569,33 @@ hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int memb
     if (!st || cap <= 0)
         return HH_EDB;
     hh_sql_bind_text(st, 1, household_id);
-    ret = each(st, visit_row, &r);
+    ret = hh_sql_each_stmt(st, visit_row, &r);
     *n = r.n;
     return ret;
 }
 
-typedef struct work_rows {
-    hh_work_cb cb;
-    void *ctx;
-} work_rows;
-
-static hh_err work_row(sqlite3_stmt *st, void *ctx, int *stop)
+static hh_err read_work(sqlite3_stmt *st, void *out)
 {
-    work_rows *r = ctx;
-    hh_work w;
+    hh_work *w = out;
     char state[32];
 
-    memset(&w, 0, sizeof w);
-    if (hh_sql_col_text(st, 0, w.household_id, sizeof w.household_id) != HH_OK ||
-        hh_sql_col_text(st, 1, w.registry_no, sizeof w.registry_no) != HH_OK ||
-        hh_sql_col_text(st, 2, w.village_code, sizeof w.village_code) != HH_OK ||
+    memset(w, 0, sizeof *w);
+    if (hh_sql_col_text(st, 0, w->household_id, sizeof w->household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, w->registry_no, sizeof w->registry_no) != HH_OK ||
+        hh_sql_col_text(st, 2, w->village_code, sizeof w->village_code) != HH_OK ||
         hh_sql_col_text(st, 4, state, sizeof state) != HH_OK ||
-        (w.state = (hh_review_state)hh_enum_parse(&hh_review_state_names, state)) == 0)
+        (w->state = (hh_review_state)hh_enum_parse(&hh_review_state_names, state)) == 0)
         return HH_ECORRUPT;
-    w.tier = (hh_tier)sqlite3_column_int(st, 3);
-    w.since_ms = (uint64_t)sqlite3_column_int64(st, 5);
-    w.case_opened_ms = (uint64_t)sqlite3_column_int64(st, 6);
-    w.open_measures = sqlite3_column_int(st, 7);
-    w.overdue_measures = sqlite3_column_int(st, 8);
-    *stop = r->cb(r->ctx, &w);
+    w->tier = (hh_tier)sqlite3_column_int(st, 3);
+    w->since_ms = (uint64_t)sqlite3_column_int64(st, 5);
+    w->case_opened_ms = (uint64_t)sqlite3_column_int64(st, 6);
+    w->open_measures = sqlite3_column_int(st, 7);
+    w->overdue_measures = sqlite3_column_int(st, 8);
     return HH_OK;
 }
 
 hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
-                           const char *today, hh_work_cb cb, void *ctx)
+                           const char *today, hh_row_cb cb, void *ctx)
 {
     static const char sql[] =
         "SELECT t.household_id, ifnull(h.registry_no, ''), h.village_code, t.tier, t.review,"
@@ -638,7 +610,7 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         " WHERE (?1 IS NULL OR t.review = ?1) AND (?2 IS NULL OR h.village_code = ?2)"
         " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    work_rows r = { cb, ctx };
+    hh_work row;
 
     if (!st)
         return HH_EDB;
@@ -648,7 +620,7 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         sqlite3_bind_null(st, 1);
     hh_sql_bind_optional(st, 2, village);
     hh_sql_bind_text(st, 3, today);
-    return each(st, work_row, &r);
+    return each_item(st, read_work, &row, cb, ctx);
 }
 
 /* ---- duplicate cases --------------------------------------------------------------- */
@@ -688,33 +660,17 @@ static hh_err read_duplicate(sqlite3_stmt *st, void *out)
     return HH_OK;
 }
 
-typedef struct duplicate_rows {
-    hh_duplicate_cb cb;
-    void *ctx;
-} duplicate_rows;
-
-static hh_err duplicate_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    duplicate_rows *r = ctx;
-    hh_duplicate c;
-    hh_err ret = read_duplicate(st, &c);
-
-    if (ret == HH_OK)
-        *stop = r->cb(r->ctx, &c);
-    return ret;
-}
-
-hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_duplicate_cb cb, void *ctx)
+hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_row_cb cb, void *ctx)
 {
     static const char sql[] = DUPLICATE_SELECT " WHERE ?1 = 0 OR d.resolved_ms IS NULL"
                               " ORDER BY d.resolved_ms IS NOT NULL, d.id";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    duplicate_rows r = { cb, ctx };
+    hh_duplicate row;
 
     if (!st)
         return HH_EDB;
     sqlite3_bind_int(st, 1, open_only);
-    return each(st, duplicate_row, &r);
+    return each_item(st, read_duplicate, &row, cb, ctx);
 }
 
 hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out)
@@ -731,22 +687,8 @@ hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out)
 hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolution,
                                  const char *account, const char *note, uint64_t now_ms)
 {
-    static const char sql[] =
-        "UPDATE duplicates SET resolved_ms = ?2, resolution = ?3, account = ?4, note = ?5"
-        " WHERE id = ?1 AND resolved_ms IS NULL";
-    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    hh_err ret;
-
-    if (!st)
-        return HH_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
-    hh_sql_bind_text(st, 3, resolution);
-    hh_sql_bind_text(st, 4, account);
-    hh_sql_bind_text(st, 5, note);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
-    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+    return close_row(s, "UPDATE duplicates SET resolved_ms = ?2, resolution = ?3, account = ?4, note = ?5"
+                        " WHERE id = ?1 AND resolved_ms IS NULL", id, now_ms, resolution, account, note);
 }
 
 /* Run sql with ?1 and ?2 bound to two texts. */

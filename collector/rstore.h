@@ -18,6 +18,10 @@
 #define HH_PASSWORD_HASH_MAX 160
 #define HH_NOTE_MAX          500
 
+/* Each iterator below calls cb with every row it reads, as a pointer to its
+ * struct (an hh_account for accounts, …), until cb returns non-zero. */
+typedef int (*hh_row_cb)(void *ctx, const void *row);
+
 typedef struct hh_account {
     char name[HH_ACCOUNT_NAME_MAX + 1];
     char role[12];                              /* reviewer | admin */
@@ -31,8 +35,7 @@ hh_err hh_rstore_account_add(hh_cstore *s, const hh_account *a);
 hh_err hh_rstore_account_get(hh_cstore *s, const char *name, hh_account *out);
 hh_err hh_rstore_account_disable(hh_cstore *s, const char *name, uint64_t now_ms);
 hh_err hh_rstore_account_password(hh_cstore *s, const char *name, const char *hash);
-typedef int (*hh_account_cb)(void *ctx, const hh_account *a);
-hh_err hh_rstore_each_account(hh_cstore *s, hh_account_cb cb, void *ctx);
+hh_err hh_rstore_each_account(hh_cstore *s, hh_row_cb cb, void *ctx);
 
 /* Is village_code inside scope (a comma-separated list of code prefixes)? */
 int hh_scope_contains(const char *scope, const char *village_code);
@@ -67,8 +70,7 @@ typedef struct hh_step {
     char from[32], to[32];
     char note[HH_NOTE_MAX + 1];
 } hh_step;
-typedef int (*hh_step_cb)(void *ctx, const hh_step *st);
-hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_step_cb cb, void *ctx);
+hh_err hh_rstore_each_step(hh_cstore *s, const char *household_id, hh_row_cb cb, void *ctx);
 
 typedef struct hh_measure {
     int64_t id, case_id;
@@ -82,10 +84,9 @@ typedef struct hh_measure {
 hh_err hh_rstore_measure_add(hh_cstore *s, const hh_measure *m, int64_t *id);
 hh_err hh_rstore_measure_get(hh_cstore *s, int64_t id, hh_measure *out);
 hh_err hh_rstore_measure_close(hh_cstore *s, int64_t id, uint64_t now_ms);
-typedef int (*hh_measure_cb)(void *ctx, const hh_measure *m);
 /* A household's measures (open ones only when open_only), oldest first. */
 hh_err hh_rstore_each_measure(hh_cstore *s, const char *household_id, int open_only,
-                              hh_measure_cb cb, void *ctx);
+                              hh_row_cb cb, void *ctx);
 
 /* The household's tier row as the review reads it. */
 hh_err hh_rstore_review_state(hh_cstore *s, const char *household_id, hh_review_state *state,
@@ -125,11 +126,10 @@ typedef struct hh_work {
     uint64_t case_opened_ms;    /* 0: no open case */
     int open_measures, overdue_measures;
 } hh_work;
-typedef int (*hh_work_cb)(void *ctx, const hh_work *w);
 /* Households with a tier, red first; state 0 and village NULL: all. Measures
  * due before today are overdue. */
 hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
-                           const char *today, hh_work_cb cb, void *ctx);
+                           const char *today, hh_row_cb cb, void *ctx);
 
 /* A duplicate case (数据比对) with both sides as a reviewer judges them. */
 typedef struct hh_duplicate {
@@ -145,9 +145,8 @@ typedef struct hh_duplicate {
     char resolution[24];
     char account[HH_ACCOUNT_NAME_MAX + 1];
 } hh_duplicate;
-typedef int (*hh_duplicate_cb)(void *ctx, const hh_duplicate *c);
 /* The cases, open ones first (all when open_only is 0), oldest first. */
-hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_duplicate_cb cb, void *ctx);
+hh_err hh_rstore_each_duplicate(hh_cstore *s, int open_only, hh_row_cb cb, void *ctx);
 hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out);
 /* Close an open case; HH_ENOTFOUND when it is not open. */
 hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolution,

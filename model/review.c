@@ -172,6 +172,7 @@ hh_category hh_review_category(const hh_rulebook *rules, hh_category current,
 
 void hh_date_add_months(const char *date, int months, char out[HH_DATE_LEN + 1])
 {
+    char text[48];
     int y = 0, m = 0, day = 0;
 
     if (sscanf(date, "%4d-%2d-%2d", &y, &m, &day) != 3) {
@@ -189,7 +190,11 @@ void hh_date_add_months(const char *date, int months, char out[HH_DATE_LEN + 1])
     }
     if (y < 0 || y > 9999)
         y = y < 0 ? 0 : 9999;
-    snprintf(out, HH_DATE_LEN + 1, "%04d-%02d-%02d", y, m, day);
+    if (day < 1 || day > 31)
+        day = day < 1 ? 1 : 31;
+    snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, day);
+    memcpy(out, text, HH_DATE_LEN);
+    out[HH_DATE_LEN] = '\0';
 }
 
 /* Append one line to unmet. */

@@ -428,20 +428,29 @@ hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_vis
  * row callbacks may use the cached ones), calling row(st, ctx, &stop) for each
  * result row until it fails or sets stop. */
 
-hh_err hh_sql_each_row(sqlite3 *db, const char *sql, const char *param, hh_sql_row_fn row, void *ctx)
+hh_err hh_sql_each_stmt(sqlite3_stmt *st, hh_sql_row_fn row, void *ctx)
 {
-    sqlite3_stmt *st;
     hh_err ret = HH_OK;
     int rc = SQLITE_DONE, stop = 0;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return HH_EDB;
-    hh_sql_bind_optional(st, 1, param);
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
         if ((ret = row(st, ctx, &stop)) != HH_OK)
             break;
     if (ret == HH_OK && !stop && rc != SQLITE_DONE)
-        ret = HH_EDB;
+        ret = hh_sql_err(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_sql_each_row(sqlite3 *db, const char *sql, const char *param, hh_sql_row_fn row, void *ctx)
+{
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return HH_EDB;
+    hh_sql_bind_optional(st, 1, param);
+    ret = hh_sql_each_stmt(st, row, ctx);
     sqlite3_finalize(st);
     return ret;
 }

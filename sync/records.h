@@ -134,6 +134,9 @@ hh_err hh_sql_done(sqlite3_stmt *st);
 typedef hh_err (*hh_sql_row_fn)(sqlite3_stmt *st, void *ctx, int *stop);
 hh_err hh_sql_each_row(sqlite3 *db, const char *sql, const char *param, hh_sql_row_fn row,
                        void *ctx);
+/* The same over a prepared (cached) statement, its parameters bound by the
+ * caller; it is reset afterwards. */
+hh_err hh_sql_each_stmt(sqlite3_stmt *st, hh_sql_row_fn row, void *ctx);
 
 /* ---- records ---------------------------------------------------------------- */
 
