@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "agent/store_int.h"
+#include "sync/codec.h"
 
 typedef struct fixture {
     char dir[64];
@@ -276,6 +277,43 @@ static void id_number_unique_across_households(void **state)
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
 }
 
+/* A pulled household that lacks a member: the member goes, unless the
+ * collector refused it (what an officer entered is never deleted by a pull). */
+static void pull_keeps_refused_members(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_snapshot *snap = calloc(1, sizeof *snap);
+    hh_snapshot_pb *pb;
+    const struct Hearth__V1__Household *msg;
+    hh_pull_result got;
+    char sql[200];
+    hh_diag d;
+
+    assert_non_null(snap);
+    add_household(f->s, &h, 3);
+    exec(f->s, "UPDATE outbox SET state = 'acked'");
+    snprintf(sql, sizeof sql, "UPDATE outbox SET state = 'quarantined', reason = 'refused'"
+             " WHERE entity_id = '%s'", h.members[1].id);
+    exec(f->s, sql);
+    snap->household = h;
+    snap->household.member_count = 1;               /* the collector holds the head only */
+    assert_non_null(pb = hh_codec_snapshot_to_pb(snap));
+    msg = hh_snapshot_pb_message(pb);
+    {
+        hh_pull p = { (struct Hearth__V1__Household *const *)&msg, 1, NULL, 0, 1, NULL, 0, NULL, 0 };
+        assert_int_equal(hh_store_apply_pull(f->s, &p, &got, &d), HH_OK);
+    }
+    assert_int_equal(got.households, 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM members WHERE id = '%s'", h.members[1].id);
+    assert_int_equal(scalar(f->s, sql), 1);          /* refused: kept */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM members WHERE id = '%s'", h.members[2].id);
+    assert_int_equal(scalar(f->s, sql), 0);          /* acknowledged, gone at the collector */
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM members"), 2);
+    hh_snapshot_pb_free(pb);
+    free(snap);
+}
+
 static void visits_idempotent(void **state)
 {
     fixture *f = *state;
@@ -374,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(seq_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
+        cmocka_unit_test_setup_teardown(pull_keeps_refused_members, setup, teardown),
         cmocka_unit_test_setup_teardown(visits_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(corrections_supersede, setup, teardown),
     };
