@@ -8,6 +8,7 @@
 
 #include "agent/store_int.h"
 #include "sync/codec.h"
+#include "sync/records.h"
 
 typedef struct fixture {
     char dir[64];
@@ -277,6 +278,49 @@ static void id_number_unique_across_households(void **state)
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
 }
 
+/* Schema 2 on a database of schema 1 holding records: nothing lost, every
+ * reference intact, and ID numbers no longer unique (compared at the
+ * collector, not refused). Schema 1 is rebuilt here from the first
+ * migration's record tables around the store's own rows. */
+static void migration_2_keeps_records(void **state)
+{
+    fixture *f = *state;
+    hh_household h;
+    hh_visit v;
+    hh_diag d;
+
+    add_household(f->s, &h, 2);
+    assert_int_equal(add_visit(f->s, h.id, "2026-11-01", 30000, &v), HH_OK);
+    exec(f->s, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON;"
+               "ALTER TABLE households RENAME TO h_old; ALTER TABLE members RENAME TO m_old;"
+               "ALTER TABLE visits RENAME TO v_old; ALTER TABLE field_versions RENAME TO f_old;"
+               "DROP INDEX households_village; DROP INDEX households_registry;"
+               "DROP INDEX members_household; DROP INDEX members_id_number;"
+               "DROP INDEX visits_household; DROP INDEX visits_supersedes;"
+               HH_RECORDS_SCHEMA
+               "INSERT INTO households SELECT * FROM h_old; INSERT INTO members SELECT * FROM m_old;"
+               "INSERT INTO visits SELECT * FROM v_old; INSERT INTO field_versions SELECT * FROM f_old;"
+               "DROP TABLE h_old; DROP TABLE m_old; DROP TABLE v_old; DROP TABLE f_old;"
+               "ALTER TABLE tiers DROP COLUMN review; ALTER TABLE tiers DROP COLUMN measures;"
+               "ALTER TABLE outbox DROP COLUMN outcome; PRAGMA user_version = 1;");
+    hh_store_close(f->s);
+    assert_int_equal(hh_store_open(f->path, &f->s, &d), HH_OK);
+    assert_int_equal(scalar(f->s, "PRAGMA user_version"), HH_STORE_SCHEMA_VERSION);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM members"), 2);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM tiers"), 1);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(scalar(f->s, "PRAGMA foreign_keys"), 1);
+    /* The same ID number may now stand on two records (a pull from the collector). */
+    exec(f->s, "INSERT INTO households SELECT 'x' || id, NULL, village_code, category, relocated,"
+               " resettlement_site, created_hlc, updated_hlc FROM households;"
+               "INSERT INTO members SELECT 'y' || id, 'x' || household_id, position, name, id_number,"
+               " relation, sex, birth_year, labour, health, disability_grade, school,"
+               " medical_insurance, employment, employment_stable, updated_hlc FROM members;");
+    assert_int_equal(scalar(f->s, "SELECT count(DISTINCT id_number) * 2 = count(*) FROM members"), 1);
+}
+
 /* A pulled household that lacks a member: the member goes, unless the
  * collector refused it (what an officer entered is never deleted by a pull). */
 static void pull_keeps_refused_members(void **state)
@@ -413,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
         cmocka_unit_test_setup_teardown(pull_keeps_refused_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(migration_2_keeps_records, setup, teardown),
         cmocka_unit_test_setup_teardown(visits_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(corrections_supersede, setup, teardown),
     };
