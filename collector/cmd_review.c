@@ -166,8 +166,9 @@ static int print_work(void *ctx, const void *row)
                due ? "\"" : "", due ? due_text : "null", due ? "\"" : "", late ? "true" : "false",
                w->open_measures, w->overdue_measures);
     } else {
-        printf("%-6s  %-12s  %-16s  %-25s  %-16s  %-7s  %d/%d\n", hh_enum_name(&hh_tier_names, (int)w->tier),
-               w->village_code, w->registry_no[0] ? w->registry_no : w->household_id,
+        /* 80 columns: the village is the registry number's first 12 digits. */
+        printf("%-6s %-16.36s %-25s %-10.10s %-7s %d/%d\n", hh_enum_name(&hh_tier_names, (int)w->tier),
+               w->registry_no[0] ? w->registry_no : w->household_id,
                hh_enum_name(&hh_review_state_names, (int)w->state), due_text, late ? "OVERDUE" : "",
                w->open_measures, w->overdue_measures);
     }
@@ -194,9 +195,9 @@ static int cmd_review_list(cli *c)
         return cli_fail(ret, NULL, "cannot read the worklist");
     p.rules = hh_cstore_rules(s);
     if (!p.json)
-        printf("%-6s  %-12s  %-16s  %-25s  %-16s  %-7s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD", "REVIEW",
-               "STEP DUE", "", "MEASURES OPEN/OVERDUE");
-    ret = hh_rstore_each_work(s, (hh_review_state)state, village, today, print_work, &p);
+        printf("%-6s %-16s %-25s %-10s %-7s %s\n", "TIER", "HOUSEHOLD", "REVIEW", "STEP DUE", "",
+               "MEASURES");
+    ret = hh_rstore_each_work(s, (hh_review_state)state, village, cli_has(c, "all"), today, print_work, &p);
     hh_cstore_rollback(s);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the worklist");
 }
@@ -562,6 +563,7 @@ static const cli_opt list_opts[] = {
     { "state", "STATE", "only households in this review state", 0 },
     { "village", "CODE", "only this village", 0 },
     { "overdue", NULL, "only households whose next step or a measure is overdue", 0 },
+    { "all", NULL, "every household with a tier, not only open warnings", 0 },
     { "json", NULL, "print JSON Lines", 0 },
     { NULL, NULL, NULL, 0 }
 };
@@ -612,7 +614,7 @@ ACT(c_track, "track", "Note progress on a measure.", measure_opts);
 ACT(c_close, "close-measure", "Close a measure.", measure_opts);
 static const cli_cmd c_history = { "review history", "HOUSEHOLD", "Every step and measure of a household.",
                                    1, 1, json_opts, cmd_review_history, HH_CMD_NEEDS_STORE };
-static const cli_cmd c_list = { "review list", "", "The review worklist: states, steps due, measures.",
+static const cli_cmd c_list = { "review list", "", "The review worklist: open warnings, steps due, measures.",
                                 0, 0, list_opts, cmd_review_list, HH_CMD_NEEDS_STORE };
 static const cli_cmd c_user_add = { "user add", "NAME", "Add a reviewer or admin account.",
                                     1, 1, user_add_opts, cmd_user_add, HH_CMD_NEEDS_STORE };

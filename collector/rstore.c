@@ -594,7 +594,7 @@ static hh_err read_work(sqlite3_stmt *st, void *out)
     return HH_OK;
 }
 
-hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
+hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village, int all,
                            const char *today, hh_row_cb cb, void *ctx)
 {
     static const char sql[] =
@@ -608,6 +608,8 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         "   AND m.closed_ms IS NULL AND m.due_on < ?3)"
         " FROM tiers t JOIN households h ON h.id = t.household_id"
         " WHERE (?1 IS NULL OR t.review = ?1) AND (?2 IS NULL OR h.village_code = ?2)"
+        " AND (?4 OR (t.review <> 'released' AND t.review <> 'dismissed'"
+        "             AND (t.tier > 1 OR t.review <> 'computed')))"
         " ORDER BY t.tier DESC, h.village_code, h.registry_no, h.id";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
     hh_work row;
@@ -620,6 +622,7 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         sqlite3_bind_null(st, 1);
     hh_sql_bind_optional(st, 2, village);
     hh_sql_bind_text(st, 3, today);
+    sqlite3_bind_int(st, 4, all || state);
     return each_item(st, read_work, &row, cb, ctx);
 }
 

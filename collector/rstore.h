@@ -126,9 +126,11 @@ typedef struct hh_work {
     uint64_t case_opened_ms;    /* 0: no open case */
     int open_measures, overdue_measures;
 } hh_work;
-/* Households with a tier, red first; state 0 and village NULL: all. Measures
- * due before today are overdue. */
-hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village,
+/* Households with a tier, red first: in state (0: any) and village (NULL:
+ * any); unless all (or a state is named), only open warnings (a tier above
+ * green or a review under way, not released or dismissed). Measures due
+ * before today are overdue. */
+hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *village, int all,
                            const char *today, hh_row_cb cb, void *ctx);
 
 /* A duplicate case (数据比对) with both sides as a reviewer judges them. */

@@ -65,8 +65,24 @@ step "sync: A, then B, then A again to bring back what B sent"
 step "at the collector: the merged worklist (first 12 of $("$hearthd" --dir "$dir/collector" tiers --json | wc -l))"
 "$hearthd" --dir "$dir/collector" tiers | head -13
 
-step "at the collector: the conflict, with both values, for a reviewer"
+step "at the collector: the conflict, with both values; a reviewer decides it"
 "$hearthd" --dir "$dir/collector" conflicts
+hd() { "$hearthd" --dir "$dir/collector" "$@"; }
+echo "demo-county-pass" | hd user add zhao --role reviewer --level county --villages 511823 --password-stdin
+echo "demo-village-pass" | hd user add li --role reviewer --level village --villages 511823101201 --password-stdin
+echo "demo-township-pass" | hd user add wang --role reviewer --level township --villages 511823101 --password-stdin
+conflict=$(hd conflicts --json | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+hd conflicts resolve "$conflict" --as zhao --keep theirs --note "户主确认：突发严重困难"
+
+step "a reviewer acts on the red warning of 5118231012010001: home check, village appraisal"
+hd review verify 5118231012010001 --as li --consent-signed --note "入户核实，已签承诺授权书"
+hd review village 5118231012010001 --as li --note "村民代表评议通过"
+hd review township 5118231012010001 --as wang --note "审核" || echo "(refused, as it should be: the notice runs 5 days)"
+hd review intervene 5118231012010001 --as li --measure public_welfare_post --responsible "村委 王主任" \
+  --due 2027-01-15 --note "失业：安排公益性岗位"
+hd review list | head -8
+"$hearth" --db "$dir/a.db" sync
+"$hearth" --db "$dir/b.db" sync
 
 step "device A's worklist (source: collector; the device's own tier shown where it differs)"
 "$hearth" --db "$dir/a.db" tiers | head -10
