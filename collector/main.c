@@ -807,8 +807,19 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; own_commands[i]; i++)
         commands[n++] = own_commands[i];
-    for (size_t i = 0; hh_review_commands[i] && n + 2 < sizeof commands / sizeof commands[0]; i++)
-        commands[n++] = hh_review_commands[i];
+    /* Each after the last of its group ("conflicts resolve" after
+     * "conflicts"), for the help; a new group at the end. */
+    for (size_t i = 0; hh_review_commands[i] && n + 2 < sizeof commands / sizeof commands[0]; i++) {
+        const char *name = hh_review_commands[i]->name;
+        size_t group = strcspn(name, " "), at = n;
+        for (size_t j = 0; j < n; j++)
+            if (strncmp(commands[j]->name, name, group) == 0 &&
+                (commands[j]->name[group] == ' ' || commands[j]->name[group] == '\0'))
+                at = j + 1;
+        memmove(&commands[at + 1], &commands[at], (n - at) * sizeof commands[0]);
+        commands[at] = hh_review_commands[i];
+        n++;
+    }
     commands[n++] = &c_version;
     commands[n] = NULL;
     hh_cstore_library_init();

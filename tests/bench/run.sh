@@ -96,9 +96,9 @@ SELECT printf('01900001-0000-7000-8000-%012x', i), printf('01900000-0000-7000-80
   printf('2026-%02d-%02d', 1 + i % 11, 1 + i % 28), 'officer', 4, 9000 + i % 5000, 2000, 0, 1500, 400,
   800, 0, 0, 63, NULL, NULL, '', NULL, i + 1 FROM n;
 INSERT INTO tiers (household_id, village_code, tier, reasons, rulebook, last_visit_on, per_capita_yuan,
-  review, change_no, computed_ms)
+  review, change_no, computed_ms, since_ms)
 SELECT id, village_code, 1 + change_no % 4, '', (SELECT version FROM rulebooks WHERE current = 1),
-  '2026-11-01', 3000, 'computed', $households + change_no, 0 FROM households;
+  '2026-11-01', 3000, 'computed', $households + change_no, 0, 0 FROM households;
 UPDATE meta SET value = CAST(2 * $households + 1 AS TEXT) WHERE key = 'next_change';
 COMMIT;
 SQL
