@@ -215,5 +215,13 @@ expect "no person disappears from any device" "$(members "$A") $(members "$B")" 
 expect "…who is in the household that stayed, on both" \
   "$("$HEARTH" --db "$A" household show "$P1" | grep -c 赵六) $("$HEARTH" --db "$B" household show "$P1" | grep -c 赵六)" "1 1"
 refuse "a case is resolved once" 4 "no open duplicate case" D duplicates resolve "$did" --as zhao --keep-both --note x
+"$HEARTH" --db "$A" member add "$P1" --name 赵丽 --id-number 511823197001010018 --relation spouse --sex f \
+  --birth-year 1970 --labour full --health healthy --school none --insurance yes --employment local >/dev/null
+"$HEARTH" --db "$A" sync >/dev/null 2>&1
+run D duplicates --json
+expect "a sex the ID number contradicts is accepted and listed (the 17th digit is odd: male)" \
+  "$(grep -c '"kind": "id_mismatch".*"name": "赵丽".*the sex contradicts the ID number' "$WORK/out") $(SQL "SELECT count(*) FROM members WHERE id_number = '511823197001010018'")" "1 1"
+check "…kept as it is, with the reason" D duplicates resolve "$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/out")" \
+  --as zhao --keep-both --note "户籍信息有误，已告知派出所"
 
 finish
