@@ -362,6 +362,13 @@ static hh_err parse(const char *text, size_t len, parse_state *p, hh_diag *d)
                              "guarantee needs a visit%s", "");
     if (out->income_drop_tier < HH_TIER_YELLOW)
         return semantic_fail(p, "income_drop.tier", d, "must be at least yellow%s", "");
+    if (out->notice_days < 5)
+        return semantic_fail(p, "review.notice_days", d, "must be at least 5: a public notice (公示) "
+                             "runs at least 5 days%s", "");
+    if (out->decide_within_days < out->verify_within_days + out->appraise_within_days + out->notice_days)
+        return semantic_fail(p, "review.decide_within_days", d, "must leave room for the home check, "
+                             "the appraisal and the notice (%d days)",
+                             out->verify_within_days + out->appraise_within_days + out->notice_days);
     if (out->monitoring_line_yuan < out->red_below_yuan)
         return semantic_fail(p, "monitoring.line_yuan", d,
                              "must be at least income.red_below_yuan (%lld)",

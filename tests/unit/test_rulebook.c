@@ -137,6 +137,14 @@ static void lifecycle_section(void **state)
     assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
     assert_non_null(strstr(d.message, "listed twice"));
     snprintf(text, sizeof text, "%s%s", good, section);
+    memcpy(strstr(text, "notice_days = 7"), "notice_days = 4", 15);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "at least 5"));
+    snprintf(text, sizeof text, "%s%s", good, section);
+    memcpy(strstr(text, "decide_within_days = 20"), "decide_within_days = 12", 23);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_non_null(strstr(d.message, "(13 days)"));
+    snprintf(text, sizeof text, "%s%s", good, section);
     memcpy(strstr(text, "line_yuan = 6000"), "line_yuan = 1000", 16);
     assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
     assert_non_null(strstr(d.message, "at least income.red_below_yuan"));
