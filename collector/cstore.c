@@ -141,7 +141,8 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "  household_a TEXT NOT NULL, member_a TEXT NOT NULL, household_b TEXT NOT NULL,"
     "  member_b TEXT NOT NULL, detail TEXT NOT NULL, found_ms INTEGER NOT NULL,"
     "  resolved_ms INTEGER, resolution TEXT, account TEXT, note TEXT) STRICT;"
-    "CREATE UNIQUE INDEX duplicates_pair ON duplicates(kind, household_a, member_a, household_b, member_b);"
+    "CREATE UNIQUE INDEX duplicates_pair ON duplicates(kind, household_a, member_a, household_b, member_b,"
+    "  detail);"
     "ALTER TABLE applied ADD COLUMN body BLOB;"
     "ALTER TABLE applied ADD COLUMN household_id TEXT;"
     "ALTER TABLE applied ADD COLUMN field TEXT;"
@@ -1181,7 +1182,7 @@ hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *house
     static const char sql[] =
         "INSERT INTO duplicates (kind, household_a, member_a, household_b, member_b, detail,"
         " found_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        " ON CONFLICT (kind, household_a, member_a, household_b, member_b) DO NOTHING";
+        " ON CONFLICT (kind, household_a, member_a, household_b, member_b, detail) DO NOTHING";
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
 
     if (!st)

@@ -228,7 +228,8 @@ hh_err hh_cstore_conflict_get(hh_cstore *s, int64_t id, hh_conflict *out);
  * "id_number" (one person in two households: a and b are the two members),
  * "registry_no" (one registry number on two households: members "") or
  * "id_mismatch" (a member's sex or birth year against the ID number: b is
- * a again). detail holds no personal data. */
+ * a again). detail holds no personal data, and tells apart two cases of one
+ * kind on the same records. */
 hh_err hh_cstore_duplicate_add(hh_cstore *s, const char *kind, const char *household_a,
                                const char *member_a, const char *household_b,
                                const char *member_b, const char *detail);

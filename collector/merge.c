@@ -190,16 +190,23 @@ static hh_err registry_compare(hh_cstore *s, const char *household_id, const cha
 }
 
 /* 数据比对 for a member as stored: the same ID number on another member, and
- * a sex the ID number contradicts, are kept and listed for a reviewer. */
+ * a sex or birth year the ID number contradicts, are kept and listed for a
+ * reviewer. */
 static hh_err member_compare(hh_cstore *s, const char *household_id, const hh_member *m)
 {
     char other_member[HH_UUID_LEN + 1], other_household[HH_UUID_LEN + 1];
     int sex = hh_id_number_sex(m->id_number);
     hh_err ret;
 
+    int id_year = 0;
+
     if (sex && sex != (int)m->sex &&
         (ret = hh_cstore_duplicate_add(s, "id_mismatch", household_id, m->id, household_id, m->id,
                                        "the sex contradicts the ID number")) != HH_OK)
+        return ret;
+    if (hh_validate_id_number(m->id_number, &id_year, NULL) == HH_OK && id_year && id_year != m->birth_year &&
+        (ret = hh_cstore_duplicate_add(s, "id_mismatch", household_id, m->id, household_id, m->id,
+                                       "the birth year contradicts the ID number")) != HH_OK)
         return ret;
     if ((ret = hh_records_id_number_owner(hh_cstore_sql(s), m->id_number, m->id, other_member,
                                           other_household)) != HH_OK || !other_member[0])

@@ -237,7 +237,9 @@ static hh_err check_enum(const hh_enum_names *e, int value, hh_diag *d)
     return HH_OK;
 }
 
-hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d)
+/* Every field of m; the birth year must agree with the ID number when
+ * id_agreement is set. */
+static hh_err member_check(const hh_member *m, int current_year, int id_agreement, hh_diag *d)
 {
     hh_err ret;
     int id_year = 0;
@@ -260,7 +262,7 @@ hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d)
     if (m->birth_year < 1900 || m->birth_year > current_year)
         return hh_diag_fail(d, HH_EINVAL, "birth_year", "must be between 1900 and %d",
                             current_year);
-    if (id_year != 0 && id_year != m->birth_year)
+    if (id_agreement && id_year != 0 && id_year != m->birth_year)
         return hh_diag_fail(d, HH_EINVAL, "birth_year",
                             "does not match the birth date in the ID number");
     if (m->health == HH_HEALTH_DISABLED) {
@@ -276,7 +278,17 @@ hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d)
     return HH_OK;
 }
 
-hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d)
+hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d)
+{
+    return member_check(m, current_year, 1, d);
+}
+
+hh_err hh_member_validate_received(const hh_member *m, int current_year, hh_diag *d)
+{
+    return member_check(m, current_year, 0, d);
+}
+
+static hh_err household_check(const hh_household *h, int current_year, int id_agreement, hh_diag *d)
 {
     hh_err ret;
     char field[32];
@@ -305,7 +317,7 @@ hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d
     for (int i = 0; i < h->member_count; i++) {
         const hh_member *m = &h->members[i];
         snprintf(field, sizeof field, "members[%d].", i);
-        if ((ret = hh_member_validate(m, current_year, d)) != HH_OK) {
+        if ((ret = member_check(m, current_year, id_agreement, d)) != HH_OK) {
             hh_diag_prefix(d, field);
             return ret;
         }
@@ -323,6 +335,16 @@ hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d
         }
     }
     return HH_OK;
+}
+
+hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d)
+{
+    return household_check(h, current_year, 1, d);
+}
+
+hh_err hh_household_validate_received(const hh_household *h, int current_year, hh_diag *d)
+{
+    return household_check(h, current_year, 0, d);
 }
 
 hh_err hh_visit_latest_date(const char *today, char out[HH_DATE_LEN + 1])

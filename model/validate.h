@@ -63,11 +63,18 @@ size_t hh_utf8_sequence(const unsigned char *s);
 /* 0 <= yuan <= HH_MONEY_MAX_YUAN. */
 hh_err hh_validate_money(const char *field, int64_t yuan, hh_diag *d);
 
-/* Every field of m; current_year bounds the birth year. */
+/* Every field of m; current_year bounds the birth year, which must agree
+ * with the ID number (an officer corrects it on entry). */
 hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d);
 
 /* Every field of h and of each member, and that no ID number repeats. */
 hh_err hh_household_validate(const hh_household *h, int current_year, hh_diag *d);
+
+/* The same for records received from another program (the collector from a
+ * device, a device from the collector): a birth year the ID number
+ * contradicts is kept, for a reviewer to compare (数据比对), not refused. */
+hh_err hh_member_validate_received(const hh_member *m, int current_year, hh_diag *d);
+hh_err hh_household_validate_received(const hh_household *h, int current_year, hh_diag *d);
 
 /* Every field of v. */
 hh_err hh_visit_validate(const hh_visit *v, hh_diag *d);

@@ -294,7 +294,7 @@ static hh_err household_from_pb(const Hearth__V1__Household *pb, hh_household *h
         return ret;
     if (pb->n_members != 0)
         return hh_diag_fail(d, HH_EINVAL, "members", "are sent as changes of their own");
-    return hh_household_validate(h, 2100, d);
+    return hh_household_validate_received(h, 2100, d);
 }
 
 static hh_err member_from_pb(const Hearth__V1__Member *pb, int current_year, hh_member *m,
@@ -328,7 +328,7 @@ static hh_err member_from_pb(const Hearth__V1__Member *pb, int current_year, hh_
                           ? (int)pb->disability_grade : pb->has_disability_grade ? 99 : 0;
     m->medical_insurance = pb->has_medical_insurance && pb->medical_insurance;
     m->employment_stable = pb->has_employment_stable ? (pb->employment_stable ? 1 : 0) : -1;
-    return hh_member_validate(m, current_year, d);
+    return hh_member_validate_received(m, current_year, d);
 }
 
 static hh_err visit_from_pb(const Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d)
@@ -483,7 +483,7 @@ hh_err hh_codec_snapshot_from_pb(const Hearth__V1__Household *pb, int current_ye
             return ret;
         out->household.member_count++;
     }
-    return hh_household_validate(&out->household, current_year, d);
+    return hh_household_validate_received(&out->household, current_year, d);
 }
 
 struct hh_snapshot_pb {

@@ -59,6 +59,38 @@ def main():
             fb.field = field
             fb.base_hlc = 0
         sys.stdout.buffer.write(req.SerializeToString())
+    elif what == "member-change":
+        device, seq, mid, hid, id_number, sex, birth_year = sys.argv[3:10]
+        req = cls("SyncRequest")()
+        req.protocol = 1
+        req.device_id = device
+        ch = req.changes.add()
+        ch.device_id = device
+        ch.seq = int(seq)
+        ch.hlc = 1790000000000 << 16
+        ch.entity = 2      # member
+        ch.op = 1          # create
+        ch.entity_id = mid
+        ch.device_epoch = 1
+        m = ch.member
+        m.id = mid
+        m.household_id = hid
+        m.name = "测试"
+        m.id_number = id_number
+        m.relation = 1     # head
+        m.sex = int(sex)
+        m.birth_year = int(birth_year)
+        m.labour = 1
+        m.health = 1
+        m.school = 1
+        m.medical_insurance = True
+        m.employment = 2
+        for field in ["name", "id_number", "relation", "sex", "birth_year", "labour", "health",
+                      "disability_grade", "school", "medical_insurance", "employment", "employment_stable"]:
+            fb = ch.changed.add()
+            fb.field = field
+            fb.base_hlc = 0
+        sys.stdout.buffer.write(req.SerializeToString())
     elif what == "many-changes":
         device, count = sys.argv[3], int(sys.argv[4])
         req = cls("SyncRequest")()

@@ -33,6 +33,22 @@ expect "…both of them, under a header" "$(grep -c . "$WORK/out")" "3"
 if /usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); d.decode("utf-8"); sys.exit(any(b < 32 and b not in (10,) for b in d))' "$WORK/out"
 then ok "…as printable UTF-8"; else not_ok "…as printable UTF-8" "$(od -c "$WORK/out" | head -5)"; fi
 
+# ---- records compared, not refused -----------------------------------------------------------
+# A device checks a birth year against the ID number on entry; one that arrives
+# disagreeing anyway (an older program, another system) is kept and listed.
+gid=01a20000-0000-7000-8000-00000000beef
+mid=01a20000-0000-7000-8000-00000000f00d
+PB household-change "$device" 3 "$gid" 511823101201 2 >"$WORK/body"
+CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync" >/dev/null
+PB member-change "$device" 4 "$mid" "$gid" 511823197001010018 1 1971 >"$WORK/body"
+expect "a member whose birth year the ID number contradicts is answered" \
+  "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
+PB decode-sync-response "$WORK/resp" >"$WORK/decoded"
+contains "…and accepted (no rejection)" "$WORK/decoded" "rejections 0 "
+expect "…stored as sent" "$(SQL "SELECT birth_year FROM members WHERE id = '$mid'")" "1971"
+run "$HEARTHD" --dir "$C" duplicates --json
+contains "…and listed for a reviewer" "$WORK/out" "\"kind\": \"id_mismatch\".*\"member\": \"$mid\".*the birth year contradicts the ID number"
+
 # ---- refusals reveal nothing outside the device's villages -----------------------------------
 B="$WORK/b.db"
 enrol "$B" "$C" 511823102203 || not_ok "B enrols"
