@@ -67,6 +67,8 @@ refuse "a step out of order is refused, saying what is allowed" 3 "allowed: veri
 refuse "a step without a note is refused" 3 "needs a note" D review verify "$H" --as li --consent-signed
 expect "…and refusals change nothing" "$(fp "$H")" "$before"
 check "home check (入户核实) with the signed consent" D review verify "$H" --as li --consent-signed --note "入户核实，已签承诺书"
+sync_both
+expect "both devices see verified" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "verified verified"
 refuse "the village appraisal by a township account is refused" 7 "village needs a village-level account" \
   D review village "$H" --as wang --note x
 check "village appraisal (村级评议) opens the public notice" D review village "$H" --as li --note "村民代表评议通过"
@@ -80,6 +82,8 @@ expect "both devices see village_approved" "$(device_review "$A" "$H") $(device_
   "village_approved red 0 village_approved red 0"
 check "the township reviews once the notice has run (6 days later)" \
   faketime -f +6d "$HEARTHD" --dir "$C" review township "$H" --as wang --note 乡镇审核
+sync_both
+expect "both devices see township_approved" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "township_approved township_approved"
 refuse "the county step by a township account is refused" 7 "county needs a county-level account" \
   faketime -f +6d "$HEARTHD" --dir "$C" review county "$H" --as wang --note x
 check "the county approves: a monitored household" faketime -f +6d "$HEARTHD" --dir "$C" review county "$H" --as zhao --note 县级审批
@@ -115,15 +119,23 @@ expect "a red household stays flagged until released (a green visit: held red, w
   "$(D tiers --json | grep -c '"tier": "red", "reasons": \["warning_open"\]')" "1"
 check "release proposed once income has stayed above the line for 6 months" \
   D review propose-release "$H" --as li --note 收入稳定
+sync_both
+expect "both devices see release_proposed" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "release_proposed release_proposed"
 check "close the measure" D review close-measure "$H" --as li --measure-id "$mid" --note 已完成
 check "release: village appraisal" D review village "$H" --as li --note 评议
+sync_both
+expect "both devices see release_village_approved" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "release_village_approved release_village_approved"
 check "release: township" faketime -f +6d "$HEARTHD" --dir "$C" review township "$H" --as wang --note 审核
+sync_both
+expect "both devices see release_township_approved" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "release_township_approved release_township_approved"
 check "release: county" faketime -f +6d "$HEARTHD" --dir "$C" review county "$H" --as zhao --note 批准消除
 sync_both
 expect "released: the tier is what the latest visit computes, on both devices" \
   "$(device_review "$A" "$H") $(device_review "$B" "$H")" "released green 0 released green 0"
 check "the elimination is reversible (风险消除回退)" D review reopen "$H" --as zhao --note 回退
 expect "…back to monitored" "$(fp "$H" | cut -d'|' -f1)" "monitored"
+sync_both
+expect "both devices see monitored again" "$(device_review "$A" "$H" | cut -d' ' -f1) $(device_review "$B" "$H" | cut -d' ' -f1)" "monitored monitored"
 D review propose-release "$H" --as li --note 再次 >/dev/null && D review village "$H" --as li --note 评议 >/dev/null &&
   faketime -f +6d "$HEARTHD" --dir "$C" review township "$H" --as wang --note 审核 >/dev/null &&
   faketime -f +6d "$HEARTHD" --dir "$C" review county "$H" --as zhao --note 批准 >/dev/null
