@@ -220,6 +220,7 @@ typedef struct sync_totals {
     uint32_t protocol;        /* the newest protocol to speak (1 after a collector said 404 to 2) */
     size_t sent, acked, quarantined, pulled, households, skipped;
     int has_skew;
+    char rulebook_refused[200];  /* why the collector's rulebook was not taken, or "" */
     int64_t skew_ms;          /* this device's clock minus the collector's, last answer */
 } sync_totals;
 
@@ -503,6 +504,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     t->pulled += got.tiers;
     t->households += got.households;
     t->skipped += got.tiers_skipped + got.households_skipped;
+    if (got.rulebook_refused)
+        snprintf(t->rulebook_refused, sizeof t->rulebook_refused, "%s", got.rulebook_reason);
     *more = resp->more || count > 0;
 cleanup:
     if (resp)
@@ -608,6 +611,10 @@ static int run_sync(cli *c)
         fprintf(stderr, "hearth: set this device's date and time; what it recorded is kept, and "
                         "the collector orders it by its own clock\n");
     }
+    if (t.rulebook_refused[0])
+        fprintf(stderr, "hearth: the collector's rulebook cannot be read by this hearth (%s): "
+                        "provisional tiers here keep rulebook %s; update hearth\n",
+                t.rulebook_refused, hh_store_rulebook(agent_store(c))->version);
     if (ret == HH_ETLS)
         ret = trust_or_clock(st.server_url);
     if (ret != HH_OK)

@@ -1594,8 +1594,20 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
         if ((ret = hh_store_quarantine_outcome(s, p->results[i].seq, p->results[i].accepted,
                                                p->results[i].note)) != HH_OK)
             goto fail;
-    if (p->rulebook_text && (ret = replace_rulebook(s, p->rulebook_text, d)) != HH_OK)
-        goto fail;
+    if (p->rulebook_text) {
+        hh_diag why;
+        hh_diag_clear(&why);
+        ret = replace_rulebook(s, p->rulebook_text, &why);
+        if (ret == HH_EPARSE) {   /* nothing written: keep ours, store the rest */
+            r->rulebook_refused = 1;
+            snprintf(r->rulebook_reason, sizeof r->rulebook_reason, "%.40s: %.150s", why.field, why.message);
+            ret = HH_OK;
+        } else if (ret != HH_OK) {
+            if (d)
+                *d = why;
+            goto fail;
+        }
+    }
     snprintf(cursor_text, sizeof cursor_text, "%llu", (unsigned long long)p->cursor);
     if ((ret = meta_set(s, "pull_cursor", cursor_text)) != HH_OK)
         goto fail;

@@ -259,13 +259,18 @@ typedef struct hh_pull {
 
 typedef struct hh_pull_result {
     size_t households, households_skipped, tiers, tiers_skipped;
+    /* The collector's rulebook could not be read by this version (a newer
+     * one, say): the one in force stays, everything else is stored. */
+    int rulebook_refused;
+    char rulebook_reason[200];
 } hh_pull_result;
 
 /* Apply what a sync pulled and store the new cursor, in one transaction: the
  * collector's households (written without outbox entries, with the collector's
  * field versions; a household with unsent local edits, or that cannot be
  * applied, is skipped and comes again), its tiers (those of households this
- * device does not hold are skipped), its rulebook, its clock. */
+ * device does not hold are skipped), its rulebook (one this version cannot
+ * read is not taken, and r says why), its clock. */
 hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d);
 
 /* The record tables, for shared read-only code (sync/export.h). */

@@ -358,6 +358,22 @@ static void pull_keeps_refused_members(void **state)
     free(snap);
 }
 
+/* A rulebook this version cannot read (a newer collector's) is not taken, and
+ * nothing else of the pull is lost: the cursor moves, the old rulebook stays. */
+static void pull_with_unreadable_rulebook(void **state)
+{
+    fixture *f = *state;
+    hh_pull p = { NULL, 0, NULL, 0, 77, "version = future-1\nfuture.key = 1\n", 0, NULL, 0 };
+    hh_pull_result got;
+    hh_diag d;
+
+    assert_int_equal(hh_store_apply_pull(f->s, &p, &got, &d), HH_OK);
+    assert_true(got.rulebook_refused);
+    assert_non_null(strstr(got.rulebook_reason, "unknown key 'future.key'"));
+    assert_string_equal(hh_store_rulebook(f->s)->version, "yaan-2026.2");
+    assert_int_equal(scalar(f->s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'"), 77);
+}
+
 static void visits_idempotent(void **state)
 {
     fixture *f = *state;
@@ -457,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
         cmocka_unit_test_setup_teardown(pull_keeps_refused_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(pull_with_unreadable_rulebook, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_2_keeps_records, setup, teardown),
         cmocka_unit_test_setup_teardown(visits_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(corrections_supersede, setup, teardown),
