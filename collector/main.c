@@ -610,10 +610,12 @@ static int print_quarantined(void *ctx, const hh_quarantined *q)
     if (json) {
         printf("{\"device_id\": \"%s\", \"seq\": %llu, \"reason\": %d, \"entity\": \"%s\", "
                "\"entity_id\": \"%s\", \"household_id\": \"%s\", \"registry_no\": \"%s\", "
-               "\"village_code\": \"%s\", \"field\": \"%s\", \"outcome\": %s%s%s, \"detail\": ",
+               "\"village_code\": \"%s\", \"outcome\": %s%s%s, \"field\": ",
                q->device_id, (unsigned long long)q->seq, q->reason, q->entity, q->entity_id,
-               q->household_id, q->registry_no, q->village_code, q->field, q->outcome[0] ? "\"" : "",
+               q->household_id, q->registry_no, q->village_code, q->outcome[0] ? "\"" : "",
                q->outcome[0] ? q->outcome : "null", q->outcome[0] ? "\"" : "");
+        cli_json_string(stdout, q->field);
+        printf(", \"detail\": ");
         cli_json_string(stdout, q->detail);
         printf("}\n");
     } else {

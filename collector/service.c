@@ -129,7 +129,9 @@ static hh_err apply_change(hh_service *svc, hh_push *p, const Hearth__V1__Change
     return ret;
 }
 
-/* The fields a change sets, comma-separated, cut to cap at a field. */
+/* The fields a change sets, comma-separated, cut to cap at a field. A name
+ * is the device's text: only one that can be a field name (a-z and '_') is
+ * kept, so the listing never carries quotes or terminal controls. */
 static void changed_fields(const hh_change_in *c, char *out, size_t cap)
 {
     size_t used = 0;
@@ -137,6 +139,8 @@ static void changed_fields(const hh_change_in *c, char *out, size_t cap)
     out[0] = '\0';
     for (size_t i = 0; i < c->changed_count; i++) {
         size_t len = strlen(c->changed[i].field);
+        if (strspn(c->changed[i].field, "abcdefghijklmnopqrstuvwxyz_") != len)
+            continue;
         if (used + len + 2 > cap)
             break;
         used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? "," : "", c->changed[i].field);

@@ -54,7 +54,8 @@ def main():
         ch.household.village_code = village
         ch.household.category = int(category)
         ch.household.relocated = False
-        for field in ["registry_no", "village_code", "category", "relocated", "resettlement_site"]:
+        extra = [sys.argv[9]] if len(sys.argv) > 9 else []
+        for field in ["registry_no", "village_code", "category", "relocated", "resettlement_site"] + extra:
             fb = ch.changed.add()
             fb.field = field
             fb.base_hlc = 0

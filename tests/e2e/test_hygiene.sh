@@ -33,6 +33,17 @@ expect "…both of them, under a header" "$(grep -c . "$WORK/out")" "3"
 if /usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); d.decode("utf-8"); sys.exit(any(b < 32 and b not in (10,) for b in d))' "$WORK/out"
 then ok "…as printable UTF-8"; else not_ok "…as printable UTF-8" "$(od -c "$WORK/out" | head -5)"; fi
 
+# A refused change lists the fields it set: only names that can be fields,
+# never the device's quotes or terminal controls.
+xid=01a20000-0000-7000-8000-00000000aaaa
+PB household-change "$device" 5 "$xid" 511823109999 2 $((1790000000000 << 16)) $'x"\e[2Jy' >"$WORK/body"
+expect "an out-of-scope change with a hostile field name is answered" \
+  "$(CURL --data-binary @"$WORK/body" "$COLLECTOR_URL/v1/sync")" "200"
+run "$HEARTHD" --dir "$C" quarantine --json
+if /usr/bin/python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/out"; then
+  ok "…and the quarantine is still valid JSON"; else not_ok "…and the quarantine is still valid JSON" "$(cat -v "$WORK/out")"; fi
+contains "…naming the real fields only" "$WORK/out" "\"entity_id\": \"$xid\".*\"field\": \"registry_no,village_code,category,relocated,resettlement_site\""
+
 # ---- records compared, not refused -----------------------------------------------------------
 # A device checks a birth year against the ID number on entry; one that arrives
 # disagreeing anyway (an older program, another system) is kept and listed.
