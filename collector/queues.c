@@ -237,15 +237,16 @@ static hh_err quarantine_scope(hh_cstore *s, const char *account, const hh_devic
 static hh_err accept_change(hh_cstore *s, const hh_device *dev, const hh_refused *r, uint64_t now_ms,
                             hh_diag *d)
 {
-    Hearth__V1__Change *pb = hearth__v1__change__unpack(NULL, r->body_len, r->body);
+    Hearth__V1__Change *pb = r->body_len ? hearth__v1__change__unpack(NULL, r->body_len, r->body) : NULL;
     hh_change_in *c = malloc(sizeof *c);
     hh_hlc clock = { 0 };
     hh_merge_result m;
     hh_err ret;
 
     if (!pb || !c) {
-        ret = pb ? HH_ENOMEM : hh_diag_fail(d, HH_ECONFLICT, "change", "its content was not kept (refused "
-                                            "before this collector kept refused changes): discard it");
+        ret = c ? hh_diag_fail(d, HH_ECONFLICT, "change", "its content was not kept (refused before this "
+                               "collector kept refused changes): discard it")
+                : HH_ENOMEM;
     } else if (hh_codec_change_from_pb(pb, hh_platform_current_year(), c, d) != HH_OK) {
         ret = hh_diag_fail(d, HH_ECONFLICT, "change", "still invalid: %.100s", d->message);
     } else if ((ret = hh_merge_apply(s, dev, c, &clock, now_ms, &m)) == HH_OK && m.reject_reason) {
@@ -279,7 +280,9 @@ hh_err hh_quarantine_decide(hh_cstore *s, const hh_quarantine_request *q, uint64
         free(r);
         return ret;
     }
-    ret = hh_rstore_refused_get(s, q->device_id, q->seq, r);
+    ret = hh_rstore_refused_get(s, q->device_id, q->seq, q->accept, r);
+    if (ret == HH_ECORRUPT && q->accept)
+        ret = hh_diag_fail(d, HH_ECONFLICT, "change", "it is larger than a change can be: discard it");
     if (ret == HH_ENOTFOUND)
         ret = hh_diag_fail(d, HH_ENOTFOUND, "change", "device %.36s has no refused change %llu", q->device_id,
                            (unsigned long long)q->seq);

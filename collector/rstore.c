@@ -740,7 +740,7 @@ hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *int
 static hh_err read_refused(sqlite3_stmt *st, void *out)
 {
     hh_refused *r = out;
-    int len = sqlite3_column_bytes(st, 4);
+    int len = sqlite3_column_type(st, 4) == SQLITE_NULL ? 0 : sqlite3_column_bytes(st, 4);
 
     r->reason = sqlite3_column_int(st, 0);
     if (hh_sql_col_text(st, 1, r->household_id, sizeof r->household_id) != HH_OK ||
@@ -754,12 +754,16 @@ static hh_err read_refused(sqlite3_stmt *st, void *out)
     return HH_OK;
 }
 
-hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_refused *out)
+hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, int with_body,
+                             hh_refused *out)
 {
-    static const char sql[] =
+    static const char whole[] =
         "SELECT reject_reason, ifnull(household_id, ''), ifnull(outcome, ''), ifnull(outcome_note, ''),"
-        " ifnull(body, x'') FROM applied WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0";
-    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+        " body FROM applied WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0";
+    static const char outcome[] =
+        "SELECT reject_reason, ifnull(household_id, ''), ifnull(outcome, ''), ifnull(outcome_note, ''),"
+        " NULL FROM applied WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), with_body ? whole : outcome);
 
     if (!st)
         return HH_EDB;

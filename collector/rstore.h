@@ -160,8 +160,9 @@ hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *ho
  * is kept, from's removed with its field versions); from's tier goes. */
 hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *into);
 
-/* A refused change (the quarantine) as stored: its body (the packed Change,
- * at most cap bytes), household, outcome ("" while waiting) and the note. */
+/* A refused change (the quarantine) as stored: its body (the packed Change;
+ * read only with_body, and HH_ECORRUPT past the room here), household,
+ * outcome ("" while waiting) and the note. */
 typedef struct hh_refused {
     int reason;
     char household_id[HH_UUID_LEN + 1];
@@ -170,7 +171,8 @@ typedef struct hh_refused {
     uint8_t body[65536];
     size_t body_len;
 } hh_refused;
-hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, hh_refused *out);
+hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, int with_body,
+                             hh_refused *out);
 /* Decide a waiting refusal; HH_ENOTFOUND when it is not waiting. */
 hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq, const char *outcome,
                                const char *account, const char *note, uint64_t now_ms);

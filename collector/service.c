@@ -562,7 +562,7 @@ static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint6
 {
     for (size_t i = 0; i < n && i < HH_SYNC_QUARANTINE_ASK_MAX; i++) {
         Hearth__V1__QuarantineResult *q = &p->results[p->n_results];
-        hh_err ret = hh_rstore_refused_get(reader, dev->id, seqs[i], &p->refused);
+        hh_err ret = hh_rstore_refused_get(reader, dev->id, seqs[i], 0, &p->refused);
         if (ret == HH_ENOTFOUND || (ret == HH_OK && !p->refused.outcome[0]))
             continue;
         if (ret != HH_OK)
