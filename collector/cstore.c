@@ -801,7 +801,8 @@ hh_err hh_cstore_applied_put(hh_cstore *s, const char *device_id, uint64_t seq,
     hh_sql_bind_text(st, 7, entity_id);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)now_ms);
     if (refused) {
-        sqlite3_bind_blob(st, 9, refused->body, (int)refused->body_len, SQLITE_STATIC);
+        if (refused->body_len <= HH_REFUSED_BODY_MAX)
+            sqlite3_bind_blob(st, 9, refused->body, (int)refused->body_len, SQLITE_STATIC);
         hh_sql_bind_optional(st, 10, refused->household_id);
         hh_sql_bind_optional(st, 11, refused->field);
     }

@@ -121,7 +121,9 @@ hh_err hh_cstore_applied_get(hh_cstore *s, const char *device_id, uint64_t seq, 
 /* The highest seq applied (or refused) for device_id, 0 when none. */
 hh_err hh_cstore_applied_high(hh_cstore *s, const char *device_id, uint64_t *out);
 /* A change refused: why, and what a reviewer needs to act on it later (the
- * change as sent, its household, the fields it set). */
+ * change as sent — kept up to HH_REFUSED_BODY_MAX bytes, no change of ours
+ * comes near it — its household, the fields it set). */
+#define HH_REFUSED_BODY_MAX 65536
 typedef struct hh_refusal {
     int reason;                  /* a RejectReason */
     const char *detail;

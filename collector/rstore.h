@@ -168,7 +168,7 @@ typedef struct hh_refused {
     char household_id[HH_UUID_LEN + 1];
     char outcome[12];
     char note[HH_NOTE_MAX + 1];
-    uint8_t body[65536];
+    uint8_t body[HH_REFUSED_BODY_MAX];
     size_t body_len;
 } hh_refused;
 hh_err hh_rstore_refused_get(hh_cstore *s, const char *device_id, uint64_t seq, int with_body,
