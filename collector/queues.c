@@ -59,17 +59,22 @@ static hh_err apply(hh_cstore *s, const hh_dup_request *q, const hh_duplicate *c
         if (!q->member || (strcmp(q->member, c->member_a) != 0 && strcmp(q->member, c->member_b) != 0) ||
             !q->member[0])
             return hh_diag_fail(d, HH_EINVAL, "--move", "must be one of the case's two members");
-        if ((ret = hh_records_member_get(hh_cstore_sql(s), q->member, &m, household)) != HH_OK)
+        ret = hh_records_member_get(hh_cstore_sql(s), q->member, &m, household);
+        if (ret == HH_ENOTFOUND)
+            return hh_diag_fail(d, HH_ENOTFOUND, "--move", "that member record is gone (removed on a "
+                                "device since): keep both");
+        if (ret != HH_OK)
             return ret;
         if (strcmp(household, into) == 0)
             return hh_diag_fail(d, HH_EINVAL, "--move", "the member is in that household already");
         if ((ret = hh_records_id_number_owner(hh_cstore_sql(s), m.id_number, m.id, other_member,
                                               other_household)) != HH_OK)
             return ret;
-        if (other_member[0] && strcmp(other_household, into) == 0)
-            return hh_diag_fail(d, HH_EINVAL, "--move", "the person is in that household already: "
-                                "merge the households, or keep both");
-        ret = hh_rstore_member_move(s, q->member, into);
+        /* The person belongs in `into`: a record of them there already
+         * stays, and this one is folded into it; else this one moves. */
+        ret = other_member[0] && strcmp(other_household, into) == 0
+                  ? hh_rstore_member_fold(s, q->member)
+                  : hh_rstore_member_move(s, q->member, into);
     } else {
         ret = hh_rstore_household_merge(s, from, into);
     }

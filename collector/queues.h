@@ -20,7 +20,8 @@ typedef struct hh_dup_request {
     hh_dup_action act;
     const char *account;        /* --as NAME: both households in its villages */
     const char *note;
-    const char *member;         /* move: the member record to move (a or b) */
+    const char *member;         /* move: the member record to move (a or b); when --into
+                                   holds the same person already, it is folded into that record */
     const char *into;           /* move, merge: the household kept (a or b, id or registry number) */
 } hh_dup_request;
 

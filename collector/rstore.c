@@ -706,6 +706,20 @@ static hh_err exec2(hh_cstore *s, const char *sql, const char *a, const char *b)
     return hh_sql_done(st);
 }
 
+hh_err hh_rstore_member_fold(hh_cstore *s, const char *member_id)
+{
+    static const char *const steps[] = {
+        "DELETE FROM field_versions WHERE entity_id = ?1 AND ?2 IS NOT NULL",
+        "DELETE FROM field_owners WHERE entity_id = ?1 AND ?2 IS NOT NULL",
+        "DELETE FROM members WHERE id = ?1 AND ?2 IS NOT NULL",
+    };
+    hh_err ret = HH_OK;
+
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && ret == HH_OK; i++)
+        ret = exec2(s, steps[i], member_id, "");
+    return ret;
+}
+
 hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *household_id)
 {
     return exec2(s, "UPDATE members SET household_id = ?2, position = (SELECT ifnull(max(position), -1) + 1"

@@ -153,6 +153,9 @@ hh_err hh_rstore_duplicate_get(hh_cstore *s, int64_t id, hh_duplicate *out);
 /* Close an open case; HH_ENOTFOUND when it is not open. */
 hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolution,
                                  const char *account, const char *note, uint64_t now_ms);
+/* Remove a member record folded into another record of the same person,
+ * with its field versions. */
+hh_err hh_rstore_member_fold(hh_cstore *s, const char *member_id);
 /* Move a member record to another household (last position). */
 hh_err hh_rstore_member_move(hh_cstore *s, const char *member_id, const char *household_id);
 /* Fold household from into into: every visit and every member moves, except

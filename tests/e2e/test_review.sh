@@ -227,6 +227,30 @@ expect "no person disappears from any device" "$(members "$A") $(members "$B")" 
 expect "…who is in the household that stayed, on both" \
   "$("$HEARTH" --db "$A" household show "$P1" | grep -c 赵六) $("$HEARTH" --db "$B" household show "$P1" | grep -c 赵六)" "1 1"
 refuse "a case is resolved once" 4 "no open duplicate case" D duplicates resolve "$did" --as zhao --keep-both --note x
+# The same person again in two households, who lives in the first: moved there.
+P3=5118231012010603
+P4=5118231012010604
+"$HEARTH" --db "$A" household add --village 511823101201 --category ordinary --registry-no "$P3" >/dev/null
+check "the same person on device A" "$HEARTH" --db "$A" member add "$P3" --name 孙七 --id-number 511823199001010017 --relation head --sex m \
+  --birth-year 1990 --labour full --health healthy --school none --insurance yes --employment local
+"$HEARTH" --db "$B" household add --village 511823101201 --category ordinary --registry-no "$P4" >/dev/null
+check "…and on device B, in another household" "$HEARTH" --db "$B" member add "$P4" --name 孙七 --id-number 511823199001010017 --relation child --sex m \
+  --birth-year 1990 --labour full --health healthy --school none --insurance yes --employment local
+sync_both
+sync_both
+run D duplicates --json
+mv_case=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/out")
+mv_member=$(/usr/bin/python3 -c '
+import json, sys
+c = json.loads(open(sys.argv[1]).readline())
+print([s for s in (c["a"], c["b"]) if s["registry_no"] == sys.argv[2]][0]["member"])' "$WORK/out" "$P4")
+check "a reviewer moves the person to the household they live in" \
+  D duplicates resolve "$mv_case" --as zhao --move "$mv_member" --into "$P3" --note 户籍在P3
+sync_both
+sync_both
+expect "…one record of the person remains, in that household, on the collector and both devices" \
+  "$(SQL "SELECT count(*) FROM members WHERE id_number = '511823199001010017'") $("$HEARTH" --db "$A" household show "$P3" | grep -c 孙七) $("$HEARTH" --db "$B" household show "$P3" | grep -c 孙七) $("$HEARTH" --db "$B" household show "$P4" | grep -c 孙七)" \
+  "1 1 1 0"
 "$HEARTH" --db "$A" member add "$P1" --name 赵丽 --id-number 511823197001010018 --relation spouse --sex f \
   --birth-year 1970 --labour full --health healthy --school none --insurance yes --employment local >/dev/null
 "$HEARTH" --db "$A" sync >/dev/null 2>&1
