@@ -44,6 +44,16 @@ static hh_err each_item(sqlite3_stmt *st, hh_err (*read)(sqlite3_stmt *, void *)
     return hh_sql_each_stmt(st, item_row, &r);
 }
 
+/* Run an UPDATE of one row: HH_ENOTFOUND when it changed none. */
+static hh_err done_one(hh_cstore *s, sqlite3_stmt *st)
+{
+    hh_err ret = hh_sql_done(st);
+
+    if (ret != HH_OK)
+        return ret;
+    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+}
+
 /* ---- accounts ------------------------------------------------------------------ */
 
 #define ACCOUNT_COLS "name, role, level, scope, password, created_ms, ifnull(disabled_ms, 0)"
@@ -103,7 +113,6 @@ static hh_err account_update(hh_cstore *s, const char *sql, const char *name, co
                              uint64_t n)
 {
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    hh_err ret;
 
     if (!st)
         return HH_EDB;
@@ -112,9 +121,7 @@ static hh_err account_update(hh_cstore *s, const char *sql, const char *name, co
         hh_sql_bind_text(st, 2, text);
     else
         sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
-    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+    return done_one(s, st);
 }
 
 hh_err hh_rstore_account_disable(hh_cstore *s, const char *name, uint64_t now_ms)
@@ -353,15 +360,12 @@ hh_err hh_rstore_measure_close(hh_cstore *s, int64_t id, uint64_t now_ms)
 {
     static const char sql[] = "UPDATE measures SET closed_ms = ?2 WHERE id = ?1 AND closed_ms IS NULL";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    hh_err ret;
 
     if (!st)
         return HH_EDB;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
-    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+    return done_one(s, st);
 }
 
 hh_err hh_rstore_each_measure(hh_cstore *s, const char *household_id, int open_only,
@@ -510,7 +514,6 @@ static hh_err close_row(hh_cstore *s, const char *sql, int64_t id, uint64_t now_
                         const char *b, const char *c)
 {
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    hh_err ret;
 
     if (!st)
         return HH_EDB;
@@ -519,9 +522,7 @@ static hh_err close_row(hh_cstore *s, const char *sql, int64_t id, uint64_t now_
     hh_sql_bind_text(st, 3, a);
     hh_sql_bind_text(st, 4, b);
     hh_sql_bind_text(st, 5, c);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
-    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+    return done_one(s, st);
 }
 
 hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
@@ -793,7 +794,6 @@ hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq
         "UPDATE applied SET outcome = ?3, outcome_account = ?4, outcome_note = ?5, outcome_ms = ?6"
         " WHERE device_id = ?1 AND seq = ?2 AND reject_reason <> 0 AND outcome IS NULL";
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    hh_err ret;
 
     if (!st)
         return HH_EDB;
@@ -803,9 +803,7 @@ hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq
     hh_sql_bind_text(st, 4, account);
     hh_sql_bind_text(st, 5, note);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now_ms);
-    if ((ret = hh_sql_done(st)) != HH_OK)
-        return ret;
-    return sqlite3_changes(hh_cstore_sql(s)->db) ? HH_OK : HH_ENOTFOUND;
+    return done_one(s, st);
 }
 
 static hh_err read_shocks(sqlite3_stmt *st, void *out)
