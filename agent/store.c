@@ -1481,15 +1481,16 @@ static hh_err apply_snapshot(hh_store *s, const hh_snapshot *snap, int *applied)
      * it: what an officer entered stays, marked with the refusal, until the
      * officer corrects or removes it. */
     for (int j = 0; !is_new && j < old->member_count; j++) {
-        int kept = 0;
-        for (int i = 0; i < h->member_count && !kept; i++)
-            kept = strcmp(h->members[i].id, old->members[j].id) == 0;
-        if (!kept && (ret = refused(s, old->members[j].id, &kept)) != HH_OK)
+        int pulled = 0, keep = 0;
+        for (int i = 0; i < h->member_count && !pulled; i++)
+            pulled = strcmp(h->members[i].id, old->members[j].id) == 0;
+        if (pulled)
+            continue;
+        if ((ret = refused(s, old->members[j].id, &keep)) != HH_OK)
             goto undo;
-        if (!kept && (ret = hh_records_member_delete(&s->sql, old->members[j].id)) != HH_OK)
-            goto undo;
-        if (kept && (ret = hh_records_member_write(&s->sql, h->id, h->member_count + j,
-                                                   &old->members[j], hlc)) != HH_OK)
+        ret = keep ? hh_records_member_write(&s->sql, h->id, h->member_count + j, &old->members[j], hlc)
+                   : hh_records_member_delete(&s->sql, old->members[j].id);
+        if (ret != HH_OK)
             goto undo;
     }
     for (int i = 0; i < h->member_count; i++)
