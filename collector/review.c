@@ -86,25 +86,76 @@ static hh_err check_request(const hh_rulebook *rules, const hh_review_request *q
     return HH_OK;
 }
 
+/* The household's visits as the elimination criteria read them: the newest
+ * RELEASE_VISITS_MAX, oldest first, without those a correction supersedes or
+ * dated past what a visit may carry today. */
+typedef struct release_visits {
+    const hh_household *h;
+    char latest[HH_DATE_LEN + 1];
+    int n;
+    struct {
+        char id[HH_UUID_LEN + 1], supersedes[HH_UUID_LEN + 1];
+        hh_release_visit v;
+    } at[RELEASE_VISITS_MAX];
+} release_visits;
+
+static int take_visit(void *ctx, const hh_visit *v)
+{
+    release_visits *r = ctx;
+
+    if (strcmp(v->visited_on, r->latest) > 0)
+        return 0;
+    if (r->n == RELEASE_VISITS_MAX) {        /* keep the newest: drop the oldest */
+        memmove(&r->at[0], &r->at[1], (RELEASE_VISITS_MAX - 1) * sizeof r->at[0]);
+        r->n--;
+    }
+    memcpy(r->at[r->n].id, v->id, sizeof r->at[0].id);
+    memcpy(r->at[r->n].supersedes, v->supersedes, sizeof r->at[0].supersedes);
+    memcpy(r->at[r->n].v.visited_on, v->visited_on, sizeof r->at[0].v.visited_on);
+    r->at[r->n].v.per_capita_yuan = hh_visit_per_capita(r->h, v);
+    r->n++;
+    return 0;
+}
+
+/* Those of r that no other visit supersedes, into out; their count. */
+static int current_visits(const release_visits *r, hh_release_visit *out)
+{
+    int n = 0;
+
+    for (int i = 0; i < r->n; i++) {
+        int superseded = 0;
+        for (int j = 0; j < r->n && !superseded; j++)
+            superseded = strcmp(r->at[j].supersedes, r->at[i].id) == 0;
+        if (!superseded)
+            out[n++] = r->at[i].v;
+    }
+    return n;
+}
+
 /* 风险消除: the criteria on the household's visits, today. */
 static hh_err release_criteria(hh_cstore *s, const hh_household *h, hh_review_result *out)
 {
+    release_visits *r = calloc(1, sizeof *r);
     hh_release_visit *visits = calloc(RELEASE_VISITS_MAX, sizeof *visits);
     char last_visit_on[HH_DATE_LEN + 1], village[HH_VILLAGE_CODE_LEN + 1], today[HH_DATE_LEN + 1];
     hh_tier_result latest;
-    int n = 0, found = 0, count = 0;
+    int found = 0, count = 0;
     hh_err ret;
 
-    if (!visits)
+    if (!r || !visits) {
+        free(r);
+        free(visits);
         return HH_ENOMEM;
-    if ((ret = hh_platform_today(today)) == HH_OK &&
-        (ret = hh_rstore_release_visits(s, h->id, h->member_count, visits, RELEASE_VISITS_MAX,
-                                        &n)) == HH_OK &&
+    }
+    r->h = h;
+    if ((ret = hh_platform_today(today)) == HH_OK && (ret = hh_visit_latest_date(today, r->latest)) == HH_OK &&
+        (ret = hh_records_each_visit(hh_cstore_sql(s), h->id, take_visit, r)) == HH_OK &&
         (ret = hh_records_compute_tier(hh_cstore_sql(s), hh_cstore_rules(s), h->id, &latest,
                                        last_visit_on, village, &found)) == HH_OK)
-        hh_review_release_check(hh_cstore_rules(s), visits, n, found ? &latest : NULL, today,
-                                out->unmet, sizeof out->unmet, &count);
+        hh_review_release_check(hh_cstore_rules(s), visits, current_visits(r, visits), found ? &latest : NULL,
+                                today, out->unmet, sizeof out->unmet, &count);
     free(visits);
+    free(r);
     if (ret == HH_OK && count)
         ret = HH_ECONFLICT;
     return ret;

@@ -532,49 +532,6 @@ hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, c
                         " WHERE id = ?1 AND resolved_ms IS NULL", id, now_ms, account, decision, note);
 }
 
-typedef struct visit_rows {
-    hh_release_visit *out;
-    int cap, n, member_count;
-} visit_rows;
-
-static hh_err visit_row(sqlite3_stmt *st, void *ctx, int *stop)
-{
-    visit_rows *r = ctx;
-    int size = sqlite3_column_int(st, 2);
-
-    if (size <= 0)
-        size = r->member_count;
-    if (r->n >= r->cap) {     /* keep the newest: drop the oldest */
-        memmove(r->out, r->out + 1, (size_t)(r->cap - 1) * sizeof *r->out);
-        r->n--;
-    }
-    if (hh_sql_col_text(st, 0, r->out[r->n].visited_on, sizeof r->out[r->n].visited_on) != HH_OK)
-        return HH_ECORRUPT;
-    r->out[r->n].per_capita_yuan = size > 0 ? sqlite3_column_int64(st, 1) / size : 0;
-    r->n++;
-    (void)stop;
-    return HH_OK;
-}
-
-hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int member_count,
-                                hh_release_visit *out, int cap, int *n)
-{
-    static const char sql[] =
-        "SELECT visited_on, wages + operating + property + transfer, household_size FROM visits v"
-        " WHERE household_id = ?1 AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.supersedes = v.id)"
-        " ORDER BY visited_on, hlc";
-    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
-    visit_rows r = { out, cap, 0, member_count };
-    hh_err ret;
-
-    if (!st || cap <= 0)
-        return HH_EDB;
-    hh_sql_bind_text(st, 1, household_id);
-    ret = hh_sql_each_stmt(st, visit_row, &r);
-    *n = r.n;
-    return ret;
-}
-
 static hh_err read_work(sqlite3_stmt *st, void *out)
 {
     hh_work *w = out;

@@ -110,11 +110,6 @@ hh_err hh_rstore_member_decide(hh_cstore *s, const char *household_id, const hh_
 hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, const char *decision,
                                 const char *note, uint64_t now_ms);
 
-/* The household's visits (corrections in place of what they correct) as the
- * elimination criteria read them, oldest first, at most cap. */
-hh_err hh_rstore_release_visits(hh_cstore *s, const char *household_id, int member_count,
-                                hh_release_visit *out, int cap, int *n);
-
 /* One line of the review worklist. */
 typedef struct hh_work {
     char household_id[HH_UUID_LEN + 1];

@@ -71,6 +71,13 @@ static int household_size(const hh_household *hh, const hh_visit *v)
     return v->household_size > 0 ? v->household_size : hh->member_count;
 }
 
+int64_t hh_visit_per_capita(const hh_household *hh, const hh_visit *v)
+{
+    int size = household_size(hh, v);
+
+    return size > 0 ? hh_income_total(&v->income) / size : -1;
+}
+
 static void raise_to(hh_tier_result *r, uint32_t reason, hh_tier tier)
 {
     r->reasons |= reason;
@@ -94,7 +101,7 @@ hh_err hh_tier_compute(const hh_rulebook *rules, const hh_household *hh,
     total = hh_income_total(&latest->income);
     out->tier = HH_TIER_GREEN;
     out->household_size = (int)size;
-    out->per_capita_yuan = total / size;
+    out->per_capita_yuan = hh_visit_per_capita(hh, latest);
 
     /* Income band, exactly: total < line * size. */
     if (total < rules->red_below_yuan * size)

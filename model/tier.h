@@ -49,6 +49,12 @@ hh_err hh_tier_compute(const hh_rulebook *rules, const hh_household *hh,
                        const hh_visit *latest, const hh_visit *previous,
                        hh_tier_result *out);
 
+/* A visit's per-capita net income: floor(total income / household size),
+ * the size being the visit's, else the household's member count; -1 when
+ * neither says. (Compared with a line, it is exact: floor(t / n) >= line
+ * exactly when t >= line * n.) */
+int64_t hh_visit_per_capita(const hh_household *hh, const hh_visit *v);
+
 /* The stable code of one reason bit ("income_below_line"), or NULL. */
 const char *hh_reason_code(uint32_t bit);
 
