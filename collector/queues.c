@@ -22,10 +22,8 @@ static hh_err account_allows(hh_cstore *s, const hh_dup_request *q, const hh_dup
                              hh_diag *d)
 {
     hh_account a;
-    hh_err ret = hh_rstore_account_get(s, q->account, &a);
+    hh_err ret = hh_review_active_account(s, q->account, &a, d);
 
-    if (ret == HH_ENOTFOUND || (ret == HH_OK && a.disabled_ms))
-        return hh_diag_fail(d, HH_EPERM, "--as", "no active account '%.32s'", q->account);
     if (ret != HH_OK)
         return ret;
     if (!hh_scope_contains(a.scope, c->village_a) || !hh_scope_contains(a.scope, c->village_b))
@@ -213,10 +211,10 @@ fail:
 static hh_err quarantine_scope(hh_cstore *s, const char *account, const hh_device *dev,
                                const char *household_id, hh_diag *d)
 {
+    char village[HH_VILLAGE_CODE_LEN + 1];
     hh_household *h;
     hh_account a;
     hh_err ret;
-    const char *p;
 
     if (household_id[0] && (h = malloc(sizeof *h))) {
         ret = hh_review_account(s, account, household_id, &a, h, d);
@@ -224,17 +222,11 @@ static hh_err quarantine_scope(hh_cstore *s, const char *account, const hh_devic
         if (ret != HH_ENOTFOUND)
             return ret;
     }
-    if ((ret = hh_rstore_account_get(s, account, &a)) == HH_ENOTFOUND || (ret == HH_OK && a.disabled_ms))
-        return hh_diag_fail(d, HH_EPERM, "--as", "no active account '%.32s'", account);
-    if (ret != HH_OK)
+    if ((ret = hh_review_active_account(s, account, &a, d)) != HH_OK)
         return ret;
-    for (p = dev->villages; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        char village[HH_VILLAGE_CODE_LEN + 1];
-        snprintf(village, sizeof village, "%.*s", (int)strcspn(p, ","), p);
-        if (!hh_scope_contains(a.scope, village))
-            return hh_diag_fail(d, HH_EPERM, "--as", "village %s of the device is outside the villages of '%s'",
-                                village, a.name);
-    }
+    if (!hh_scope_covers(a.scope, dev->villages, village))
+        return hh_diag_fail(d, HH_EPERM, "--as", "village %s of the device is outside the villages of '%s'",
+                            village, a.name);
     return HH_OK;
 }
 

@@ -11,8 +11,7 @@
 #define DAY_MS (24ull * 60 * 60 * 1000)
 #define RELEASE_VISITS_MAX 64
 
-hh_err hh_review_account(hh_cstore *s, const char *account, const char *household,
-                         hh_account *a, hh_household *h, hh_diag *d)
+hh_err hh_review_active_account(hh_cstore *s, const char *account, hh_account *a, hh_diag *d)
 {
     hh_err ret = hh_rstore_account_get(s, account, a);
 
@@ -22,6 +21,16 @@ hh_err hh_review_account(hh_cstore *s, const char *account, const char *househol
         return ret;
     if (a->disabled_ms)
         return hh_diag_fail(d, HH_EPERM, "--as", "account '%s' is disabled", a->name);
+    return HH_OK;
+}
+
+hh_err hh_review_account(hh_cstore *s, const char *account, const char *household,
+                         hh_account *a, hh_household *h, hh_diag *d)
+{
+    hh_err ret = hh_review_active_account(s, account, a, d);
+
+    if (ret != HH_OK)
+        return ret;
     ret = hh_rstore_household_find(s, household, h);
     if (ret == HH_ENOTFOUND)
         return hh_diag_fail(d, HH_ENOTFOUND, "household", "no household '%.40s'", household);

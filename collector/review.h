@@ -46,6 +46,9 @@ hh_err hh_review_act(hh_cstore *s, const hh_review_request *q, uint64_t now_ms,
  * reasons, its latest visit's shocks): bits into the rulebook's measures. */
 hh_err hh_review_suggested(hh_cstore *s, const char *household_id, uint32_t *measures);
 
+/* An account that exists and is enabled (HH_EPERM, saying which, if not). */
+hh_err hh_review_active_account(hh_cstore *s, const char *account, hh_account *a, hh_diag *d);
+
 /* An account that may act on household (enabled, its villages): loads both. */
 hh_err hh_review_account(hh_cstore *s, const char *account, const char *household,
                          hh_account *a, hh_household *h, hh_diag *d);

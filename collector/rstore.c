@@ -159,6 +159,19 @@ int hh_scope_contains(const char *scope, const char *village_code)
     return 0;
 }
 
+int hh_scope_covers(const char *scope, const char *villages, char outside[HH_VILLAGE_CODE_LEN + 1])
+{
+    for (const char *p = villages; *p; ) {
+        size_t len = strcspn(p, ",");
+        snprintf(outside, HH_VILLAGE_CODE_LEN + 1, "%.*s", (int)len, p);
+        if (!hh_scope_contains(scope, outside))
+            return 0;
+        p += len + (p[len] == ',');
+    }
+    outside[0] = '\0';
+    return 1;
+}
+
 /* ---- cases and steps ------------------------------------------------------------- */
 
 #define CASE_COLS "id, household_id, opened_ms, state_ms, ifnull(notice_until_ms, 0), consent," \

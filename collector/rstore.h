@@ -39,6 +39,9 @@ hh_err hh_rstore_each_account(hh_cstore *s, hh_row_cb cb, void *ctx);
 
 /* Is village_code inside scope (a comma-separated list of code prefixes)? */
 int hh_scope_contains(const char *scope, const char *village_code);
+/* The first of villages (comma-separated codes) outside scope, into
+ * outside; 1 when every one is inside. */
+int hh_scope_covers(const char *scope, const char *villages, char outside[HH_VILLAGE_CODE_LEN + 1]);
 
 /* A warning and where its procedure stands. */
 typedef struct hh_case {
