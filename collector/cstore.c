@@ -1267,13 +1267,15 @@ static int keep_conflict(void *ctx, const hh_conflict *c)
 
 hh_err hh_cstore_conflict_get(hh_cstore *s, int64_t id, hh_conflict *out)
 {
-    static const char sql[] = CONFLICT_SELECT " WHERE id = CAST(?1 AS INTEGER)";
+    static const char sql[] = CONFLICT_SELECT " WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
     conflict_rows r = { keep_conflict, out };
-    char key[24];
     hh_err ret;
 
-    snprintf(key, sizeof key, "%lld", (long long)id);
+    if (!st)
+        return HH_EDB;
     out->id = 0;
-    ret = hh_sql_each_row(s->db, sql, key, conflict_row, &r);
+    sqlite3_bind_int64(st, 1, id);
+    ret = hh_sql_each_stmt(st, conflict_row, &r);
     return ret == HH_OK && out->id != id ? HH_ENOTFOUND : ret;
 }

@@ -665,7 +665,7 @@ hh_err hh_rstore_duplicate_close(hh_cstore *s, int64_t id, const char *resolutio
                         " WHERE id = ?1 AND resolved_ms IS NULL", id, now_ms, resolution, account, note);
 }
 
-/* Run sql with ?1 and ?2 bound to two texts. */
+/* Run sql with ?1 bound to a, and ?2 to b when it has one. */
 static hh_err exec2(hh_cstore *s, const char *sql, const char *a, const char *b)
 {
     sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
@@ -673,21 +673,22 @@ static hh_err exec2(hh_cstore *s, const char *sql, const char *a, const char *b)
     if (!st)
         return HH_EDB;
     hh_sql_bind_text(st, 1, a);
-    hh_sql_bind_text(st, 2, b);
+    if (sqlite3_bind_parameter_count(st) > 1)   /* some steps name one record only */
+        hh_sql_bind_text(st, 2, b);
     return hh_sql_done(st);
 }
 
 hh_err hh_rstore_member_fold(hh_cstore *s, const char *member_id)
 {
     static const char *const steps[] = {
-        "DELETE FROM field_versions WHERE entity_id = ?1 AND ?2 IS NOT NULL",
-        "DELETE FROM field_owners WHERE entity_id = ?1 AND ?2 IS NOT NULL",
-        "DELETE FROM members WHERE id = ?1 AND ?2 IS NOT NULL",
+        "DELETE FROM field_versions WHERE entity_id = ?1",
+        "DELETE FROM field_owners WHERE entity_id = ?1",
+        "DELETE FROM members WHERE id = ?1",
     };
     hh_err ret = HH_OK;
 
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && ret == HH_OK; i++)
-        ret = exec2(s, steps[i], member_id, "");
+        ret = exec2(s, steps[i], member_id, NULL);
     return ret;
 }
 
@@ -711,7 +712,7 @@ hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *int
         " (SELECT id_number FROM members WHERE household_id = ?2)",
         "UPDATE members SET household_id = ?2, position = position + 1000 WHERE household_id = ?1",
         "UPDATE visits SET household_id = ?2 WHERE household_id = ?1",
-        "DELETE FROM tiers WHERE household_id = ?1 AND ?2 IS NOT NULL",
+        "DELETE FROM tiers WHERE household_id = ?1",
     };
     hh_err ret = HH_OK;
 
