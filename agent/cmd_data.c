@@ -224,7 +224,7 @@ cleanup:
 static hh_err agent_tier(void *ctx, const char *household_id, hh_export_tier *out)
 {
     hh_tier_row row;
-    hh_err ret = hh_store_tier_get(ctx, household_id, &row);
+    hh_err ret = hh_store_tier_get(ctx, household_id, 0, &row);
 
     if (ret == HH_ENOTFOUND)
         return HH_OK;

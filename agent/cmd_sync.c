@@ -629,9 +629,16 @@ static int run_sync(cli *c)
             fprintf(stderr, "hearth: sync: could not tidy the outbox now (nothing is lost; the next "
                             "sync tries again)\n");
     }
-    if (t.quarantined)
-        fprintf(stderr, "hearth: %zu change%s refused by the collector: see `hearth outbox --quarantined`\n",
+    if (t.quarantined) {
+        /* Everything else is synced; these wait on the device, kept, until
+         * a reviewer accepts them or the officer records them again. */
+        fprintf(stderr, "hearth: %zu change%s refused by the collector and kept on this device.\n"
+                        "  See why: hearth outbox --quarantined\n"
+                        "  Then correct the record and sync again, or ask the county reviewer to "
+                        "accept it (hearthd quarantine accept)\n",
                 t.quarantined, t.quarantined == 1 ? " was" : "s were");
+        return HH_EXIT_REFUSED;
+    }
     return HH_EXIT_OK;
 }
 

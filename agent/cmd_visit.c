@@ -224,17 +224,21 @@ static hh_err add_visit(hh_store *s, void *arg, hh_diag *d)
     return hh_store_visit_add(s, arg, NULL, d);
 }
 
-static int print_tier_of(void *ctx, const hh_tier_row *row)
+/* The tier this visit gives, computed here and now: the collector's, which
+ * the tiers listing shows, is from before it (DESIGN: provisional tiers). */
+static void print_new_tier(hh_store *s, const char *household_id)
 {
-    const char *household_id = ctx;
+    hh_tier_row now, shown;
     char reasons[256];
 
-    if (strcmp(row->v.household_id, household_id) != 0)
-        return 0;
-    hh_reasons_format(row->v.reasons, ", ", reasons, sizeof reasons);
-    printf("tier %s%s%s\n", hh_enum_name(&hh_tier_names, (int)row->v.tier),
-           reasons[0] ? ": " : "", reasons);
-    return 1;
+    if (hh_store_tier_get(s, household_id, 1, &now) != HH_OK)
+        return;
+    hh_reasons_format(now.v.reasons, ", ", reasons, sizeof reasons);
+    printf("tier %s%s%s (provisional, until the next sync)\n",
+           hh_enum_name(&hh_tier_names, (int)now.v.tier), reasons[0] ? ": " : "", reasons);
+    if (hh_store_tier_get(s, household_id, 0, &shown) == HH_OK && shown.review &&
+        hh_review_open(shown.review))
+        printf("warning open at the collector: %s\n", hh_review_state_zh(shown.review));
 }
 
 static int visit_record(cli *c)
@@ -265,7 +269,7 @@ static int visit_record(cli *c)
         goto cleanup;
     }
     printf("%s\n", v.id);
-    hh_store_each_tier(agent_store(c), h->village_code, print_tier_of, h->id);
+    print_new_tier(agent_store(c), h->id);
     rc = HH_EXIT_OK;
 cleanup:
     free(h);

@@ -592,6 +592,22 @@ static hh_err member_delete(hh_store *s, const char *household_id, const hh_memb
 }
 
 static hh_err recompute_tier(hh_store *s, const char *household_id);
+static hh_err meta_get_optional(hh_store *s, const char *key, char *out, size_t cap);
+
+/* An enrolled device records households of its own villages only: the
+ * collector would refuse any other at sync, after the officer has left. */
+static hh_err village_allowed(hh_store *s, const char *village_code, hh_diag *d)
+{
+    char villages[HH_DEVICE_VILLAGES_MAX + 1];
+    hh_err ret = meta_get_optional(s, "villages", villages, sizeof villages);
+
+    if (ret != HH_OK)
+        return ret;
+    if (villages[0] && !hh_villages_contain(villages, village_code))
+        return hh_diag_fail(d, HH_EINVAL, "village_code",
+                            "%s is not one of this device's villages (%s)", village_code, villages);
+    return HH_OK;
+}
 
 /* Make stored members of h equal to h->members (see hh_store_household_put). */
 static hh_err sync_members(hh_store *s, hh_household *h, const hh_household *old,
@@ -639,7 +655,7 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
     hh_field_view old_view[HH_HOUSEHOLD_FIELDS], new_view[HH_HOUSEHOLD_FIELDS];
     hh_change c = { 0 };
     hh_err ret;
-    int wrote = 0;
+    int wrote = 0, found;
 
     if (!s->in_tx)
         return HH_EINVAL;
@@ -659,7 +675,11 @@ hh_err hh_store_household_put(hh_store *s, hh_household *h, int members_given,
     }
     if (ret != HH_OK && ret != HH_ENOTFOUND)
         goto cleanup;
-    if (ret == HH_OK) {
+    found = ret == HH_OK;
+    if ((!found || strcmp(old->village_code, h->village_code) != 0) &&
+        (ret = village_allowed(s, h->village_code, d)) != HH_OK)
+        goto cleanup;
+    if (found) {
         /* A registry number can be set or changed, never removed by omission. */
         if (!h->registry_no[0])
             memcpy(h->registry_no, old->registry_no, sizeof h->registry_no);
@@ -964,14 +984,15 @@ static int keep_tier(void *ctx, const hh_tier_row *row)
     return 1;
 }
 
-hh_err hh_store_tier_get(hh_store *s, const char *household_id, hh_tier_row *out)
+hh_err hh_store_tier_get(hh_store *s, const char *household_id, int provisional, hh_tier_row *out)
 {
-    static const char sql[] = TIER_SELECT " WHERE t.household_id = ?1 AND" TIER_SHOWN;
+    static const char shown[] = TIER_SELECT " WHERE t.household_id = ?1 AND" TIER_SHOWN;
+    static const char device[] = TIER_SELECT " WHERE t.household_id = ?1 AND t.source = 'device'";
     tier_rows r = { keep_tier, out };
     hh_err ret;
 
     out->v.household_id[0] = '\0';
-    ret = hh_sql_each_row(s->db, sql, household_id, tier_row, &r);
+    ret = hh_sql_each_row(s->db, provisional ? device : shown, household_id, tier_row, &r);
     return ret == HH_OK && !out->v.household_id[0] ? HH_ENOTFOUND : ret;
 }
 

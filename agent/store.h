@@ -113,9 +113,11 @@ typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);
  * within a tier by village and registry number. */
 hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx);
 
-/* The tier shown for one household (the collector's when there is one).
+/* The tier shown for one household (the collector's when there is one), or,
+ * when provisional, the one this device computed from what it holds now.
  * HH_ENOTFOUND when it has none. */
-hh_err hh_store_tier_get(hh_store *s, const char *household_id, hh_tier_row *out);
+hh_err hh_store_tier_get(hh_store *s, const char *household_id, int provisional,
+                         hh_tier_row *out);
 
 typedef struct hh_outbox_row {
     uint64_t seq;

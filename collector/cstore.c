@@ -387,23 +387,6 @@ hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], h
     return HH_OK;
 }
 
-int hh_villages_contain(const char *villages, const char *village)
-{
-    size_t n = strlen(village);
-
-    if (n != HH_VILLAGE_CODE_LEN)
-        return 0;
-    for (const char *p = villages; *p; ) {
-        size_t len = strcspn(p, ",");
-        if (len == n && memcmp(p, village, n) == 0)
-            return 1;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return 0;
-}
-
 /* ---- devices and codes ------------------------------------------------------------ */
 
 static void code_digest(const char *code, char hex[65])

@@ -64,8 +64,6 @@ hh_sqlcache *hh_cstore_sql(hh_cstore *s);
 
 /* Check and normalise "CODE,CODE,…" (12 digits each, at most HH_VILLAGES_MAX). */
 hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], hh_diag *d);
-/* Is village in the comma-separated list? */
-int hh_villages_contain(const char *villages, const char *village);
 
 /* A code's first HH_ENROL_CODE_ID_LEN characters name it (stored in the clear,
  * unique among usable codes); wrong tries with that name count against it, and

@@ -125,6 +125,23 @@ hh_err hh_validate_village_code(const char *code, hh_diag *d)
     return HH_OK;
 }
 
+int hh_villages_contain(const char *villages, const char *village)
+{
+    size_t n = strlen(village);
+
+    if (n != HH_VILLAGE_CODE_LEN)
+        return 0;
+    for (const char *p = villages; *p; ) {
+        size_t len = strcspn(p, ",");
+        if (len == n && memcmp(p, village, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 hh_err hh_validate_date(const char *date, hh_diag *d)
 {
     int y, m, day;
@@ -264,7 +281,10 @@ static hh_err member_check(const hh_member *m, int current_year, int id_agreemen
                             current_year);
     if (id_agreement && id_year != 0 && id_year != m->birth_year)
         return hh_diag_fail(d, HH_EINVAL, "birth_year",
-                            "does not match the birth date in the ID number");
+                            "is not %d, the birth year in the ID number", id_year);
+    if (id_agreement && hh_id_number_sex(m->id_number) && hh_id_number_sex(m->id_number) != (int)m->sex)
+        return hh_diag_fail(d, HH_EINVAL, "sex", "is not %s, the sex the ID number states",
+                            hh_id_number_sex(m->id_number) == HH_SEX_MALE ? "m" : "f");
     if (m->health == HH_HEALTH_DISABLED) {
         if (m->disability_grade < 1 || m->disability_grade > 4)
             return hh_diag_fail(d, HH_EINVAL, "disability_grade",

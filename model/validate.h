@@ -40,6 +40,9 @@ hh_err hh_virtual_id_make(const char *village_code, int serial,
 /* 12 ASCII digits, not all zero. */
 hh_err hh_validate_village_code(const char *code, hh_diag *d);
 
+/* Is `village` (12 digits) one of the comma-separated codes in `villages`? */
+int hh_villages_contain(const char *villages, const char *village);
+
 /* "YYYY-MM-DD", a real calendar date with the year in 1900..2100. */
 hh_err hh_validate_date(const char *date, hh_diag *d);
 
@@ -63,8 +66,8 @@ size_t hh_utf8_sequence(const unsigned char *s);
 /* 0 <= yuan <= HH_MONEY_MAX_YUAN. */
 hh_err hh_validate_money(const char *field, int64_t yuan, hh_diag *d);
 
-/* Every field of m; current_year bounds the birth year, which must agree
- * with the ID number (an officer corrects it on entry). */
+/* Every field of m; current_year bounds the birth year, which, with the sex,
+ * must agree with the ID number (an officer corrects it on entry). */
 hh_err hh_member_validate(const hh_member *m, int current_year, hh_diag *d);
 
 /* Every field of h and of each member, and that no ID number repeats. */

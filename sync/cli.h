@@ -28,6 +28,7 @@ enum {
     HH_EXIT_STORE = 5,      /* the database is missing, newer or damaged */
     HH_EXIT_NOSPACE = 6,    /* the disk is full: nothing was written, nothing lost */
     HH_EXIT_DENIED = 7,     /* the account may not do this: its level, villages or role */
+    HH_EXIT_REFUSED = 8,    /* sync done, but the collector refused some changes */
     HH_EXIT_NETWORK = 10,   /* no network, refused, cut or timed out: retry later */
     HH_EXIT_TRUST = 11,     /* TLS trust failure or pin mismatch: do not retry blindly */
     HH_EXIT_REVOKED = 12,   /* revoked or unknown device: enrol again */

@@ -48,7 +48,7 @@ refuse "member add wrong check digit" 3 "id_number: check digit is wrong" "$HEAR
   --id-number 511823197001010019 --relation spouse --sex m --birth-year 1970 --labour full --health healthy \
   --school none --insurance yes --employment migrant
 refuse "member add same ID number twice" 3 "members\[1\]\.id_number: repeats the ID number" "$HEARTH" member add "$hid" --name 王五 \
-  --id-number 11010519491231002X --relation child --sex m --birth-year 1949 --labour full --health healthy \
+  --id-number 11010519491231002X --relation child --sex f --birth-year 1949 --labour full --health healthy \
   --school none --insurance yes --employment migrant
 check "member add virtual ID" "$HEARTH" member add "$hid" --name 李四 --virtual-id 7 --relation spouse --sex m \
   --birth-year 1972 --labour full --health healthy --school none --insurance no --employment local
@@ -60,7 +60,7 @@ contains "disability grade stored" "$WORK/out" '"health": "disabled", "disabilit
 # Visits and tiers.
 check "visit record" "$HEARTH" visit record 5118231012019001 --date 2026-10-01 --officer officer-017 \
   --wages 6000 --operating 0 --property 0 --transfer 1000 --shocks illness
-contains "visit record prints the tier" "$WORK/out" "^tier red: income_below_line, shock$"
+contains "visit record prints the tier" "$WORK/out" "^tier red: income_below_line, shock \(provisional"
 refuse "visit record without income" 2 "--wages is required" "$HEARTH" visit record "$hid" --officer o --date 2026-10-02
 refuse "visit record negative income" 3 "--wages: cannot be negative" "$HEARTH" visit record "$hid" --officer o \
   --wages -5 --operating 0 --property 0 --transfer 0
@@ -70,7 +70,7 @@ refuse "visit record unknown household" 4 "no household 'nope'" "$HEARTH" visit 
   --wages 1 --operating 0 --property 0 --transfer 0
 HEARTH_OFFICER=officer-018 run "$HEARTH" visit record "$hid" --date 2026-11-01 --wages 20000 --operating 0 \
   --property 0 --transfer 0 --failed water
-expect "HEARTH_OFFICER default, failed guarantee" "$rc $(tail -1 "$WORK/out")" "0 tier red: guarantee_failed"
+expect "HEARTH_OFFICER default, failed guarantee" "$rc $(tail -1 "$WORK/out")" "0 tier red: guarantee_failed (provisional, until the next sync)"
 check "tiers --json" "$HEARTH" tiers --json
 expect "tiers --json fields" "$(/usr/bin/python3 -c '
 import json,sys

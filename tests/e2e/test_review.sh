@@ -176,9 +176,19 @@ expect "it leaves the open list, with who and why" \
   "$(D conflicts | grep -c .) $(SQL "SELECT account, decision, note FROM conflicts WHERE id = $kid")" "0 li|theirs|户主确认"
 
 # ---- the quarantine -------------------------------------------------------------------------
+# Device E recorded a household of village 299 before it was enrolled for
+# villages 201 and 202 (an enrolled device refuses it at entry).
 Q=5118231012990001
-qh=$("$HEARTH" --db "$A" household add --village 511823101299 --category ordinary --registry-no "$Q")
-"$HEARTH" --db "$A" sync >/dev/null 2>&1
+E="$WORK/e.db"
+"$HEARTH" --db "$E" init >/dev/null
+qh=$("$HEARTH" --db "$E" household add --village 511823101299 --category ordinary --registry-no "$Q")
+enrol "$E" "$C" 511823101201,511823101202 || not_ok "E enrols"
+refuse "an enrolled device refuses a household outside its villages at entry" 3 \
+  "village_code: 511823101299 is not one of this device's villages" \
+  "$HEARTH" --db "$E" household add --village 511823101299 --category ordinary --registry-no 5118231012990002
+run "$HEARTH" --db "$E" sync
+expect "a sync the collector refused a change of exits 8, saying what to do" \
+  "$rc $(grep -c 'hearth outbox --quarantined' "$WORK/err")" "8 1"
 run D quarantine --json
 contains "a refused change shows its household, village and fields" "$WORK/out" \
   "\"household_id\": \"$qh\".*\"field\": \"[a-z_,]*village_code.*not one of this device's villages"
@@ -189,10 +199,10 @@ refuse "accepting it while the cause stands is refused, saying why" 3 "still ref
 refuse "an account outside the device's villages cannot decide it" 7 "outside the villages of 'qian'" \
   D quarantine discard "$dev" "$seq" --as qian --note x
 check "a reviewer discards it" D quarantine discard "$dev" "$seq" --as zhao --note "村代码错误，请更正"
-"$HEARTH" --db "$A" sync >/dev/null 2>&1
-run "$HEARTH" --db "$A" outbox --quarantined
+"$HEARTH" --db "$E" sync >/dev/null 2>&1
+run "$HEARTH" --db "$E" outbox --quarantined
 contains "the device shows the outcome with the reviewer's note" "$WORK/out" "quarantined +discarded at the collector: 村代码错误"
-check "…and keeps the officer's household" "$HEARTH" --db "$A" household show "$Q"
+check "…and keeps the officer's household" "$HEARTH" --db "$E" household show "$Q"
 refuse "a refusal is decided once" 3 "discarded already" D quarantine accept "$dev" "$seq" --as zhao --note x
 
 # ---- duplicates (数据比对) -------------------------------------------------------------------
@@ -251,12 +261,24 @@ sync_both
 expect "…one record of the person remains, in that household, on the collector and both devices" \
   "$(SQL "SELECT count(*) FROM members WHERE id_number = '511823199001010017'") $("$HEARTH" --db "$A" household show "$P3" | grep -c 孙七) $("$HEARTH" --db "$B" household show "$P3" | grep -c 孙七) $("$HEARTH" --db "$B" household show "$P4" | grep -c 孙七)" \
   "1 1 1 0"
-"$HEARTH" --db "$A" member add "$P1" --name 赵丽 --id-number 511823197001010018 --relation spouse --sex f \
-  --birth-year 1970 --labour full --health healthy --school none --insurance yes --employment local >/dev/null
-"$HEARTH" --db "$A" sync >/dev/null 2>&1
+refuse "a device refuses a sex the ID number contradicts (its 17th digit is odd: male)" 3 \
+  "sex: is not m, the sex the ID number states" \
+  "$HEARTH" --db "$A" member add "$P1" --name 赵丽 --id-number 511823197001010018 --relation spouse --sex f \
+  --birth-year 1970 --labour full --health healthy --school none --insurance yes --employment local
+# An older agent did not check: its change reaches the collector as it was typed.
+"$HEARTH" --db "$E" sync >/dev/null 2>&1
+e_dev=$(sqlite3 "$E" "SELECT value FROM meta WHERE key = 'device_id'")
+e_seq=$(( $(sqlite3 "$E" "SELECT ifnull(max(seq), 0) FROM outbox") + 1 ))
+p1_id=$(SQL "SELECT id FROM households WHERE registry_no = '$P1'")
+/usr/bin/python3 "$ROOT/tests/e2e/pb.py" "$HEARTH_DESC" member-change "$e_dev" "$e_seq" \
+  "$(/usr/bin/python3 -c 'import uuid; print(uuid.uuid4())')" \
+  "$p1_id" 511823197001010018 2 1970 >"$WORK/old-agent.pb"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" --cert "$E.keys/device.crt" \
+  --key "$E.keys/device.key" -H 'Content-Type: application/x-protobuf' --data-binary @"$WORK/old-agent.pb" \
+  "$COLLECTOR_URL/v1/sync")
 run D duplicates --json
-expect "a sex the ID number contradicts is accepted and listed (the 17th digit is odd: male)" \
-  "$(grep -c '"kind": "id_mismatch".*"name": "赵丽".*the sex contradicts the ID number' "$WORK/out") $(SQL "SELECT count(*) FROM members WHERE id_number = '511823197001010018'")" "1 1"
+expect "…one from an older agent is accepted and listed for a reviewer" \
+  "$code $(grep -c '"kind": "id_mismatch".*"name": "测试".*the sex contradicts the ID number' "$WORK/out") $(SQL "SELECT count(*) FROM members WHERE id_number = '511823197001010018'")" "200 1 1"
 check "…kept as it is, with the reason" D duplicates resolve "$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$WORK/out")" \
   --as zhao --keep-both --note "户籍信息有误，已告知派出所"
 

@@ -14,16 +14,18 @@ ok "collector starts and writes its URL"
 run curl -s --cacert "$C/ca.crt" "$COLLECTOR_URL/v1/health"
 expect "health over TLS, verified with the collector CA" "$(cat "$WORK/out")" "ok"
 
-# Device A: villages 201 and 202; device B: villages 202 and 203.
+# Device A: villages 201 and 202; device B: villages 202 and 203. A took the
+# whole sample before it was enrolled (village 203 is outside its scope: an
+# enrolled device would refuse it at entry, so the collector refuses it at sync).
+"$HEARTH" --db "$A" init >/dev/null
+"$HEARTH" --db "$A" import "$SAMPLE" >/dev/null
 enrol "$A" "$C" 511823101201,511823101202 && ok "device A enrols" || not_ok "device A enrols"
 enrol "$B" "$C" 511823101202,511823102203 && ok "device B enrols" || not_ok "device B enrols"
 expect "the key never leaves the device: mode 0600" "$(stat -c %a "$A.keys/device.key")" "600"
 expect "two devices listed" "$("$HEARTHD" --dir "$C" device list --json | wc -l)" "2"
 
-# Offline records. A has the whole sample (village 203 is outside its scope);
-# B has village 202 and 203 households, with the same identities as A's
-# (exported from A), as after a hand-over.
-"$HEARTH" --db "$A" import "$SAMPLE" >/dev/null
+# Offline records. B has village 202 and 203 households, with the same
+# identities as A's (exported from A), as after a hand-over.
 "$HEARTH" --db "$A" export --json --out "$WORK/a.jsonl" 2>/dev/null
 grep -v '"village_code": "511823101201"' "$WORK/a.jsonl" | grep '"household"' >"$WORK/b.jsonl"
 "$HEARTH" --db "$B" import "$WORK/b.jsonl" >/dev/null
@@ -43,7 +45,8 @@ bh=$("$HEARTH" --db "$B" household add --village 511823101202 --category margina
 "$HEARTH" --db "$B" visit record "$bh" --date 2026-11-21 --officer o-b --wages 3000 --operating 0 \
   --property 0 --transfer 0 >/dev/null
 
-check "device A syncs" "$HEARTH" --db "$A" sync
+run "$HEARTH" --db "$A" sync
+expect "device A syncs, and exits 8: the collector refused its village-203 records" "$rc" "8"
 contains "A's summary" "$WORK/out" "^sync: [0-9]+ sent, [0-9]+ acknowledged, [0-9]+ quarantined"
 check "device B syncs" "$HEARTH" --db "$B" sync
 outbox_before=$(sqlite3 "$A" "SELECT count(*) FROM outbox")
@@ -121,6 +124,14 @@ check "device B syncs a visit after the rulebook change" "$HEARTH" --db "$B" syn
 expect "the serving collector used the new rulebook for it" \
   "$(SQL "SELECT rulebook FROM tiers WHERE household_id = (SELECT id FROM households WHERE registry_no = '5118231022030003')")" \
   "test-2027.1"
+
+# A visit on a synced device prints the tier it gives now, not the
+# collector's from before it.
+run "$HEARTH" --db "$A" visit record 5118231012010001 --date 2026-11-23 --officer o-a --wages 90000 \
+  --operating 0 --property 0 --transfer 0
+expect "a visit on a synced device prints the tier it computed, not the collector's red" \
+  "$(grep '^tier' "$WORK/out") $("$HEARTH" --db "$A" tiers --json | grep -c '"registry_no": "5118231012010001".*"tier": "red"')" \
+  "tier green (provisional, until the next sync) 1"
 
 # The collector's export: the same exchange format, re-importable, and audited.
 check "hearthd export --json" "$HEARTHD" --dir "$C" export --json --out "$WORK/merged.jsonl"

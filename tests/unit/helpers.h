@@ -37,7 +37,7 @@ static inline hh_member make_member(hh_relation relation, int serial)
     snprintf(m.name, sizeof m.name, "成员%d", serial);
     make_id_number(m.id_number, 1980, serial);
     m.relation = relation;
-    m.sex = HH_SEX_MALE;
+    m.sex = (hh_sex)hh_id_number_sex(m.id_number);   /* odd serial: male */
     m.birth_year = 1980;
     m.labour = HH_LABOUR_FULL;
     m.health = HH_HEALTH_HEALTHY;

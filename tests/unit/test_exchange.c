@@ -109,7 +109,7 @@ static void errors_name_the_field(void **state)
                  "visit.visited_on", "real date");
     expect_error("\"sex\": \"m\"", "\"sex\": \"x\"", "household.members[0].sex", "one of: m | f");
     expect_error("\"birth_year\": 1970", "\"birth_year\": 1971", "household.members[0].birth_year",
-                 "does not match");
+                 "the birth year in the ID number");
     expect_error("\"village_code\": \"511823101201\"", "\"village_code\": \"5118\"",
                  "household.village_code", "12 digits");
     expect_error("{\"household\": ", "{\"householdx\": {}, \"household\": ", "householdx",

@@ -112,6 +112,14 @@ static void member_rules(void **state)
     assert_int_equal(hh_member_validate(&m, 2026, &d), HH_EINVAL);
     assert_string_equal(d.field, "birth_year");
     m = make_member(HH_RELATION_HEAD, 1);
+    m.sex = HH_SEX_FEMALE;  /* the 17th digit, 1, is odd: male */
+    assert_int_equal(hh_member_validate(&m, 2026, &d), HH_EINVAL);
+    assert_string_equal(d.field, "sex");
+    assert_int_equal(hh_member_validate_received(&m, 2026, NULL), HH_OK);
+    m = make_member(HH_RELATION_HEAD, 2);
+    assert_int_equal(m.sex, HH_SEX_FEMALE);
+    assert_int_equal(hh_member_validate(&m, 2026, NULL), HH_OK);
+    m = make_member(HH_RELATION_HEAD, 1);
     m.health = HH_HEALTH_DISABLED;
     assert_int_equal(hh_member_validate(&m, 2026, &d), HH_EINVAL);
     assert_string_equal(d.field, "disability_grade");
@@ -137,6 +145,7 @@ static void household_rules(void **state)
     make_household(&h, 3);
     assert_int_equal(hh_household_validate(&h, 2026, NULL), HH_OK);
     memcpy(h.members[2].id_number, h.members[1].id_number, sizeof h.members[2].id_number);
+    h.members[2].sex = h.members[1].sex;
     assert_int_equal(hh_household_validate(&h, 2026, &d), HH_EINVAL);
     assert_string_equal(d.field, "members[2].id_number");
     make_household(&h, 3);
