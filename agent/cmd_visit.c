@@ -10,76 +10,11 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "form.h"
+#include "sync/i18n.h"
+#include "sync/records.h"
 #include "model/exchange.h"
 #include "model/validate.h"
-
-#define PROMPT_TRIES 5
-
-typedef struct prompter {
-    const cli *c;
-    int interactive;
-    char line[HH_NOTES_MAX + 2];
-} prompter;
-
-/* The text for option `opt`: the option's value; else, interactively, the
- * officer's answer (an empty answer takes def); else def (NULL: missing).
- * *asked tells whether the officer typed it. */
-static const char *ask(prompter *p, const char *opt, const char *question, const char *def,
-                       int *asked)
-{
-    const char *v = cli_get(p->c, opt);
-    size_t n;
-
-    *asked = 0;
-    if (v || !p->interactive)
-        return v ? v : def;
-    fprintf(stderr, "%s%s%s%s: ", question, def ? " [" : "", def ? def : "", def ? "]" : "");
-    fflush(stderr);
-    if (!fgets(p->line, sizeof p->line, stdin))
-        return NULL;
-    n = strlen(p->line);
-    if (n > 0 && p->line[n - 1] != '\n' && !feof(stdin)) {
-        int ch;
-        while ((ch = getchar()) != EOF && ch != '\n')
-            ;
-        fprintf(stderr, "  too long; at most %d bytes\n", (int)sizeof p->line - 2);
-        p->line[0] = '\0';
-        *asked = 1;
-        return p->line;   /* fails its check and is asked again */
-    }
-    while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
-        p->line[--n] = '\0';
-    *asked = 1;
-    return n ? p->line : def;
-}
-
-typedef hh_err (*parse_fn)(const char *option, const char *text, void *out, hh_diag *d);
-
-/* Get, parse and (interactively) re-ask until valid. Missing and required is a
- * usage error; missing and optional leaves *out untouched. */
-static hh_err field(prompter *p, const char *opt, const char *question, const char *def,
-                    int required, parse_fn parse, void *out, hh_diag *d)
-{
-    char option[40];
-
-    snprintf(option, sizeof option, "--%s", opt);
-    for (int tries = 0; tries < PROMPT_TRIES; tries++) {
-        int asked;
-        const char *text = ask(p, opt, question, def, &asked);
-        hh_err ret;
-        if (!text) {
-            if (!required)
-                return HH_OK;
-            return hh_diag_fail(d, HH_EUSAGE, option, "is required%s",
-                                p->interactive ? " (no answer)" : "");
-        }
-        ret = parse(option, text, out, d);
-        if (ret == HH_OK || !asked)
-            return ret;
-        fprintf(stderr, "  %s; try again\n", d->message);
-    }
-    return hh_diag_fail(d, HH_EINVAL, option, "no valid answer after %d tries", PROMPT_TRIES);
-}
 
 static hh_err parse_money(const char *option, const char *text, void *out, hh_diag *d)
 {
@@ -131,7 +66,7 @@ static hh_err parse_notes(const char *option, const char *text, void *out, hh_di
 
 static hh_err parse_shocks(const char *option, const char *text, void *out, hh_diag *d)
 {
-    if (strcmp(text, "none") == 0 || text[0] == '\0') {
+    if (strcmp(text, "none") == 0 || strcmp(text, "无") == 0 || text[0] == '\0') {
         *(uint32_t *)out = 0;
         return HH_OK;
     }
@@ -144,7 +79,7 @@ static hh_err parse_failed(const char *option, const char *text, void *out, hh_d
     uint32_t failed = 0;
     hh_err ret = HH_OK;
 
-    if (strcmp(text, "none") != 0 && text[0] != '\0')
+    if (strcmp(text, "none") != 0 && strcmp(text, "无") != 0 && text[0] != '\0')
         ret = cli_parse_set(option, text, &hh_guarantee_names, &failed, d);
     if (ret == HH_OK)
         *(uint32_t *)out = HH_GUARANTEES_ALL & ~failed;
@@ -163,47 +98,180 @@ static hh_err parse_degrees(const char *option, const char *text, double limit, 
     return HH_OK;
 }
 
-static hh_err gather_visit(const cli *c, const hh_household *h, hh_visit *v, hh_diag *d)
+static hh_err parse_member_enum(const char *option, const char *text, const hh_enum_names *e,
+                                void *out, hh_diag *d)
 {
-    prompter p = { .c = c, .interactive = hh_platform_isatty(0) };
-    char today[HH_DATE_LEN + 1], members[64];
+    int v;
+    hh_err ret = cli_parse_enum(option, text, e, &v, d);
+
+    if (ret == HH_OK)
+        *(int *)out = v;
+    return ret;
+}
+
+static hh_err parse_employment(const char *option, const char *text, void *out, hh_diag *d)
+{
+    return parse_member_enum(option, text, &hh_employment_names, out, d);
+}
+
+static hh_err parse_school(const char *option, const char *text, void *out, hh_diag *d)
+{
+    return parse_member_enum(option, text, &hh_school_names, out, d);
+}
+
+/* Ages for the form's skip logic: employment is asked of working-age members
+ * of relocated households, school of the compulsory-education age. */
+#define WORK_AGE_MIN 16
+#define WORK_AGE_MAX 64
+#define SCHOOL_AGE_MIN 6
+#define SCHOOL_AGE_MAX 15
+
+typedef struct visit_form {
+    form f;
+    hh_store *store;
+    hh_household *h;            /* as stored */
+    hh_member members[HH_MEMBERS_MAX];   /* as the form changes them */
+    hh_visit v;
+    hh_draft draft;
+    int year;
+} visit_form;
+
+/* The guarantees the members' records already say are not met: a school-age
+ * member out of school (compulsory education), a member without medical
+ * insurance (basic medical care). Proposed; the officer confirms. */
+static void derive_failed(void *ctx, form_item *it)
+{
+    visit_form *vf = ctx;
+    uint32_t failed = 0;
+    char list[64] = "";
+
+    for (int i = 0; i < vf->h->member_count; i++) {
+        const hh_member *m = &vf->members[i];
+        int age = vf->year - m->birth_year;
+        if (age >= SCHOOL_AGE_MIN && age <= SCHOOL_AGE_MAX && m->school != HH_SCHOOL_ENROLLED)
+            failed |= 1u << HH_GUARANTEE_EDUCATION;
+        if (!m->medical_insurance)
+            failed |= 1u << HH_GUARANTEE_MEDICAL;
+    }
+    for (int g = HH_GUARANTEE_FOOD; g <= HH_GUARANTEE_WATER; g++)
+        if (failed & (1u << g))
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "",
+                     hh_i18n_enum(&hh_guarantee_names, g));
+    snprintf(it->def, sizeof it->def, "%s", failed ? list : hh_i18n_zh() ? "无" : "none");
+}
+
+static hh_err save_draft(void *ctx, const form *f)
+{
+    visit_form *vf = ctx;
+
+    form_draft_text(f, vf->draft.answers, sizeof vf->draft.answers);
+    vf->draft.step = f->step;
+    memcpy(vf->draft.household_id, vf->h->id, sizeof vf->draft.household_id);
+    return hh_store_draft_put(vf->store, &vf->draft);
+}
+
+static void money_defaults(const hh_visit *old, int interactive, char defs[7][24])
+{
+    const int64_t *values[7] = {
+        &old->income.wages_yuan, &old->income.operating_yuan, &old->income.property_yuan,
+        &old->income.transfer_yuan, &old->expenditure.medical_yuan,
+        &old->expenditure.education_yuan, &old->expenditure.disaster_yuan };
+
+    for (int i = 0; i < 7; i++)
+        snprintf(defs[i], 24, "%lld", (long long)*values[i]);
+    if (!interactive && !old->id[0])   /* scripts must give every income */
+        for (int i = 0; i < 4; i++)
+            defs[i][0] = '\0';
+}
+
+/* The questions, in order, with their defaults: today, the officer, the
+ * values of the visit corrected (`old`, zeroed when none). */
+static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_diag *d)
+{
+    static const char *const money_keys[7] = {
+        "wages", "operating", "property", "transfer", "medical", "education", "disaster" };
+    const char *money_prompts[7] = {
+        _("Income: wages, yuan/year"), _("Income: net operating"), _("Income: property"),
+        _("Income: transfers"), _("Spending: medical, own share"), _("Spending: education"),
+        _("Disaster losses") };
+    int64_t *money_out[7] = {
+        &vf->v.income.wages_yuan, &vf->v.income.operating_yuan, &vf->v.income.property_yuan,
+        &vf->v.income.transfer_yuan, &vf->v.expenditure.medical_yuan,
+        &vf->v.expenditure.education_yuan, &vf->v.expenditure.disaster_yuan };
+    char today[HH_DATE_LEN + 1], text[200], defs[7][24], key[FORM_KEY_MAX];
     const char *officer = hh_platform_getenv("HEARTH_OFFICER");
-    const char *lat = cli_get(c, "lat"), *lon = cli_get(c, "lon");
+    form *f = &vf->f;
     hh_err ret;
+    form_item *it;
 
     if ((ret = hh_platform_today(today)) != HH_OK)
         return ret;
-    snprintf(members, sizeof members, "Household size (0: the %d members recorded)",
-             h->member_count);
-    if (p.interactive && !cli_has(c, "date"))
-        fprintf(stderr, "Recording a visit to household %s (village %s). Amounts are whole "
-                        "yuan over the last 12 months.\n",
-                h->registry_no[0] ? h->registry_no : h->id, h->village_code);
-    if ((ret = field(&p, "date", "Visit date", today, 1, parse_date, v->visited_on, d)) != HH_OK ||
-        (ret = field(&p, "officer", "Officer", officer, 1, parse_officer, v->officer, d)) != HH_OK ||
-        (ret = field(&p, "size", members, p.interactive ? "0" : NULL, 0,
-                     parse_size, &v->household_size, d)) != HH_OK ||
-        (ret = field(&p, "wages", "Income: wages", p.interactive ? "0" : NULL, 1,
-                     parse_money, &v->income.wages_yuan, d)) != HH_OK ||
-        (ret = field(&p, "operating", "Income: net operating", p.interactive ? "0" : NULL, 1,
-                     parse_money, &v->income.operating_yuan, d)) != HH_OK ||
-        (ret = field(&p, "property", "Income: property", p.interactive ? "0" : NULL, 1,
-                     parse_money, &v->income.property_yuan, d)) != HH_OK ||
-        (ret = field(&p, "transfer", "Income: transfers", p.interactive ? "0" : NULL, 1,
-                     parse_money, &v->income.transfer_yuan, d)) != HH_OK ||
-        (ret = field(&p, "medical", "Spending: medical (out of pocket)", "0", 1,
-                     parse_money, &v->expenditure.medical_yuan, d)) != HH_OK ||
-        (ret = field(&p, "education", "Spending: education", "0", 1,
-                     parse_money, &v->expenditure.education_yuan, d)) != HH_OK ||
-        (ret = field(&p, "disaster", "Spending: disaster losses", "0", 1,
-                     parse_money, &v->expenditure.disaster_yuan, d)) != HH_OK ||
-        (ret = field(&p, "shocks", "Shocks since last visit (illness,disability,education,"
-                     "disaster,epidemic,accident,job_loss,business_loss)", "none", 1,
-                     parse_shocks, &v->shocks, d)) != HH_OK ||
-        (ret = field(&p, "failed", "Guarantees NOT met (food,clothing,education,medical,"
-                     "housing,water)", "none", 1, parse_failed, &v->guarantees_met, d)) != HH_OK ||
-        (ret = field(&p, "notes", "Notes", "", 0, parse_notes, v->notes, d)) != HH_OK)
-        return ret;
+    vf->year = atoi(today);
+    if (old->officer[0] && !officer)
+        officer = old->officer;
+    form_add(f, "date", _("Visit date"), old->id[0] ? old->visited_on : today, 1, parse_date,
+             vf->v.visited_on);
+    form_add(f, "officer", _("Officer"), officer, 1, parse_officer, vf->v.officer);
+    snprintf(text, sizeof text, _("Household size (0: the %d members)"), vf->h->member_count);
+    snprintf(defs[0], sizeof defs[0], "%d", old->household_size);
+    form_add(f, "size", text, f->interactive || old->id[0] ? defs[0] : "", 0, parse_size,
+             &vf->v.household_size);
+    money_defaults(old, f->interactive, defs);
+    for (int i = 0; i < 7; i++)
+        form_add(f, money_keys[i], money_prompts[i], defs[i], 1, parse_money, money_out[i]);
+    for (int i = 0; i < vf->h->member_count; i++) {
+        hh_member *m = &vf->members[i];
+        int age = vf->year - m->birth_year;
+        char name[HH_NAME_MAX + 1];
+        cli_printable(m->name, name, sizeof name);
+        if (vf->h->relocated && age >= WORK_AGE_MIN && age <= WORK_AGE_MAX) {
+            snprintf(key, sizeof key, "employment.%s", m->id);
+            snprintf(text, sizeof text, _("Employment of %s"), name);
+            form_add(f, key, text, hh_i18n_enum(&hh_employment_names, (int)m->employment), 1,
+                     parse_employment, &m->employment);
+        }
+        if (age >= SCHOOL_AGE_MIN && age <= SCHOOL_AGE_MAX) {
+            snprintf(key, sizeof key, "school.%s", m->id);
+            snprintf(text, sizeof text, _("School of %s"), name);
+            form_add(f, key, text, hh_i18n_enum(&hh_school_names, (int)m->school), 1,
+                     parse_school, &m->school);
+        }
+    }
+    text[0] = '\0';
+    for (int s = HH_SHOCK_ILLNESS; s <= HH_SHOCK_BUSINESS_LOSS; s++)
+        if (old->shocks & (1u << s))
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", text[0] ? "," : "",
+                     hh_i18n_enum(&hh_shock_names, s));
+    form_add(f, "shocks", _("Shocks since the last visit (e.g. illness,disaster; none)"),
+             text[0] ? text : hh_i18n_zh() ? "无" : "none", 1, parse_shocks, &vf->v.shocks);
+    it = form_add(f, "failed", _("Guarantees NOT met (e.g. education,medical; none)"), NULL, 1,
+                  parse_failed, &vf->v.guarantees_met);
+    if (it && !old->id[0])
+        it->prepare = derive_failed;
+    else if (it) {
+        text[0] = '\0';
+        for (int g = HH_GUARANTEE_FOOD; g <= HH_GUARANTEE_WATER; g++)
+            if (!(old->guarantees_met & (1u << g)))
+                snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
+                         text[0] ? "," : "", hh_i18n_enum(&hh_guarantee_names, g));
+        snprintf(it->def, sizeof it->def, "%s", text[0] ? text : hh_i18n_zh() ? "无" : "none");
+    }
+    form_add(f, "notes", _("Notes"), old->notes, 0, parse_notes, vf->v.notes);
+    for (int i = 0; i < f->n; i++) {
+        const char *given = cli_get(c, f->items[i].key);
+        if (given)
+            form_fix(f, f->items[i].key, given);
+    }
+    (void)d;
+    return HH_OK;
+}
+
+/* Options that are not questions: GPS and the visit corrected. */
+static hh_err take_extras(const cli *c, hh_visit *v, hh_diag *d)
+{
+    const char *lat = cli_get(c, "lat"), *lon = cli_get(c, "lon");
+    hh_err ret;
+
     if ((lat != NULL) != (lon != NULL))
         return hh_diag_fail(d, HH_EUSAGE, "--lat", "give both --lat and --lon");
     if (lat) {
@@ -212,16 +280,23 @@ static hh_err gather_visit(const cli *c, const hh_household *h, hh_visit *v, hh_
             return ret;
         v->has_gps = true;
     }
-    if (cli_has(c, "supersedes") &&
-        (ret = cli_copy("--supersedes", cli_get(c, "supersedes"), v->supersedes,
-                        sizeof v->supersedes, d)) != HH_OK)
-        return ret;
-    return hh_visit_validate(v, d);
+    return HH_OK;
 }
 
-static hh_err add_visit(hh_store *s, void *arg, hh_diag *d)
+static hh_err save_visit(hh_store *s, void *arg, hh_diag *d)
 {
-    return hh_store_visit_add(s, arg, NULL, d);
+    visit_form *vf = arg;
+    hh_err ret;
+
+    for (int i = 0; i < vf->h->member_count; i++) {
+        hh_member *m = &vf->members[i];
+        if ((m->employment != vf->h->members[i].employment || m->school != vf->h->members[i].school) &&
+            (ret = hh_store_member_put(s, vf->h->id, m, d)) != HH_OK)
+            return ret;
+    }
+    if ((ret = hh_store_visit_add(s, &vf->v, NULL, d)) != HH_OK)
+        return ret;
+    return hh_store_draft_delete(s, vf->h->id);
 }
 
 /* The tier this visit gives, computed here and now: the collector's, which
@@ -241,37 +316,179 @@ static void print_new_tier(hh_store *s, const char *household_id)
         printf("warning open at the collector: %s\n", hh_review_state_zh(shown.review));
 }
 
-static int visit_record(cli *c)
+/* Offer a stored draft of this household's visit: 1 take it, 0 start afresh,
+ * -1 no answer. */
+static int offer_draft(const hh_draft *dr)
 {
-    hh_household *h = calloc(1, sizeof *h);
-    hh_visit v;
+    char when[32], line[16];
+
+    hh_platform_format_ms(dr->updated_ms, when, sizeof when);
+    fprintf(stderr, _("A draft of this visit from %s is kept. Continue it? [Y/n] "), when);
+    fflush(stderr);
+    if (!fgets(line, sizeof line, stdin))
+        return -1;
+    return !(line[0] == 'n' || line[0] == 'N' || strncmp(line, "否", 3) == 0);
+}
+
+/* Record a visit to h: from the options, or the form on a terminal (resuming
+ * `resume` when it is set). */
+static int record(cli *c, hh_household *h, int resume)
+{
+    visit_form *vf = calloc(1, sizeof *vf);
+    hh_visit *old = calloc(1, sizeof *old);
+    const char *supersedes = cli_get(c, "supersedes");
+    char label[HH_REGISTRY_NO_MAX + HH_UUID_LEN + 2];
     hh_diag d;
     hh_err ret;
-    int rc;
+    int rc, have_draft, sig;
 
     hh_diag_clear(&d);
-    if (!h)
-        return cli_fail(HH_ENOMEM, NULL, "visit record");
-    ret = hh_store_household_get(agent_store(c), c->args[0], h);
-    if (ret != HH_OK) {
-        rc = cli_fail(ret, NULL, "no household '%s'", c->args[0]);
+    if (!vf || !old) {
+        rc = cli_fail(HH_ENOMEM, NULL, "visit record");
         goto cleanup;
     }
-    hh_visit_init(&v);
-    memcpy(v.household_id, h->id, sizeof v.household_id);
-    if ((ret = gather_visit(c, h, &v, &d)) != HH_OK) {
+    snprintf(label, sizeof label, "%s", h->registry_no[0] ? h->registry_no : h->id);
+    vf->store = agent_store(c);
+    vf->h = h;
+    memcpy(vf->members, h->members, sizeof vf->members);
+    vf->f.interactive = hh_platform_isatty(0);
+    vf->f.save = save_draft;
+    vf->f.ctx = vf;
+    hh_visit_init(&vf->v);
+    memcpy(vf->v.household_id, h->id, sizeof vf->v.household_id);
+    if (supersedes) {
+        if ((ret = cli_copy("--supersedes", supersedes, vf->v.supersedes, sizeof vf->v.supersedes,
+                            &d)) != HH_OK ||
+            (ret = hh_records_visit_get(hh_store_sql(vf->store), supersedes, old)) != HH_OK ||
+            strcmp(old->household_id, h->id) != 0) {
+            rc = cli_fail(ret == HH_OK ? HH_ENOTFOUND : ret, NULL,
+                          "--supersedes: no visit '%s' of household %s", supersedes, label);
+            goto cleanup;
+        }
+    }
+    if ((ret = take_extras(c, &vf->v, &d)) != HH_OK) {
         rc = ret == HH_EUSAGE ? cli_usage(c, "%s %s", d.field, d.message)
                               : cli_fail(ret, &d, "visit not recorded");
         goto cleanup;
     }
-    if ((ret = agent_in_transaction(agent_store(c), add_visit, &v, &d)) != HH_OK) {
+    if ((ret = build_form(vf, c, old, &d)) != HH_OK) {
         rc = cli_fail(ret, &d, "visit not recorded");
         goto cleanup;
     }
-    printf("%s\n", v.id);
-    print_new_tier(agent_store(c), h->id);
+    have_draft = vf->f.interactive && hh_store_draft_get(vf->store, h->id, &vf->draft) == HH_OK;
+    if (have_draft && !resume) {
+        int take = offer_draft(&vf->draft);
+        if (take < 0) {
+            rc = cli_fail(HH_EUSAGE, NULL, "no answer: the draft is kept");
+            goto cleanup;
+        }
+        resume = take;
+    }
+    if (resume && have_draft) {
+        form_draft_load(&vf->f, vf->draft.answers);
+        vf->f.step = vf->draft.step;
+    }
+    if (vf->f.interactive) {
+        hh_platform_catch_interrupts();
+        fprintf(stderr, _("Visit to household %s, village %s. Amounts: whole yuan, last 12 months.\n"),
+                label, h->village_code);
+    }
+    switch (form_run(&vf->f, &d)) {
+    case FORM_STOPPED:
+        sig = hh_platform_interrupted();
+        fprintf(stderr, _("\nhearth: visit not recorded yet: %d answers kept as a draft. Continue "
+                          "with: hearth visit resume %s\n"), form_answered(&vf->f), label);
+        rc = sig ? 128 + sig : HH_EXIT_FAILURE;
+        goto cleanup;
+    case FORM_FAILED:
+        rc = vf->f.err == HH_EUSAGE ? cli_usage(c, "%s %s", d.field, d.message)
+                                    : cli_fail(vf->f.err, &d, "visit not recorded");
+        goto cleanup;
+    default:
+        break;
+    }
+    if ((ret = hh_visit_validate(&vf->v, &d)) != HH_OK ||
+        (ret = agent_in_transaction(vf->store, save_visit, vf, &d)) != HH_OK) {
+        rc = cli_fail(ret, &d, "visit not recorded%s", vf->f.interactive ?
+                      " (the draft is kept)" : "");
+        goto cleanup;
+    }
+    printf("%s\n", vf->v.id);
+    print_new_tier(vf->store, h->id);
     rc = HH_EXIT_OK;
 cleanup:
+    free(vf);
+    free(old);
+    return rc;
+}
+
+static int visit_record(cli *c)
+{
+    hh_household *h = calloc(1, sizeof *h);
+    hh_err ret;
+    int rc;
+
+    if (!h)
+        return cli_fail(HH_ENOMEM, NULL, "visit record");
+    ret = hh_store_household_get(agent_store(c), c->args[0], h);
+    rc = ret == HH_OK ? record(c, h, 0) : cli_fail(ret, NULL, "no household '%s'", c->args[0]);
+    free(h);
+    return rc;
+}
+
+typedef struct drafts_ctx {
+    hh_store *store;
+    int count;
+} drafts_ctx;
+
+static int list_draft(void *ctx, const hh_draft *dr)
+{
+    drafts_ctx *l = ctx;
+    hh_household *h = malloc(sizeof *h);
+    char when[32];
+    int answers = 0;
+
+    for (const char *p = dr->answers; *p; p++)
+        answers += *p == '\n';
+    hh_platform_format_ms(dr->updated_ms, when, sizeof when);
+    if (h && hh_store_household_get(l->store, dr->household_id, h) == HH_OK)
+        printf("%-18s %s  %s  %d\n", h->registry_no[0] ? h->registry_no : h->id, h->village_code,
+               when, answers);
+    free(h);
+    l->count++;
+    return 0;
+}
+
+static int visit_resume(cli *c)
+{
+    hh_household *h;
+    hh_err ret;
+    int rc;
+
+    if (c->nargs == 0) {
+        drafts_ctx l = { agent_store(c), 0 };
+        printf("%-18s %-12s  %-19s  %s\n", _("HOUSEHOLD"), _("VILLAGE"), _("SAVED"), _("ANSWERS"));
+        ret = hh_store_each_draft(agent_store(c), list_draft, &l);
+        if (ret != HH_OK)
+            return cli_fail(ret, NULL, "cannot list the drafts");
+        if (l.count == 0)
+            fprintf(stderr, "%s\n", _("no visit drafts: every visit begun was saved"));
+        return HH_EXIT_OK;
+    }
+    if (!hh_platform_isatty(0))
+        return cli_fail(HH_EUSAGE, NULL, "visit resume asks questions: run it on a terminal");
+    if (!(h = calloc(1, sizeof *h)))
+        return cli_fail(HH_ENOMEM, NULL, "visit resume");
+    ret = hh_store_household_get(agent_store(c), c->args[0], h);
+    if (ret == HH_OK) {
+        hh_draft *dr = malloc(sizeof *dr);
+        ret = dr ? hh_store_draft_get(agent_store(c), h->id, dr) : HH_ENOMEM;
+        free(dr);
+        rc = ret == HH_OK ? record(c, h, 1)
+                          : cli_fail(ret, NULL, "no draft of a visit to '%s'", c->args[0]);
+    } else {
+        rc = cli_fail(ret, NULL, "no household '%s'", c->args[0]);
+    }
     free(h);
     return rc;
 }
@@ -372,6 +589,11 @@ const cli_cmd hh_cmd_visit_record = {
     "Record a visit to a household (by id or registry number); asks for missing values "
     "on a terminal. Prints the visit id and the new tier.",
     1, 1, record_opts, visit_record, AGENT_NEEDS_STORE | AGENT_WRITES };
+const cli_cmd hh_cmd_visit_resume = {
+    "visit resume", "[HOUSEHOLD]",
+    "Continue a visit form that was stopped (Ctrl-C, a closed terminal, a power cut); "
+    "without a household, list the drafts kept.",
+    0, 1, NULL, visit_resume, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_visit_list = {
     "visit list", "[HOUSEHOLD]", "List visits, of one household or all.",
     0, 1, visit_list_opts, visit_list, AGENT_NEEDS_STORE };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "sync/i18n.h"
 
 typedef struct agent_state {
     char db_path[HH_PATH_MAX];
@@ -18,7 +19,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_household_add, &hh_cmd_household_edit, &hh_cmd_household_show,
     &hh_cmd_household_list,
     &hh_cmd_member_add, &hh_cmd_member_edit,
-    &hh_cmd_visit_record, &hh_cmd_visit_list,
+    &hh_cmd_visit_record, &hh_cmd_visit_resume, &hh_cmd_visit_list,
     &hh_cmd_import, &hh_cmd_export,
     &hh_cmd_enroll, &hh_cmd_sync,
     &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_rescue, &hh_cmd_backup, &hh_cmd_version,
@@ -98,5 +99,6 @@ static const hh_cli_program program = {
 
 int main(int argc, char **argv)
 {
+    hh_i18n_init("hearth", NULL);
     return hh_cli_main(&program, argc, argv);
 }

@@ -59,6 +59,12 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     "ALTER TABLE tiers ADD COLUMN measures TEXT;"
     /* …and a refused change a reviewer decided keeps that outcome. */
     "ALTER TABLE outbox ADD COLUMN outcome TEXT;",
+    /* 3: the visit form's drafts, saved after every answer (hearth visit resume). */
+    "CREATE TABLE drafts ("
+    "  household_id TEXT PRIMARY KEY REFERENCES households(id),"
+    "  answers TEXT NOT NULL CHECK (length(answers) <= 65536),"
+    "  step INTEGER NOT NULL CHECK (step BETWEEN 0 AND 1000),"
+    "  updated_ms INTEGER NOT NULL) STRICT;",
 };
 
 static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
@@ -865,6 +871,100 @@ hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
         *added = 1;
 cleanup:
     free(h);
+    return ret;
+}
+
+/* ---- drafts ----------------------------------------------------------------------------- */
+
+hh_err hh_store_draft_put(hh_store *s, const hh_draft *dr)
+{
+    static const char sql[] =
+        "INSERT INTO drafts (household_id, answers, step, updated_ms) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (household_id) DO UPDATE SET answers = excluded.answers,"
+        " step = excluded.step, updated_ms = excluded.updated_ms";
+    sqlite3_stmt *st;
+    hh_err ret;
+
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    if (!(st = hh_sql(&s->sql, sql))) {
+        hh_store_rollback(s);
+        return HH_EDB;
+    }
+    hh_sql_bind_text(st, 1, dr->household_id);
+    hh_sql_bind_text(st, 2, dr->answers);
+    sqlite3_bind_int(st, 3, dr->step);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)hh_platform_wall_ms());
+    if ((ret = hh_sql_done(st)) != HH_OK) {
+        hh_store_rollback(s);
+        return ret;
+    }
+    return hh_store_commit(s);
+}
+
+static hh_err read_draft(sqlite3_stmt *st, hh_draft *out)
+{
+    out->step = sqlite3_column_int(st, 2);
+    out->updated_ms = (uint64_t)sqlite3_column_int64(st, 3);
+    if (hh_sql_col_text(st, 0, out->household_id, sizeof out->household_id) != HH_OK ||
+        hh_sql_col_text(st, 1, out->answers, sizeof out->answers) != HH_OK)
+        return HH_ECORRUPT;
+    return HH_OK;
+}
+
+hh_err hh_store_draft_get(hh_store *s, const char *household_id, hh_draft *out)
+{
+    static const char sql[] =
+        "SELECT household_id, answers, step, updated_ms FROM drafts WHERE household_id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    hh_err ret;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    ret = sqlite3_step(st) == SQLITE_ROW ? read_draft(st, out) : HH_ENOTFOUND;
+    sqlite3_reset(st);
+    return ret;
+}
+
+hh_err hh_store_draft_delete(hh_store *s, const char *household_id)
+{
+    static const char sql[] = "DELETE FROM drafts WHERE household_id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    return hh_sql_done(st);
+}
+
+typedef struct draft_rows {
+    hh_draft_cb cb;
+    void *ctx;
+    hh_draft *scratch;
+} draft_rows;
+
+static hh_err draft_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    draft_rows *r = ctx;
+    hh_err ret = read_draft(st, r->scratch);
+
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, r->scratch);
+    return ret;
+}
+
+hh_err hh_store_each_draft(hh_store *s, hh_draft_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT household_id, answers, step, updated_ms FROM drafts ORDER BY updated_ms";
+    draft_rows r = { cb, ctx, malloc(sizeof *r.scratch) };
+    hh_err ret;
+
+    if (!r.scratch)
+        return HH_ENOMEM;
+    ret = hh_sql_each_row(s->db, sql, NULL, draft_row, &r);
+    free(r.scratch);
     return ret;
 }
 

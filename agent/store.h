@@ -26,7 +26,7 @@
 typedef struct hh_store hh_store;
 
 /* The newest schema this program knows. */
-#define HH_STORE_SCHEMA_VERSION 2
+#define HH_STORE_SCHEMA_VERSION 3
 
 /* Create a new device database at path (parent directories too) with a fresh
  * device identity and the default rulebook. HH_EEXIST if a file is there. On
@@ -88,6 +88,28 @@ hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m,
  * same id with other content is refused (HH_ECONFLICT). An empty v->id is filled
  * in. Recomputes the household's tier. */
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d);
+
+/* ---- drafts: the visit form's answers so far, one per household ------------- */
+
+#define HH_DRAFT_MAX 16384
+
+typedef struct hh_draft {
+    char household_id[HH_UUID_LEN + 1];
+    char answers[HH_DRAFT_MAX + 1];        /* "key=value" lines */
+    int step;                              /* the question to ask next */
+    uint64_t updated_ms;
+} hh_draft;
+
+typedef int (*hh_draft_cb)(void *ctx, const hh_draft *d);
+
+/* Save a draft durably, in its own transaction (after every answer). */
+hh_err hh_store_draft_put(hh_store *s, const hh_draft *d);
+/* HH_ENOTFOUND when the household has none. */
+hh_err hh_store_draft_get(hh_store *s, const char *household_id, hh_draft *out);
+/* Inside a transaction (with the visit it became) or on its own. */
+hh_err hh_store_draft_delete(hh_store *s, const char *household_id);
+/* Oldest first. */
+hh_err hh_store_each_draft(hh_store *s, hh_draft_cb cb, void *ctx);
 
 /* ---- reading --------------------------------------------------------------- */
 

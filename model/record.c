@@ -10,7 +10,24 @@
 #define NAMES(var, kind_name, ...)                                       \
     static const char *const var##_list[] = { __VA_ARGS__ };             \
     const hh_enum_names var = { kind_name, var##_list,                   \
-        (int)(sizeof var##_list / sizeof var##_list[0]) }
+        (int)(sizeof var##_list / sizeof var##_list[0]), var##_zh }
+
+/* The Chinese labels, in the order of the names: what officers read and may
+ * type (脱贫户 for lifted). */
+static const char *const hh_category_names_zh[] = {
+    "一般农户", "脱贫户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户" };
+static const char *const hh_relation_names_zh[] = {
+    "户主", "配偶", "子女", "儿媳女婿", "孙子女", "父母", "祖父母", "兄弟姐妹", "其他" };
+static const char *const hh_sex_names_zh[] = { "男", "女" };
+static const char *const hh_labour_names_zh[] = { "普通劳动力", "弱劳动力", "无劳动力" };
+static const char *const hh_health_names_zh[] = { "健康", "长期慢性病", "大病", "残疾" };
+static const char *const hh_school_names_zh[] = { "非在校", "在校", "辍学" };
+static const char *const hh_employment_names_zh[] = {
+    "未就业", "本地务工", "外出务工", "公益性岗位", "帮扶车间", "自主经营" };
+static const char *const hh_shock_names_zh[] = {
+    "因病", "因残", "因学", "因灾", "因疫", "因意外", "因失业", "因经营失败" };
+static const char *const hh_guarantee_names_zh[] = {
+    "吃", "穿", "义务教育", "基本医疗", "住房安全", "饮水安全" };
 
 NAMES(hh_category_names, "category",
       "ordinary", "lifted", "unstable", "marginal", "sudden_hardship");
@@ -32,9 +49,16 @@ NAMES(hh_guarantee_names, "guarantee",
 int hh_enum_parse(const hh_enum_names *e, const char *name)
 {
     for (int i = 0; i < e->count; i++)
-        if (strcmp(e->names[i], name) == 0)
+        if (strcmp(e->names[i], name) == 0 || (e->zh && strcmp(e->zh[i], name) == 0))
             return i + 1;
     return 0;
+}
+
+const char *hh_enum_zh(const hh_enum_names *e, int value)
+{
+    if (value < 1 || value > e->count)
+        return NULL;
+    return e->zh ? e->zh[value - 1] : e->names[value - 1];
 }
 
 const char *hh_enum_name(const hh_enum_names *e, int value)

@@ -72,14 +72,20 @@ typedef struct hh_enum_names {
     const char *kind;                 /* "category", for messages */
     const char *const *names;         /* names[value - 1] */
     int count;
+    const char *const *zh;            /* Chinese labels in the same order, or NULL */
 } hh_enum_names;
 
 extern const hh_enum_names hh_category_names, hh_relation_names, hh_sex_names,
     hh_labour_names, hh_health_names, hh_school_names, hh_employment_names,
     hh_shock_names, hh_guarantee_names;
 
-/* The value named `name` in `e`, or 0 when there is none. */
+/* The value named `name` (its stable name or its Chinese label) in `e`, or 0
+ * when there is none. */
 int hh_enum_parse(const hh_enum_names *e, const char *name);
+
+/* The Chinese label of `value` (its name when e has none), or NULL when out of
+ * range. Static storage. */
+const char *hh_enum_zh(const hh_enum_names *e, int value);
 
 /* The name of `value` in `e`, or NULL when it is out of range. Static storage. */
 const char *hh_enum_name(const hh_enum_names *e, int value);

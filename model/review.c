@@ -10,12 +10,12 @@ static const char *const state_list[HH_REVIEW_STATE_COUNT] = {
     "release_proposed", "release_village_approved", "release_township_approved",
     "released", "dismissed",
 };
-const hh_enum_names hh_review_state_names = { "review state", state_list, HH_REVIEW_STATE_COUNT };
-
 static const char *const state_zh[HH_REVIEW_STATE_COUNT] = {
     "预警待核实", "已入户核实", "村级已评议", "乡镇已审核", "监测帮扶中",
     "申请风险消除", "消除村级已评议", "消除乡镇已审核", "风险已消除", "已排除",
 };
+const hh_enum_names hh_review_state_names = { "review state", state_list, HH_REVIEW_STATE_COUNT,
+                                              state_zh };
 
 static const char *const level_list[] = { "village", "township", "county" };
 const hh_enum_names hh_level_names = { "level", level_list, 3 };

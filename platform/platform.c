@@ -477,3 +477,28 @@ uint64_t hh_platform_peak_rss_bytes(void)
         return 0;
     return (uint64_t)ru.ru_maxrss * 1024u;
 }
+
+static volatile sig_atomic_t caught;
+
+static void note_signal(int sig)
+{
+    caught = sig;
+}
+
+void hh_platform_catch_interrupts(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = note_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   /* no SA_RESTART: the blocked read returns */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int hh_platform_interrupted(void)
+{
+    return caught;
+}

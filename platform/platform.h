@@ -104,6 +104,14 @@ hh_err hh_platform_block_termination(void);
 /* Wait until SIGTERM or SIGINT arrives; returns the signal number. */
 int hh_platform_wait_termination(void);
 
+/* Catch SIGINT, SIGHUP and SIGTERM without restarting reads: a read blocked on
+ * the terminal returns (EINTR) and hh_platform_interrupted says which came, so
+ * a form can say what it kept before it exits. */
+void hh_platform_catch_interrupts(void);
+
+/* The signal caught since hh_platform_catch_interrupts, or 0. */
+int hh_platform_interrupted(void);
+
 /* This machine's host name into out; "" if it has none. */
 void hh_platform_hostname(char *out, size_t cap);
 

@@ -404,6 +404,16 @@ hh_err cli_parse_enum(const char *option, const char *text, const hh_enum_names 
     return hh_diag_fail(d, HH_EINVAL, option, "must be one of: %s", list);
 }
 
+/* Officers typing Chinese separate a list with 、 or ，(three bytes each). */
+static void ascii_separators(char *s)
+{
+    static const char *const wide[] = { "、", "，" };
+
+    for (size_t k = 0; k < sizeof wide / sizeof wide[0]; k++)
+        for (char *p = s; (p = strstr(p, wide[k])) != NULL; p += 3)
+            memcpy(p, ",  ", 3);
+}
+
 hh_err cli_parse_set(const char *option, const char *text, const hh_enum_names *e,
                      uint32_t *out, hh_diag *d)
 {
@@ -415,7 +425,8 @@ hh_err cli_parse_set(const char *option, const char *text, const hh_enum_names *
     if (strlen(text) >= sizeof copy)
         return hh_diag_fail(d, HH_ERANGE, option, "is too long");
     memcpy(copy, text, strlen(text) + 1);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    ascii_separators(copy);
+    for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
         if ((ret = cli_parse_enum(option, tok, e, &v, d)) != HH_OK)
             return ret;
         *out |= 1u << v;

@@ -60,7 +60,8 @@ contains "disability grade stored" "$WORK/out" '"health": "disabled", "disabilit
 # Visits and tiers.
 check "visit record" "$HEARTH" visit record 5118231012019001 --date 2026-10-01 --officer officer-017 \
   --wages 6000 --operating 0 --property 0 --transfer 1000 --shocks illness
-contains "visit record prints the tier" "$WORK/out" "^tier red: income_below_line, shock \(provisional"
+# A member without medical insurance: the guarantee is failed unless --failed says otherwise.
+contains "visit record prints the tier" "$WORK/out" "^tier red: income_below_line, guarantee_failed, shock \(provisional"
 refuse "visit record without income" 2 "--wages is required" "$HEARTH" visit record "$hid" --officer o --date 2026-10-02
 refuse "visit record negative income" 3 "--wages: cannot be negative" "$HEARTH" visit record "$hid" --officer o \
   --wages -5 --operating 0 --property 0 --transfer 0
@@ -81,8 +82,9 @@ print(len(rows), r["registry_no"], r["tier"], r["reasons"], r["source"], r["last
 
 # The interactive prompt, on a real terminal (script(1) makes the pty).
 # date, officer, size, wages, operating, property, transfer, medical (bad, then
-# good), education, disaster, shocks, guarantees not met, notes
-printf '2026-11-05\nofficer-020\n\n3000\n0\n0\n0\n-1\n0\n\n\n\nfood,water\nrecorded at the door\n' >"$WORK/answers"
+# good), education, disaster, shocks, guarantees not met, notes, then Enter
+# at the summary saves
+printf '2026-11-05\nofficer-020\n\n3000\n0\n0\n0\n-1\n0\n\n\n\nfood,water\nrecorded at the door\n\n' >"$WORK/answers"
 if command -v script >/dev/null; then
   script -qec "$HEARTH visit record $hid" /dev/null <"$WORK/answers" >"$WORK/tty" 2>&1
   if grep -q "cannot be negative; try again" "$WORK/tty" && grep -q "^tier red: income_below_line, guarantee_failed" <(tr -d '\r' <"$WORK/tty"); then
