@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "sync/i18n.h"
 #include "model/exchange.h"
 #include "model/validate.h"
 #include "sync/export.h"
@@ -127,10 +128,10 @@ static hh_err import_all(hh_store *s, void *arg, hh_diag *d)
             return ret;
         }
         if (job->progress && ++done % 500 == 0)
-            fprintf(stderr, "\rimporting: %ld of %ld lines", done, job->total_lines);
+            fprintf(stderr, _("\rimporting: %ld of %ld lines"), done, job->total_lines);
     }
     if (job->progress && done >= 500)
-        fprintf(stderr, "\rimporting: %ld of %ld lines\n", done, job->total_lines);
+        fprintf(stderr, _("\rimporting: %ld of %ld lines\n"), done, job->total_lines);
     return HH_OK;
 }
 
@@ -180,13 +181,13 @@ static int run_import(cli *c)
         if (hh_exchange_parse(line, line_len, hh_platform_current_year(), job.rec, &d) == HH_OK)
             continue;
         if (++bad <= IMPORT_ERRORS_SHOWN)
-            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n", path, it.line_no,
+            fprintf(stderr, _("hearth: import: %s: line %ld: %s%s%s\n"), path, it.line_no,
                     d.field, d.field[0] ? ": " : "", d.message);
     }
     if (bad > 0) {
         if (bad > IMPORT_ERRORS_SHOWN)
-            fprintf(stderr, "hearth: import: … and %ld more bad lines\n", bad - IMPORT_ERRORS_SHOWN);
-        fprintf(stderr, "hearth: import: nothing imported: %ld of %ld lines are bad\n", bad,
+            fprintf(stderr, _("hearth: import: … and %ld more bad lines\n"), bad - IMPORT_ERRORS_SHOWN);
+        fprintf(stderr, _("hearth: import: nothing imported: %ld of %ld lines are bad\n"), bad,
                 job.total_lines);
         rc = HH_EXIT_DATA;
         goto cleanup;
@@ -202,8 +203,8 @@ static int run_import(cli *c)
     ret = agent_in_transaction(agent_store(c), import_all, &job, &d);
     if (ret != HH_OK) {
         if (job.failed_line) {
-            fprintf(stderr, "hearth: import: %s: line %ld: %s%s%s\n"
-                            "hearth: import: nothing imported\n", path, job.failed_line,
+            fprintf(stderr, _("hearth: import: %s: line %ld: %s%s%s\n"
+                            "hearth: import: nothing imported\n"), path, job.failed_line,
                     d.field, d.field[0] ? ": " : "", d.message);
             rc = cli_exit_status(ret);
         } else {
@@ -211,8 +212,8 @@ static int run_import(cli *c)
         }
         goto cleanup;
     }
-    printf("imported %ld lines from %s: households %ld created, %ld updated, %ld unchanged; "
-           "visits %ld recorded, %ld already present\n",
+    printf(_("imported %ld lines from %s: households %ld created, %ld updated, %ld unchanged; "
+           "visits %ld recorded, %ld already present\n"),
            job.total_lines, path, job.counts.households_created, job.counts.households_updated,
            job.counts.households_unchanged, job.counts.visits_added, job.counts.visits_present);
 cleanup:
@@ -271,7 +272,7 @@ static int run_backup(cli *c)
     hh_diag_clear(&d);
     if ((ret = hh_store_backup(agent_store(c), out_path, &d)) != HH_OK)
         return cli_fail(ret, &d, "backup");
-    printf("backed up %s to %s\n", agent_db_path(c), out_path);
+    printf(_("backed up %s to %s\n"), agent_db_path(c), out_path);
     return HH_EXIT_OK;
 }
 
@@ -316,14 +317,14 @@ static int run_rescue(cli *c)
         long long lines = 0;
         for (size_t i = 0; i < keep; i++)
             lines += out.data[i] == '\n';
-        printf("rescued %lld line%s to %s (the database lists %lld households, %lld visits, %lld "
-               "unsent changes)\n", lines, lines == 1 ? "" : "s", out_path, households, visits, pending);
+        printf(_("rescued %lld line%s to %s (the database lists %lld households, %lld visits, %lld "
+               "unsent changes)\n"), lines, lines == 1 ? "" : "s", out_path, households, visits, pending);
     }
     if (ret != HH_OK)
-        fprintf(stderr, "hearth: reading stopped early (%s): what came before is in %s\n",
+        fprintf(stderr, _("hearth: reading stopped early (%s): what came before is in %s\n"),
                 hh_strerror(ret), out_path);
-    printf("next: hearth --db NEW.db init; hearth --db NEW.db import %s; enrol NEW.db with a new "
-           "code; hearth --db NEW.db sync\n", out_path);
+    printf(_("next: hearth --db NEW.db init; hearth --db NEW.db import %s; enrol NEW.db with a new "
+           "code; hearth --db NEW.db sync\n"), out_path);
     rc = ret == HH_OK ? HH_EXIT_OK : cli_exit_status(ret);
 cleanup:
     hh_buf_free(&out);
@@ -366,7 +367,7 @@ static int print_tier(void *ctx, const hh_tier_row *row)
                row->v.last_visit_on, per_capita, row->v.label, reasons[0] ? reasons : "-",
                device[0] ? "  " : "", device);
         if ((row->review && row->review != HH_REVIEW_COMPUTED) || row->n_measures)
-            printf("        review: %s (%s); %d open measure%s%s%s%s%s\n",
+            printf(_("        review: %s (%s); %d open measure%s%s%s%s%s\n"),
                    hh_enum_name(&hh_review_state_names, (int)(row->review ? row->review : HH_REVIEW_COMPUTED)),
                    hh_review_state_zh(row->review ? row->review : HH_REVIEW_COMPUTED), row->n_measures,
                    row->n_measures == 1 ? "" : "s", row->n_measures ? ", next: " : "",
@@ -400,7 +401,7 @@ static int run_tiers(cli *c)
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot read the tiers");
     if (!t.json)
-        fprintf(stderr, "%ld red, %ld orange, %ld yellow, %ld green (rulebook %s)\n",
+        fprintf(stderr, _("%ld red, %ld orange, %ld yellow, %ld green (rulebook %s)\n"),
                 t.counts[HH_TIER_RED], t.counts[HH_TIER_ORANGE], t.counts[HH_TIER_YELLOW],
                 t.counts[HH_TIER_GREEN], hh_store_rulebook(agent_store(c))->version);
     return HH_EXIT_OK;
@@ -473,80 +474,80 @@ static int run_status(cli *c)
                (unsigned long long)i.next_seq);
         return HH_EXIT_OK;
     }
-    printf("device      %s (epoch %u)\n", i.device_id, i.device_epoch);
-    printf("database    %s (schema %d)\n", agent_db_path(c), i.schema_version);
-    printf("rulebook    %s\n", i.rulebook_version);
-    printf("households  %lld (%lld members, %lld visits)\n", (long long)i.households,
+    printf(_("device      %s (epoch %u)\n"), i.device_id, i.device_epoch);
+    printf(_("database    %s (schema %d)\n"), agent_db_path(c), i.schema_version);
+    printf(_("rulebook    %s\n"), i.rulebook_version);
+    printf(_("households  %lld (%lld members, %lld visits)\n"), (long long)i.households,
            (long long)i.members, (long long)i.visits);
-    printf("tiers       %lld red, %lld orange, %lld yellow, %lld green\n",
+    printf(_("tiers       %lld red, %lld orange, %lld yellow, %lld green\n"),
            (long long)i.tier_counts[HH_TIER_RED], (long long)i.tier_counts[HH_TIER_ORANGE],
            (long long)i.tier_counts[HH_TIER_YELLOW], (long long)i.tier_counts[HH_TIER_GREEN]);
-    printf("outbox      %lld pending", (long long)i.outbox_pending);
+    printf(_("outbox      %lld pending"), (long long)i.outbox_pending);
     if (i.outbox_pending)
-        printf(" (oldest %llu min old)", (unsigned long long)(age_s / 60));
-    printf(", %lld acknowledged, %lld quarantined\n", (long long)i.outbox_acked,
+        printf(_(" (oldest %llu min old)"), (unsigned long long)(age_s / 60));
+    printf(_(", %lld acknowledged, %lld quarantined\n"), (long long)i.outbox_acked,
            (long long)i.outbox_quarantined);
     return HH_EXIT_OK;
 }
 
 static const cli_opt export_opts[] = {
-    { "json", NULL, "JSON Lines in the exchange format (re-importable)" },
-    { "csv", NULL, "CSV in UTF-8 with a byte order mark (opens in Excel), one row per visit" },
-    { "out", "FILE", "write to FILE (atomically) instead of standard output" },
-    { "village", "CODE", "only this village" },
+    { "json", NULL, N_("JSON Lines in the exchange format (re-importable)") },
+    { "csv", NULL, N_("CSV in UTF-8 with a byte order mark (opens in Excel), one row per visit") },
+    { "out", "FILE", N_("write to FILE (atomically) instead of standard output") },
+    { "village", "CODE", N_("only this village") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt tiers_opts[] = {
-    { "village", "CODE", "only this village" },
-    { "json", NULL, "one JSON object per household (DESIGN 2a)" },
+    { "village", "CODE", N_("only this village") },
+    { "json", NULL, N_("one JSON object per household (DESIGN 2a)") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt outbox_opts[] = {
-    { "quarantined", NULL, "show changes the collector refused, with the reason" },
-    { "all", NULL, "show every change, sent or not" },
-    { "json", NULL, "one JSON object per change" },
+    { "quarantined", NULL, N_("show changes the collector refused, with the reason") },
+    { "all", NULL, N_("show every change, sent or not") },
+    { "json", NULL, N_("one JSON object per change") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt status_opts[] = {
-    { "json", NULL, "print JSON" },
+    { "json", NULL, N_("print JSON") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
 const cli_cmd hh_cmd_import = {
-    "import", "FILE", "Import households and visits from JSON Lines (FILE or - for standard "
-    "input); all or nothing.", 1, 1, no_opts, run_import, AGENT_NEEDS_STORE | AGENT_WRITES };
+    "import", "FILE", N_("Import households and visits from JSON Lines (FILE or - for standard "
+    "input); all or nothing."), 1, 1, no_opts, run_import, AGENT_NEEDS_STORE | AGENT_WRITES };
 static const cli_opt backup_opts[] = {
-    { "out", "FILE", "the copy, a new file (its directory must exist)" },
+    { "out", "FILE", N_("the copy, a new file (its directory must exist)") },
     { NULL, NULL, NULL }
 };
 
 const cli_cmd hh_cmd_backup = {
-    "backup", "", "Copy the device database, recent work included, to a new file that is "
-    "whole and synced before it appears (a plain copy of the .db file may miss recent work).",
+    "backup", "", N_("Copy the device database, recent work included, to a new file that is "
+    "whole and synced before it appears (a plain copy of the .db file may miss recent work)."),
     0, 0, backup_opts, run_backup, AGENT_NEEDS_STORE };
 static const cli_opt rescue_opts[] = {
-    { "out", "FILE", "where the rescued households and visits go (JSON Lines)" },
+    { "out", "FILE", N_("where the rescued households and visits go (JSON Lines)") },
     { NULL, NULL, NULL }
 };
 
 const cli_cmd hh_cmd_rescue = {
-    "rescue", "", "Save what a damaged device database still holds (households, members, "
-    "visits, and so every unsent change) as JSON Lines, to import into a new database.",
+    "rescue", "", N_("Save what a damaged device database still holds (households, members, "
+    "visits, and so every unsent change) as JSON Lines, to import into a new database."),
     0, 0, rescue_opts, run_rescue, 0 };
 const cli_cmd hh_cmd_export = {
-    "export", "", "Export households and visits as JSON Lines or CSV.",
+    "export", "", N_("Export households and visits as JSON Lines or CSV."),
     0, 0, export_opts, run_export, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_tiers = {
-    "tiers", "", "The worklist: every household's tier and reasons, red first.",
+    "tiers", "", N_("The worklist: every household's tier and reasons, red first."),
     0, 0, tiers_opts, run_tiers, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_outbox = {
-    "outbox", "", "Changes waiting to be sent to the collector.",
+    "outbox", "", N_("Changes waiting to be sent to the collector."),
     0, 0, outbox_opts, run_outbox, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_status = {
-    "status", "", "Device identity, counts, tiers and outbox depth.",
+    "status", "", N_("Device identity, counts, tiers and outbox depth."),
     0, 0, status_opts, run_status, AGENT_NEEDS_STORE };

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "sync/i18n.h"
 #include "model/exchange.h"
 #include "model/validate.h"
 
@@ -26,7 +27,7 @@ int cmd_init(cli *c)
     hh_store_close(s);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "database created but cannot be read back");
-    printf("initialised %s\ndevice   %s\nrulebook %s\n", agent_db_path(c), info.device_id,
+    printf(_("initialised %s\ndevice   %s\nrulebook %s\n"), agent_db_path(c), info.device_id,
            info.rulebook_version);
     return HH_EXIT_OK;
 }
@@ -34,11 +35,11 @@ int cmd_init(cli *c)
 /* ---- households -------------------------------------------------------------- */
 
 static const cli_opt household_opts[] = {
-    { "registry-no", "NO", "household registry number (letters, digits, '-')" },
-    { "village", "CODE", "12-digit village code" },
-    { "category", "NAME", "ordinary | lifted | unstable | marginal | sudden_hardship" },
-    { "relocated", "yes|no", "relocated household (易地扶贫搬迁)" },
-    { "site", "NAME", "resettlement site (relocated households)" },
+    { "registry-no", "NO", N_("household registry number (letters, digits, '-')") },
+    { "village", "CODE", N_("12-digit village code") },
+    { "category", "NAME", N_("ordinary | lifted | unstable | marginal | sudden_hardship") },
+    { "relocated", "yes|no", N_("relocated household (易地扶贫搬迁)") },
+    { "site", "NAME", N_("resettlement site (relocated households)") },
     { NULL, NULL, NULL }
 };
 
@@ -158,7 +159,7 @@ static int print_visit_line(void *ctx, const hh_visit *v)
     char officer[HH_OFFICER_MAX + 1];
 
     (void)ctx;
-    printf("  %s  %-12s income %lld yuan, size %d  %s\n", v->visited_on,
+    printf(_("  %s  %-12s income %lld yuan, size %d  %s\n"), v->visited_on,
            cli_printable(v->officer, officer, sizeof officer),
            (long long)hh_income_total(&v->income), v->household_size, v->id);
     return 0;
@@ -186,26 +187,26 @@ static int household_show(cli *c)
     }
     t.household_id = h->id;
     ret = hh_store_each_tier(agent_store(c), h->village_code, find_tier, &t);
-    printf("household   %s\nregistry    %s\nvillage     %s\ncategory    %s\nrelocated   %s%s%s\n",
+    printf(_("household   %s\nregistry    %s\nvillage     %s\ncategory    %s\nrelocated   %s%s%s\n"),
            h->id, h->registry_no[0] ? h->registry_no : "-", h->village_code,
            hh_enum_name(&hh_category_names, (int)h->category), h->relocated ? "yes" : "no",
            h->resettlement_site[0] ? ", site " : "",
            cli_printable(h->resettlement_site, safe, sizeof safe));
     if (ret == HH_OK && t.found) {
         hh_reasons_format(t.row.v.reasons, ", ", reasons, sizeof reasons);
-        printf("tier        %s (%s, rulebook %s, last visit %s)%s%s\n",
+        printf(_("tier        %s (%s, rulebook %s, last visit %s)%s%s\n"),
                hh_enum_name(&hh_tier_names, (int)t.row.v.tier), t.row.v.label, t.row.v.rulebook,
                t.row.v.last_visit_on, reasons[0] ? ": " : "", reasons);
         if (t.row.review)
-            printf("review      %s (%s)\n", hh_enum_name(&hh_review_state_names, (int)t.row.review),
+            printf(_("review      %s (%s)\n"), hh_enum_name(&hh_review_state_names, (int)t.row.review),
                    hh_review_state_zh(t.row.review));
         for (int i = 0; i < t.row.n_measures; i++)
-            printf("%s%s due %s, responsible %s\n", i ? "            " : "measures    ",
+            printf(_("%s%s due %s, responsible %s\n"), i ? "            " : "measures    ",
                    t.row.measures[i].measure, t.row.measures[i].due_on, t.row.measures[i].responsible);
     } else {
-        printf("tier        - (no visit yet)\n");
+        printf(_("tier        - (no visit yet)\n"));
     }
-    printf("members     %d\n", h->member_count);
+    printf(_("members     %d\n"), h->member_count);
     for (int i = 0; i < h->member_count; i++) {
         const hh_member *m = &h->members[i];
         printf("  %-10s %-12s %s %d %-8s %-15s %-19s %s\n",
@@ -216,7 +217,7 @@ static int household_show(cli *c)
                hh_enum_name(&hh_health_names, (int)m->health),
                hh_enum_name(&hh_employment_names, (int)m->employment), m->id);
     }
-    printf("visits\n");
+    printf(_("visits\n"));
     ret = hh_store_each_visit(agent_store(c), h->id, print_visit_line, NULL);
     free(h);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot list the visits");
@@ -268,29 +269,29 @@ static int household_list(cli *c)
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot list households");
     if (!l.json)
-        fprintf(stderr, "%ld household%s\n", l.count, l.count == 1 ? "" : "s");
+        fprintf(stderr, _("%ld household%s\n"), l.count, l.count == 1 ? "" : "s");
     return HH_EXIT_OK;
 }
 
 /* ---- members ---------------------------------------------------------------- */
 
 static const cli_opt member_opts[] = {
-    { "name", "NAME", "full name" },
-    { "id-number", "ID", "18-character GB 11643 ID number" },
-    { "virtual-id", "SERIAL", "no household registration: make the virtual ID with this "
-                              "serial (0-9999) in the household's village" },
-    { "relation", "NAME", "head | spouse | child | child_in_law | grandchild | parent | "
-                          "grandparent | sibling | other" },
-    { "sex", "m|f", "sex" },
-    { "birth-year", "YEAR", "year of birth (must match the ID number)" },
-    { "labour", "NAME", "full | partial | none" },
-    { "health", "NAME", "healthy | chronic | serious_illness | disabled" },
-    { "disability-grade", "1-4", "disability grade, for health 'disabled'" },
-    { "school", "NAME", "none | enrolled | dropped_out" },
-    { "insurance", "yes|no", "has basic medical insurance" },
-    { "employment", "NAME", "none | local | migrant | public_welfare_post | workshop | "
-                            "self_employed" },
-    { "employment-stable", "yes|no", "employment is stable (relocated households)" },
+    { "name", "NAME", N_("full name") },
+    { "id-number", "ID", N_("18-character GB 11643 ID number") },
+    { "virtual-id", "SERIAL", N_("no household registration: make the virtual ID with this "
+                              "serial (0-9999) in the household's village") },
+    { "relation", "NAME", N_("head | spouse | child | child_in_law | grandchild | parent | "
+                          "grandparent | sibling | other") },
+    { "sex", "m|f", N_("sex") },
+    { "birth-year", "YEAR", N_("year of birth (must match the ID number)") },
+    { "labour", "NAME", N_("full | partial | none") },
+    { "health", "NAME", N_("healthy | chronic | serious_illness | disabled") },
+    { "disability-grade", "1-4", N_("disability grade, for health 'disabled'") },
+    { "school", "NAME", N_("none | enrolled | dropped_out") },
+    { "insurance", "yes|no", N_("has basic medical insurance") },
+    { "employment", "NAME", N_("none | local | migrant | public_welfare_post | workshop | "
+                            "self_employed") },
+    { "employment-stable", "yes|no", N_("employment is stable (relocated households)") },
     { NULL, NULL, NULL }
 };
 
@@ -394,7 +395,7 @@ static int member_write(cli *c, hh_household *h, hh_member *m, const char *verb)
 
 static int member_add(cli *c)
 {
-    static const char *const required[] = { "name", "relation", "sex", "birth-year", "labour",
+    static const char *const required[] = { "name", "relation", N_("sex"), "birth-year", "labour",
                                             "health", "school", "insurance", "employment" };
     hh_household *h;
     hh_member m;
@@ -432,36 +433,36 @@ static int member_edit(cli *c)
 }
 
 static const cli_opt json_opts[] = {
-    { "json", NULL, "print JSON (the exchange format) instead of text" },
+    { "json", NULL, N_("print JSON (the exchange format) instead of text") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt list_opts[] = {
-    { "village", "CODE", "only this village" },
-    { "json", NULL, "print JSON Lines (the exchange format) instead of text" },
+    { "village", "CODE", N_("only this village") },
+    { "json", NULL, N_("print JSON Lines (the exchange format) instead of text") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
 const cli_cmd hh_cmd_init = {
-    "init", "", "Create the device database with a new device identity and the default rulebook.",
+    "init", "", N_("Create the device database with a new device identity and the default rulebook."),
     0, 0, no_opts, cmd_init, 0 };
 const cli_cmd hh_cmd_household_add = {
-    "household add", "", "Add a household; prints its id.",
+    "household add", "", N_("Add a household; prints its id."),
     0, 0, household_opts, household_add, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_household_edit = {
-    "household edit", "HOUSEHOLD", "Change a household (by id or registry number).",
+    "household edit", "HOUSEHOLD", N_("Change a household (by id or registry number)."),
     1, 1, household_opts, household_edit, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_household_show = {
-    "household show", "HOUSEHOLD", "Show a household, its members, tier and visits.",
+    "household show", "HOUSEHOLD", N_("Show a household, its members, tier and visits."),
     1, 1, json_opts, household_show, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_household_list = {
-    "household list", "", "List households.",
+    "household list", "", N_("List households."),
     0, 0, list_opts, household_list, AGENT_NEEDS_STORE };
 const cli_cmd hh_cmd_member_add = {
-    "member add", "HOUSEHOLD", "Add a member to a household; prints the member id.",
+    "member add", "HOUSEHOLD", N_("Add a member to a household; prints the member id."),
     1, 1, member_opts, member_add, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_member_edit = {
-    "member edit", "MEMBER", "Change a member (by member id).",
+    "member edit", "MEMBER", N_("Change a member (by member id)."),
     1, 1, member_opts, member_edit, AGENT_NEEDS_STORE | AGENT_WRITES };

@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "sync/i18n.h"
 #include "model/hlc.h"
 #include "model/validate.h"
 #include "proto/hearth.pb-c.h"
@@ -56,9 +57,9 @@ static int sync_fail(hh_err err, const char *what, const char *message)
     };
     const char *hint = (size_t)err < sizeof advice / sizeof advice[0] && advice[err] ? advice[err] : NULL;
 
-    fprintf(stderr, "hearth: %s: %s\n", what, message && message[0] ? message : hh_strerror(err));
+    fprintf(stderr, _("hearth: %s: %s\n"), what, message && message[0] ? message : hh_strerror(err));
     if (hint)
-        fprintf(stderr, "hearth: %s\n", hint);
+        fprintf(stderr, _("hearth: %s\n"), hint);
     return cli_exit_status(err);
 }
 
@@ -195,7 +196,7 @@ static int run_enroll(cli *c)
         rc = cli_fail(ret, &d, "enrolled, but the device database could not record it");
         goto cleanup;
     }
-    printf("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n", resp->device_id, url,
+    printf(_("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n"), resp->device_id, url,
            resp->officer, villages, resp->rulebook->version ? resp->rulebook->version : "?");
     goto cleanup;
 write_failed:
@@ -255,7 +256,7 @@ static void report_skew(int64_t skew_ms, int64_t collector_s)
     span_text(skew_ms, span, sizeof span);
     hh_platform_utc_format((int64_t)(hh_platform_wall_ms() / 1000), mine);
     hh_platform_utc_format(collector_s, theirs);
-    fprintf(stderr, "hearth: this device's clock is %s %s the collector's (device %s, collector %s)\n",
+    fprintf(stderr, _("hearth: this device's clock is %s %s the collector's (device %s, collector %s)\n"),
             span, skew_ms > 0 ? "ahead of" : "behind", mine, theirs);
 }
 
@@ -285,9 +286,9 @@ static hh_err trust_or_clock(const char *url)
     if (skew_ms < SKEW_TLS_MS && skew_ms > -SKEW_TLS_MS)
         return HH_ETLS;
     report_skew(skew_ms, collector_s);
-    fprintf(stderr, "hearth: the collector's certificate cannot be checked with this clock "
+    fprintf(stderr, _("hearth: the collector's certificate cannot be checked with this clock "
                     "(if the date and time are right, this is a trust failure: check the URL "
-                    "and the CA pin with the administrator)\n");
+                    "and the CA pin with the administrator)\n"));
     return HH_ECLOCK;
 }
 
@@ -304,7 +305,7 @@ static void back_off(int attempt, unsigned retry_after_s)
         hh_platform_random(&jitter, sizeof jitter);
         ms = ms / 2 + jitter % (ms / 2 + 1);            /* 50-100 % of it */
     }
-    fprintf(stderr, "hearth: retrying in %.1f s\n", ms / 1000.0);
+    fprintf(stderr, _("hearth: retrying in %.1f s\n"), ms / 1000.0);
     hh_platform_sleep_ms(ms);
 }
 
@@ -560,7 +561,7 @@ static int run_sync(cli *c)
         if (ret == HH_ENET || ret == HH_ETIMEOUT || ret == HH_EBUSY) {
             if (attempt >= retries)
                 break;
-            fprintf(stderr, "hearth: sync: %s\n", message[0] ? message : hh_strerror(ret));
+            fprintf(stderr, _("hearth: sync: %s\n"), message[0] ? message : hh_strerror(ret));
             back_off(attempt++, retry_after);
             more = 1;
             continue;
@@ -576,9 +577,9 @@ static int run_sync(cli *c)
                 snprintf(message, sizeof message, "cannot start a new device epoch: %s", hh_strerror(ret));
                 break;
             }
-            fprintf(stderr, "hearth: the collector holds this device's change numbers up to %llu with "
+            fprintf(stderr, _("hearth: the collector holds this device's change numbers up to %llu with "
                             "other content (restored from a backup?): new epoch %u, %zu unsent "
-                            "change%s sent again under new numbers\n", (unsigned long long)high,
+                            "change%s sent again under new numbers\n"), (unsigned long long)high,
                     hh_store_epoch(agent_store(c)), moved, moved == 1 ? "" : "s");
             more = 1;
             continue;
@@ -590,30 +591,30 @@ static int run_sync(cli *c)
         if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
             break;
         if (progress)
-            fprintf(stderr, "\rsync: %zu sent, %zu acknowledged, %zu pulled", t.sent, t.acked, t.pulled);
+            fprintf(stderr, _("\rsync: %zu sent, %zu acknowledged, %zu pulled"), t.sent, t.acked, t.pulled);
     }
     if (progress)
         fputc('\n', stderr);
     {
         const hh_client_stats *stats = hh_client_stats_get(client);
-        printf("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled (%zu households); "
-               "%llu requests, %llu bytes up, %llu bytes down", t.sent, t.acked, t.quarantined,
+        printf(_("sync: %zu sent, %zu acknowledged, %zu quarantined, %zu pulled (%zu households); "
+               "%llu requests, %llu bytes up, %llu bytes down"), t.sent, t.acked, t.quarantined,
                t.pulled, t.households,
                (unsigned long long)stats->requests, (unsigned long long)stats->bytes_up,
                (unsigned long long)stats->bytes_down);
         if (t.has_skew)
-            printf("; clock %+lld s against the collector", (long long)(t.skew_ms / 1000));
+            printf(_("; clock %+lld s against the collector"), (long long)(t.skew_ms / 1000));
         putchar('\n');
     }
     hh_client_free(client);
     if (t.has_skew && (t.skew_ms > SKEW_REPORT_MS || t.skew_ms < -SKEW_REPORT_MS)) {
         report_skew(t.skew_ms, (int64_t)(hh_platform_wall_ms() / 1000) - t.skew_ms / 1000);
-        fprintf(stderr, "hearth: set this device's date and time; what it recorded is kept, and "
-                        "the collector orders it by its own clock\n");
+        fprintf(stderr, _("hearth: set this device's date and time; what it recorded is kept, and "
+                        "the collector orders it by its own clock\n"));
     }
     if (t.rulebook_refused[0])
-        fprintf(stderr, "hearth: the collector's rulebook cannot be read by this hearth (%s): "
-                        "provisional tiers here keep rulebook %s; update hearth\n",
+        fprintf(stderr, _("hearth: the collector's rulebook cannot be read by this hearth (%s): "
+                        "provisional tiers here keep rulebook %s; update hearth\n"),
                 t.rulebook_refused, hh_store_rulebook(agent_store(c))->version);
     if (ret == HH_ETLS)
         ret = trust_or_clock(st.server_url);
@@ -626,16 +627,16 @@ static int run_sync(cli *c)
         uint64_t keep_ms = (uint64_t)keep_days * 24 * 3600 * 1000, now = hh_platform_wall_ms();
         if (hh_store_outbox_prune(agent_store(c), now > keep_ms ? now - keep_ms : 0, &pruned) != HH_OK ||
             hh_store_checkpoint(agent_store(c)) != HH_OK)
-            fprintf(stderr, "hearth: sync: could not tidy the outbox now (nothing is lost; the next "
-                            "sync tries again)\n");
+            fprintf(stderr, _("hearth: sync: could not tidy the outbox now (nothing is lost; the next "
+                            "sync tries again)\n"));
     }
     if (t.quarantined) {
         /* Everything else is synced; these wait on the device, kept, until
          * a reviewer accepts them or the officer records them again. */
-        fprintf(stderr, "hearth: %zu change%s refused by the collector and kept on this device.\n"
+        fprintf(stderr, _("hearth: %zu change%s refused by the collector and kept on this device.\n"
                         "  See why: hearth outbox --quarantined\n"
                         "  Then correct the record and sync again, or ask the county reviewer to "
-                        "accept it (hearthd quarantine accept)\n",
+                        "accept it (hearthd quarantine accept)\n"),
                 t.quarantined, t.quarantined == 1 ? " was" : "s were");
         return HH_EXIT_REFUSED;
     }
@@ -643,25 +644,25 @@ static int run_sync(cli *c)
 }
 
 static const cli_opt enroll_opts[] = {
-    { "server", "URL", "the collector, https://HOST:PORT", 0 },
-    { "code", "CODE", "the one-time enrolment code from the administrator", 0 },
-    { "ca-pin", "PIN", "the collector CA's pin, sha256//…, from the administrator", 0 },
-    { "again", NULL, "enrol afresh a device that was enrolled before", 0 },
+    { "server", "URL", N_("the collector, https://HOST:PORT"), 0 },
+    { "code", "CODE", N_("the one-time enrolment code from the administrator"), 0 },
+    { "ca-pin", "PIN", N_("the collector CA's pin, sha256//…, from the administrator"), 0 },
+    { "again", NULL, N_("enrol afresh a device that was enrolled before"), 0 },
     { NULL, NULL, NULL, 0 }
 };
 
 static const cli_opt sync_opts[] = {
-    { "retries", "N", "retries after a network failure or a busy collector (default 3)", 0 },
-    { "quiet", NULL, "no progress line, only the summary", 0 },
-    { "protocol", "N", "speak protocol N (1 or 2, default 2: compact, compressed)", 0 },
-    { "keep-acked", "DAYS", "keep acknowledged changes in the outbox listing this long "
-                            "(default 30; 0: forget them once acknowledged)", 0 },
+    { "retries", "N", N_("retries after a network failure or a busy collector (default 3)"), 0 },
+    { "quiet", NULL, N_("no progress line, only the summary"), 0 },
+    { "protocol", "N", N_("speak protocol N (1 or 2, default 2: compact, compressed)"), 0 },
+    { "keep-acked", "DAYS", N_("keep acknowledged changes in the outbox listing this long "
+                            "(default 30; 0: forget them once acknowledged)"), 0 },
     { NULL, NULL, NULL, 0 }
 };
 
 const cli_cmd hh_cmd_enroll = {
-    "enroll", "", "Enrol this device with a collector (one-time code and CA pin from the "
-    "administrator).", 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE | AGENT_WRITES };
+    "enroll", "", N_("Enrol this device with a collector (one-time code and CA pin from the "
+    "administrator)."), 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_sync = {
-    "sync", "", "Send the outbox to the collector and bring back its tiers.",
+    "sync", "", N_("Send the outbox to the collector and bring back its tiers."),
     0, 0, sync_opts, run_sync, AGENT_NEEDS_STORE | AGENT_WRITES };

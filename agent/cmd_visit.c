@@ -309,11 +309,11 @@ static void print_new_tier(hh_store *s, const char *household_id)
     if (hh_store_tier_get(s, household_id, 1, &now) != HH_OK)
         return;
     hh_reasons_format(now.v.reasons, ", ", reasons, sizeof reasons);
-    printf("tier %s%s%s (provisional, until the next sync)\n",
+    printf(_("tier %s%s%s (provisional, until the next sync)\n"),
            hh_enum_name(&hh_tier_names, (int)now.v.tier), reasons[0] ? ": " : "", reasons);
     if (hh_store_tier_get(s, household_id, 0, &shown) == HH_OK && shown.review &&
         hh_review_open(shown.review))
-        printf("warning open at the collector: %s\n", hh_review_state_zh(shown.review));
+        printf(_("warning open at the collector: %s\n"), hh_review_state_zh(shown.review));
 }
 
 /* Offer a stored draft of this household's visit: 1 take it, 0 start afresh,
@@ -558,42 +558,42 @@ done:
 }
 
 static const cli_opt record_opts[] = {
-    { "date", "YYYY-MM-DD", "date of the visit (default: today)" },
-    { "officer", "NAME", "officer recording it (default: $HEARTH_OFFICER)" },
-    { "size", "N", "household size, if not the number of members recorded" },
-    { "wages", "YUAN", "income from wages (工资性), last 12 months" },
-    { "operating", "YUAN", "net operating income (经营性)" },
-    { "property", "YUAN", "property income (财产性)" },
-    { "transfer", "YUAN", "transfer income (转移性)" },
-    { "medical", "YUAN", "out-of-pocket medical spending (default 0)" },
-    { "education", "YUAN", "education spending (default 0)" },
-    { "disaster", "YUAN", "disaster losses (default 0)" },
-    { "shocks", "LIST", "comma list: illness, disability, education, disaster, epidemic, "
-                        "accident, job_loss, business_loss (default none)" },
-    { "failed", "LIST", "guarantees NOT met, comma list: food, clothing, education, medical, "
-                        "housing, water (default none)" },
-    { "lat", "DEG", "GPS latitude, decimal degrees" },
-    { "lon", "DEG", "GPS longitude, decimal degrees" },
-    { "notes", "TEXT", "free-text notes" },
-    { "supersedes", "VISIT", "this visit corrects an earlier one (its id)" },
+    { "date", "YYYY-MM-DD", N_("date of the visit (default: today)") },
+    { "officer", "NAME", N_("officer recording it (default: $HEARTH_OFFICER)") },
+    { "size", "N", N_("household size, if not the number of members recorded") },
+    { "wages", "YUAN", N_("income from wages (工资性), last 12 months") },
+    { "operating", "YUAN", N_("net operating income (经营性)") },
+    { "property", "YUAN", N_("property income (财产性)") },
+    { "transfer", "YUAN", N_("transfer income (转移性)") },
+    { "medical", "YUAN", N_("out-of-pocket medical spending (default 0)") },
+    { "education", "YUAN", N_("education spending (default 0)") },
+    { "disaster", "YUAN", N_("disaster losses (default 0)") },
+    { "shocks", "LIST", N_("comma list: illness, disability, education, disaster, epidemic, "
+                        "accident, job_loss, business_loss (default none)") },
+    { "failed", "LIST", N_("guarantees NOT met, comma list: food, clothing, education, medical, "
+                        "housing, water (default none)") },
+    { "lat", "DEG", N_("GPS latitude, decimal degrees") },
+    { "lon", "DEG", N_("GPS longitude, decimal degrees") },
+    { "notes", "TEXT", N_("free-text notes") },
+    { "supersedes", "VISIT", N_("this visit corrects an earlier one (its id)") },
     { NULL, NULL, NULL }
 };
 
 static const cli_opt visit_list_opts[] = {
-    { "json", NULL, "print JSON Lines (the exchange format) instead of text" },
+    { "json", NULL, N_("print JSON Lines (the exchange format) instead of text") },
     { NULL, NULL, NULL }
 };
 
 const cli_cmd hh_cmd_visit_record = {
     "visit record", "HOUSEHOLD",
-    "Record a visit to a household (by id or registry number); asks for missing values "
-    "on a terminal. Prints the visit id and the new tier.",
+    N_("Record a visit to a household (by id or registry number); asks for missing values "
+    "on a terminal. Prints the visit id and the new tier."),
     1, 1, record_opts, visit_record, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_visit_resume = {
     "visit resume", "[HOUSEHOLD]",
-    "Continue a visit form that was stopped (Ctrl-C, a closed terminal, a power cut); "
-    "without a household, list the drafts kept.",
+    N_("Continue a visit form that was stopped (Ctrl-C, a closed terminal, a power cut); "
+    "without a household, list the drafts kept."),
     0, 1, NULL, visit_resume, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_visit_list = {
-    "visit list", "[HOUSEHOLD]", "List visits, of one household or all.",
+    "visit list", "[HOUSEHOLD]", N_("List visits, of one household or all."),
     0, 1, visit_list_opts, visit_list, AGENT_NEEDS_STORE };

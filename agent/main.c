@@ -27,8 +27,8 @@ static const cli_cmd *const commands[] = {
 };
 
 static const cli_opt globals[] = {
-    { "db", "PATH", "device database (default: $HEARTH_DB, else $XDG_DATA_HOME/hearth/"
-                    "device.db, else ~/.local/share/hearth/device.db)" },
+    { "db", "PATH", N_("device database (default: $HEARTH_DB, else $XDG_DATA_HOME/hearth/"
+                    "device.db, else ~/.local/share/hearth/device.db)") },
     { NULL, NULL, NULL }
 };
 
@@ -83,8 +83,8 @@ static void finish(cli *c)
 {
     (void)c;
     if (hh_store_saw_full_disk(state.store))
-        fprintf(stderr, "hearth: the disk holding %s is full (%llu bytes free): nothing was written "
-                        "and nothing stored before was lost; free some space and try again\n",
+        fprintf(stderr, _("hearth: the disk holding %s is full (%llu bytes free): nothing was written "
+                        "and nothing stored before was lost; free some space and try again\n"),
                 state.db_path, (unsigned long long)hh_platform_free_bytes(state.db_path));
     hh_store_close(state.store);
     state.store = NULL;

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "sync/i18n.h"
 
 #define HEARTH_VERSION "0.1.0"
 
@@ -33,5 +34,5 @@ static int run_version(cli *c)
 static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
 const cli_cmd hh_cmd_version = {
-    "version", "", "Print the versions of Hearth and the libraries it is built with.",
+    "version", "", N_("Print the versions of Hearth and the libraries it is built with."),
     0, 0, no_opts, run_version, 0 };

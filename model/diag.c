@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *(*hh_diag_translate)(const char *fmt);
+
 hh_err hh_diag_fail(hh_diag *d, hh_err err, const char *field, const char *fmt, ...)
 {
     va_list ap;
@@ -12,6 +14,8 @@ hh_err hh_diag_fail(hh_diag *d, hh_err err, const char *field, const char *fmt, 
     if (!d)
         return err;
     snprintf(d->field, sizeof d->field, "%s", field ? field : "");
+    if (hh_diag_translate)
+        fmt = hh_diag_translate(fmt);
     va_start(ap, fmt);
     vsnprintf(d->message, sizeof d->message, fmt, ap);
     va_end(ap);

@@ -16,6 +16,11 @@ typedef struct hh_diag {
     char message[224];
 } hh_diag;
 
+/* The translation of a message's format, set once by a program that shows
+ * messages in the reader's language (sync/i18n.c); NULL: as written. The
+ * formats are marked for the catalogue by their place in hh_diag_fail. */
+extern const char *(*hh_diag_translate)(const char *fmt);
+
 /* Record field and a printf-style message into d (d may be NULL); returns err so
  * a caller can write `return hh_diag_fail(d, HH_EINVAL, "x", "...")`. */
 hh_err hh_diag_fail(hh_diag *d, hh_err err, const char *field, const char *fmt, ...)

@@ -25,10 +25,14 @@ typedef struct key_spec {
     key_kind kind;
     size_t offset;
     int64_t min, max;
-    int lifecycle;            /* one of the review lifecycle's keys */
+    int section;              /* 0: always required; else an optional section
+                                 (SECTION_*), set whole or taken whole from
+                                 the shipped default */
 } key_spec;
 
 #define AT(field) offsetof(hh_rulebook, field)
+
+enum { SECTION_LIFECYCLE = 1, SECTION_VISITS, SECTION_COUNT };
 
 static const key_spec keys[] = {
     { "version",                          KEY_VERSION, AT(version), 0, 0 },
@@ -50,6 +54,10 @@ static const key_spec keys[] = {
     { "review.decide_within_days",        KEY_COUNT_OF, AT(decide_within_days), 1, 365, 1 },
     { "release.stable_months",            KEY_COUNT_OF, AT(stable_months), 1, 60, 1 },
     { "measures",                         KEY_MEASURES, 0, 0, 0, 1 },
+    { "visit.red_days",                   KEY_COUNT_OF, AT(visit_days[HH_TIER_RED]), 1, 366, SECTION_VISITS },
+    { "visit.orange_days",                KEY_COUNT_OF, AT(visit_days[HH_TIER_ORANGE]), 1, 366, SECTION_VISITS },
+    { "visit.yellow_days",                KEY_COUNT_OF, AT(visit_days[HH_TIER_YELLOW]), 1, 366, SECTION_VISITS },
+    { "visit.green_days",                 KEY_COUNT_OF, AT(visit_days[HH_TIER_GREEN]), 1, 366, SECTION_VISITS },
 };
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 
@@ -290,8 +298,12 @@ static hh_err semantic_fail(const parse_state *p, const char *key, hh_diag *d, c
     return hh_diag_fail(d, HH_EPARSE, where, "%s %s", key, message);
 }
 
-static void lifecycle_copy(hh_rulebook *to, const hh_rulebook *from)
+static void section_copy(hh_rulebook *to, const hh_rulebook *from, int section)
 {
+    if (section == SECTION_VISITS) {
+        memcpy(to->visit_days, from->visit_days, sizeof to->visit_days);
+        return;
+    }
     to->monitoring_line_yuan = from->monitoring_line_yuan;
     to->verify_within_days = from->verify_within_days;
     to->appraise_within_days = from->appraise_within_days;
@@ -304,30 +316,32 @@ static void lifecycle_copy(hh_rulebook *to, const hh_rulebook *from)
     memcpy(to->suggestions, from->suggestions, sizeof to->suggestions);
 }
 
-/* Every key set; the lifecycle's, all or none (none: the shipped default's). */
+/* Every key set; an optional section's all or none (none: the shipped
+ * default's, so a rulebook written before the section existed still works). */
 static hh_err complete(parse_state *p, hh_diag *d)
 {
-    int lifecycle_seen = 0;
+    int seen[SECTION_COUNT] = { 0 }, from_default = 0;
+    hh_err ret = HH_OK;
 
     for (size_t k = 0; k < KEY_COUNT; k++)
-        lifecycle_seen |= keys[k].lifecycle && p->seen[k];
-    lifecycle_seen |= p->out->suggestion_count > 0;
+        seen[keys[k].section] |= p->seen[k] != 0;
+    seen[SECTION_LIFECYCLE] |= p->out->suggestion_count > 0;
     for (size_t k = 0; k < KEY_COUNT; k++)
-        if (!p->seen[k] && (lifecycle_seen || !keys[k].lifecycle))
+        if (!p->seen[k] && (keys[k].section == 0 || seen[keys[k].section]))
             return hh_diag_fail(d, HH_EPARSE, keys[k].name, "is missing from the rulebook");
-    if (!lifecycle_seen) {
+    for (int sec = 1; sec < SECTION_COUNT; sec++)
+        from_default |= !seen[sec];
+    if (from_default) {
         hh_rulebook *shipped = malloc(sizeof *shipped);
-        hh_err ret;
-
         if (!shipped)
             return HH_ENOMEM;
         ret = hh_rulebook_default(shipped);
-        if (ret == HH_OK)
-            lifecycle_copy(p->out, shipped);
+        for (int sec = 1; sec < SECTION_COUNT && ret == HH_OK; sec++)
+            if (!seen[sec])
+                section_copy(p->out, shipped, sec);
         free(shipped);
-        return ret;
     }
-    return resolve_suggestions(p, d);
+    return ret == HH_OK && seen[SECTION_LIFECYCLE] ? resolve_suggestions(p, d) : ret;
 }
 
 static hh_err parse(const char *text, size_t len, parse_state *p, hh_diag *d)

@@ -63,6 +63,9 @@ typedef struct hh_rulebook {
     char measures[HH_MEASURES_MAX][HH_MEASURE_CODE_MAX + 1];
     int suggestion_count;
     hh_suggestion suggestions[HH_SUGGEST_MAX];
+    /* How often a household is visited, by its tier (the worklist's due
+     * dates); likewise a section of its own. visit_days[hh_tier]. */
+    int visit_days[HH_TIER_RED + 1];
 } hh_rulebook;
 
 /* The index of measure code in rules->measures, or -1. */

@@ -7,6 +7,7 @@
 
 #include "model/buf.h"
 #include "model/validate.h"
+#include "sync/i18n.h"
 
 /* The running program's name, for messages. */
 static const char *progname = "hearth";
@@ -51,7 +52,7 @@ int cli_fail(hh_err err, const hh_diag *d, const char *fmt, ...)
 
     fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, _(fmt), ap);
     va_end(ap);
     if (d && d->message[0]) {
         if (d->field[0])
@@ -59,7 +60,7 @@ int cli_fail(hh_err err, const hh_diag *d, const char *fmt, ...)
         else
             fprintf(stderr, ": %s", d->message);
     } else if (err != HH_OK) {
-        fprintf(stderr, ": %s", hh_strerror(err));
+        fprintf(stderr, ": %s", _(hh_strerror(err)));
     }
     fputc('\n', stderr);
     return cli_exit_status(err);
@@ -71,9 +72,9 @@ int cli_usage(const cli *c, const char *fmt, ...)
 
     fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, _(fmt), ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: %s %s%s%s [options]  (see: %s %s --help)\n", progname,
+    fprintf(stderr, _("\nusage: %s %s%s%s [options]  (see: %s %s --help)\n"), progname,
             c->cmd->name, c->cmd->args[0] ? " " : "", c->cmd->args, progname, c->cmd->name);
     return HH_EXIT_USAGE;
 }
@@ -111,26 +112,28 @@ static void print_options(const cli_opt *opts)
         char left[48];
         snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
                  opts[i].arg ? opts[i].arg : "");
-        printf("  %-28s %s\n", left, opts[i].help);
+        printf("  ");
+        hh_print_padded(stdout, left, 28);
+        printf(" %s\n", _(opts[i].help));
     }
 }
 
 static void print_help(const hh_cli_program *p, const cli_cmd *cmd)
 {
-    printf("usage: %s %s%s%s [options]\n\n%s\n\noptions:\n", p->name, cmd->name,
-           cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    printf(_("usage: %s %s%s%s [options]\n\n%s\n\noptions:\n"), p->name, cmd->name,
+           cmd->args[0] ? " " : "", cmd->args, _(cmd->summary));
     print_options(cmd->opts);
     print_options(p->globals);
-    printf("  %-28s %s\n", "-h, --help", "show this help");
+    printf("  %-28s %s\n", "-h, --help", _("show this help"));
 }
 
 static void print_overview(const hh_cli_program *p, FILE *out)
 {
-    fprintf(out, "usage: %s COMMAND [options]\n\n%s\n\ncommands:\n", p->name, p->summary);
+    fprintf(out, _("usage: %s COMMAND [options]\n\n%s\n\ncommands:\n"), p->name, _(p->summary));
     for (const cli_cmd *const *cmd = p->commands; *cmd; cmd++)
-        fprintf(out, "  %-18s %s\n", (*cmd)->name, (*cmd)->summary);
-    fprintf(out, "\nRun `%s COMMAND --help` for a command's options, `%s --version` for the\n"
-                 "versions of %s and its libraries.\n", p->name, p->name, p->name);
+        fprintf(out, "  %-18s %s\n", (*cmd)->name, _((*cmd)->summary));
+    fprintf(out, _("\nRun `%s COMMAND --help` for a command's options, `%s --version` for the\n"
+                   "versions of %s and its libraries.\n"), p->name, p->name, p->name);
 }
 
 /* Find the command named by argv[0] and argv[1] (a two-word command such as
@@ -185,11 +188,11 @@ static int take_global(cli *c, int argc, char **argv, int *i)
     else if (*i + 1 < argc)
         c->globals[k] = argv[++*i];
     else {
-        fprintf(stderr, "%s: --%.*s needs a value\n", progname, (int)len, name);
+        fprintf(stderr, _("%s: --%.*s needs a value\n"), progname, (int)len, name);
         return -HH_EXIT_USAGE;
     }
     if (strlen(c->globals[k]) >= HH_PATH_MAX) {
-        fprintf(stderr, "%s: --%.*s is longer than %d bytes\n", progname, (int)len, name,
+        fprintf(stderr, _("%s: --%.*s is longer than %d bytes\n"), progname, (int)len, name,
                 HH_PATH_MAX - 1);
         return -HH_EXIT_USAGE;
     }
@@ -292,7 +295,7 @@ int hh_cli_main(const hh_cli_program *p, int argc, char **argv)
         if ((rc = take_global(&c, argc, argv, &i)) < 0)
             return -rc;
         if (rc == 0) {
-            fprintf(stderr, "%s: unknown option %s (try: %s --help)\n", p->name, argv[i], p->name);
+            fprintf(stderr, _("%s: unknown option %s (try: %s --help)\n"), p->name, argv[i], p->name);
             return HH_EXIT_USAGE;
         }
     }
@@ -305,9 +308,9 @@ int hh_cli_main(const hh_cli_program *p, int argc, char **argv)
     c.cmd = find_command(p, argc, argv, &words);
     if (!c.cmd) {
         if (is_group(p, argv[0]))
-            fprintf(stderr, "%s: '%s' needs a subcommand (try: %s --help)\n", p->name, argv[0], p->name);
+            fprintf(stderr, _("%s: '%s' needs a subcommand (try: %s --help)\n"), p->name, argv[0], p->name);
         else
-            fprintf(stderr, "%s: unknown command '%s' (try: %s --help)\n", p->name, argv[0], p->name);
+            fprintf(stderr, _("%s: unknown command '%s' (try: %s --help)\n"), p->name, argv[0], p->name);
         return HH_EXIT_USAGE;
     }
     if (wants_help(argc - words, argv + words)) {
@@ -459,7 +462,7 @@ int cli_write_output(hh_err ret, const char *out_path, const hh_buf *out, const 
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "%s failed%s%s", what, out_path ? ": " : "", out_path ? out_path : "");
     if (out_path)
-        fprintf(stderr, "%s written to %s\n", what, out_path);
+        fprintf(stderr, _("%s written to %s\n"), what, out_path);
     return HH_EXIT_OK;
 }
 

@@ -43,6 +43,11 @@ static void locale_dir(char *out, size_t cap)
         snprintf(out, cap, "/usr/share/locale");
 }
 
+static const char *translate(const char *fmt)
+{
+    return gettext(fmt);
+}
+
 void hh_i18n_init(const char *domain, const char *setting)
 {
     const char *env = getenv("HEARTH_LANG"), *choice = NULL;
@@ -70,6 +75,7 @@ void hh_i18n_init(const char *domain, const char *setting)
     bindtextdomain(domain, dir);
     bind_textdomain_codeset(domain, "UTF-8");
     textdomain(domain);
+    hh_diag_translate = translate;
 }
 
 int hh_i18n_zh(void)

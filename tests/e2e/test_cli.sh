@@ -78,7 +78,7 @@ import json,sys
 rows=[json.loads(l) for l in open(sys.argv[1])]
 r=rows[0]
 print(len(rows), r["registry_no"], r["tier"], r["reasons"], r["source"], r["last_visit_on"], r["rulebook"])' "$WORK/out")" \
-  "1 5118231012019001 red ['guarantee_failed'] device 2026-11-01 yaan-2026.2"
+  "1 5118231012019001 red ['guarantee_failed'] device 2026-11-01 yaan-2026.3"
 
 # The interactive prompt, on a real terminal (script(1) makes the pty).
 # date, officer, size, wages, operating, property, transfer, medical (bad, then

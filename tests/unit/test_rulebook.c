@@ -21,7 +21,7 @@ static void default_rulebook(void **state)
     hh_rulebook r;
     (void)state;
     assert_int_equal(hh_rulebook_default(&r), HH_OK);
-    assert_string_equal(r.version, "yaan-2026.2");
+    assert_string_equal(r.version, "yaan-2026.3");
     assert_int_equal(r.red_below_yuan, 3600);
     assert_int_equal(r.orange_below_yuan, 4000);
     assert_int_equal(r.yellow_below_yuan, 5000);
@@ -94,6 +94,31 @@ static void malformed(void **state)
             fail_msg("case %zu: got %d '%s: %s', want '%s' mentioning '%s'", i, err, d.field,
                      d.message, cases[i].field, cases[i].words);
     }
+}
+
+/* The visits' section, likewise all or none: the worklist's intervals. */
+static void visits_section(void **state)
+{
+    char text[2048];
+    hh_rulebook r;
+    hh_diag d;
+    (void)state;
+    assert_int_equal(hh_rulebook_parse(good, strlen(good), &r, NULL), HH_OK);
+    assert_int_equal(r.visit_days[HH_TIER_RED], 7);        /* from the shipped default */
+    assert_int_equal(r.visit_days[HH_TIER_GREEN], 90);
+    snprintf(text, sizeof text, "%s\nvisit.red_days = 3\nvisit.orange_days = 10\n"
+             "visit.yellow_days = 20\nvisit.green_days = 60\n", good);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, NULL), HH_OK);
+    assert_int_equal(r.visit_days[HH_TIER_RED], 3);
+    assert_int_equal(r.visit_days[HH_TIER_YELLOW], 20);
+    assert_int_equal(r.notice_days, 5);                    /* the other section: default */
+    snprintf(text, sizeof text, "%s\nvisit.red_days = 3\n", good);
+    hh_diag_clear(&d);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
+    assert_string_equal(d.field, "visit.orange_days");
+    snprintf(text, sizeof text, "%s\nvisit.red_days = 0\nvisit.orange_days = 10\n"
+             "visit.yellow_days = 20\nvisit.green_days = 60\n", good);
+    assert_int_equal(hh_rulebook_parse(text, strlen(text), &r, &d), HH_EPARSE);
 }
 
 /* The lifecycle's section: none of it takes the shipped default's; any of it
@@ -178,6 +203,7 @@ int main(void)
         cmocka_unit_test(comments_blanks_crlf),
         cmocka_unit_test(malformed),
         cmocka_unit_test(lifecycle_section),
+        cmocka_unit_test(visits_section),
         cmocka_unit_test(bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

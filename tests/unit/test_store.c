@@ -100,7 +100,7 @@ static void fresh_database(void **state)
     assert_int_equal(info.schema_version, HH_STORE_SCHEMA_VERSION);
     assert_int_equal(hh_validate_uuid(info.device_id, NULL), HH_OK);
     assert_int_equal(info.next_seq, 1);
-    assert_string_equal(info.rulebook_version, "yaan-2026.2");
+    assert_string_equal(info.rulebook_version, "yaan-2026.3");
     assert_int_equal(scalar(f->s, "PRAGMA journal_mode = WAL") >= 0, 1);
     /* Creating over an existing file is refused. */
     hh_store *again = NULL;
@@ -302,10 +302,11 @@ static void migration_2_keeps_records(void **state)
                "INSERT INTO visits SELECT * FROM v_old; INSERT INTO field_versions SELECT * FROM f_old;"
                "DROP TABLE h_old; DROP TABLE m_old; DROP TABLE v_old; DROP TABLE f_old;"
                "ALTER TABLE tiers DROP COLUMN review; ALTER TABLE tiers DROP COLUMN measures;"
-               "ALTER TABLE outbox DROP COLUMN outcome; PRAGMA user_version = 1;");
+               "ALTER TABLE outbox DROP COLUMN outcome; DROP TABLE drafts; PRAGMA user_version = 1;");
     hh_store_close(f->s);
     assert_int_equal(hh_store_open(f->path, &f->s, &d), HH_OK);
     assert_int_equal(scalar(f->s, "PRAGMA user_version"), HH_STORE_SCHEMA_VERSION);
+    assert_int_equal(scalar(f->s, "SELECT count(*) FROM drafts"), 0);
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM households"), 1);
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM members"), 2);
     assert_int_equal(scalar(f->s, "SELECT count(*) FROM visits"), 1);
@@ -370,7 +371,7 @@ static void pull_with_unreadable_rulebook(void **state)
     assert_int_equal(hh_store_apply_pull(f->s, &p, &got, &d), HH_OK);
     assert_true(got.rulebook_refused);
     assert_non_null(strstr(got.rulebook_reason, "unknown key 'future.key'"));
-    assert_string_equal(hh_store_rulebook(f->s)->version, "yaan-2026.2");
+    assert_string_equal(hh_store_rulebook(f->s)->version, "yaan-2026.3");
     assert_int_equal(scalar(f->s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'"), 77);
 }
 
