@@ -75,7 +75,8 @@ MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/review.c
 SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c sync/i18n.c \
                 sync/wire.c
-AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form.c \
+AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form.c agent/present.c \
+                agent/cmd_worklist.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
                  collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \

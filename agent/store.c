@@ -1078,6 +1078,61 @@ hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void 
     return hh_sql_each_row(s->db, sql, village, tier_row, &r);
 }
 
+typedef struct work_rows {
+    hh_work_cb cb;
+    void *ctx;
+} work_rows;
+
+static hh_err work_row(sqlite3_stmt *st, void *ctx, int *stop)
+{
+    work_rows *r = ctx;
+    hh_work_row row;
+    hh_err ret;
+
+    memset(&row, 0, sizeof row);
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+        if ((ret = hh_records_read_tier(st, &row.t.v)) != HH_OK)
+            return ret;
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+            sqlite3_column_int(st, 9) != (int)row.t.v.tier && strcmp(row.t.v.label, "collector") == 0)
+            row.t.device_tier = (hh_tier)sqlite3_column_int(st, 9);
+        row.t.review = (hh_review_state)hh_enum_parse(&hh_review_state_names,
+            sqlite3_column_text(st, 10) ? (const char *)sqlite3_column_text(st, 10) : "");
+        if (hh_open_measures_parse((const char *)sqlite3_column_text(st, 11), row.t.measures,
+                                   HH_OPEN_MEASURES_MAX, &row.t.n_measures) != HH_OK)
+            return HH_ECORRUPT;
+    } else if (hh_sql_col_text(st, 0, row.t.v.household_id, sizeof row.t.v.household_id) != HH_OK ||
+               hh_sql_col_text(st, 1, row.t.v.registry_no, sizeof row.t.v.registry_no) != HH_OK ||
+               hh_sql_col_text(st, 2, row.t.v.village_code, sizeof row.t.v.village_code) != HH_OK) {
+        return HH_ECORRUPT;
+    }
+    if (hh_sql_col_text(st, 12, row.head, sizeof row.head) != HH_OK)
+        return HH_ECORRUPT;
+    row.members = sqlite3_column_int(st, 13);
+    *stop = r->cb(r->ctx, &row);
+    return HH_OK;
+}
+
+hh_err hh_store_each_work(hh_store *s, const char *village, hh_work_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT h.id, h.registry_no, h.village_code, t.tier, t.reasons, t.rulebook,"
+        " t.source, t.last_visit_on, t.per_capita_yuan, p.tier, t.review, t.measures,"
+        " ifnull((SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head'"
+        "   ORDER BY m.position LIMIT 1), ''),"
+        " (SELECT count(*) FROM members m WHERE m.household_id = h.id)"
+        " FROM households h"
+        " LEFT JOIN tiers p ON p.household_id = h.id AND p.source = 'device'"
+        " LEFT JOIN tiers t ON t.household_id = h.id AND t.source ="
+        "   (CASE WHEN EXISTS (SELECT 1 FROM tiers c WHERE c.household_id = h.id"
+        "    AND c.source = 'collector') THEN 'collector' ELSE 'device' END)"
+        " WHERE (?1 IS NULL OR h.village_code = ?1)"
+        " ORDER BY h.village_code, h.registry_no, h.id";
+    work_rows r = { cb, ctx };
+
+    return hh_sql_each_row(s->db, sql, village, work_row, &r);
+}
+
 static int keep_tier(void *ctx, const hh_tier_row *row)
 {
     *(hh_tier_row *)ctx = *row;

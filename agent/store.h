@@ -135,6 +135,19 @@ typedef int (*hh_tier_cb)(void *ctx, const hh_tier_row *row);
  * within a tier by village and registry number. */
 hh_err hh_store_each_tier(hh_store *s, const char *village, hh_tier_cb cb, void *ctx);
 
+/* A household as the worklist shows it. */
+typedef struct hh_work_row {
+    hh_tier_row t;                         /* t.v.tier 0: never visited, no tier */
+    char head[HH_NAME_MAX + 1];            /* the head's name; "" when none recorded */
+    int members;
+} hh_work_row;
+
+typedef int (*hh_work_cb)(void *ctx, const hh_work_row *row);
+
+/* Call cb for every household (of `village` when not NULL), visited or not, by
+ * village and registry number. */
+hh_err hh_store_each_work(hh_store *s, const char *village, hh_work_cb cb, void *ctx);
+
 /* The tier shown for one household (the collector's when there is one), or,
  * when provisional, the one this device computed from what it holds now.
  * HH_ENOTFOUND when it has none. */

@@ -152,6 +152,35 @@ hh_err hh_validate_date(const char *date, hh_diag *d)
     return HH_OK;
 }
 
+/* The proleptic Gregorian calendar counted in 400-year eras of 146,097 days,
+ * each starting on 1 March so that leap days fall at an era-year's end. */
+long hh_date_days(const char *date)
+{
+    int y, m, d;
+    long era, yoe, doy, doe;
+
+    if (hh_validate_date(date, NULL) != HH_OK || !parse_ymd(date, 1, &y, &m, &d))
+        return HH_DATE_INVALID;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void hh_date_from_days(long days, char out[HH_DATE_LEN + 1])
+{
+    long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9), y = yoe + era * 400 + (m <= 2);
+
+    snprintf(out, HH_DATE_LEN + 1, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+}
+
 hh_err hh_validate_uuid(const char *uuid, hh_diag *d)
 {
     if (strlen(uuid) != HH_UUID_LEN)

@@ -46,6 +46,13 @@ int hh_villages_contain(const char *villages, const char *village);
 /* "YYYY-MM-DD", a real calendar date with the year in 1900..2100. */
 hh_err hh_validate_date(const char *date, hh_diag *d);
 
+/* Days from 1970-01-01 to a valid "YYYY-MM-DD" (negative before it), and
+ * back. hh_date_days returns HH_DATE_INVALID for anything hh_validate_date
+ * refuses. */
+#define HH_DATE_INVALID (-1000000L)
+long hh_date_days(const char *date);
+void hh_date_from_days(long days, char out[HH_DATE_LEN + 1]);
+
 /* A canonical lowercase UUID, 8-4-4-4-12 hex. */
 hh_err hh_validate_uuid(const char *uuid, hh_diag *d);
 

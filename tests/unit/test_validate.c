@@ -206,6 +206,23 @@ static void printable_text(void **state)
     assert_int_equal(hh_validate_text("name", "\xc2\x9b" "2J", 64, 0, NULL), HH_EINVAL);
 }
 
+static void date_days(void **state)
+{
+    char out[HH_DATE_LEN + 1];
+    (void)state;
+    assert_int_equal(hh_date_days("1970-01-01"), 0);
+    assert_int_equal(hh_date_days("2000-03-01") - hh_date_days("2000-02-28"), 2);   /* leap */
+    assert_int_equal(hh_date_days("1900-03-01") - hh_date_days("1900-02-28"), 1);   /* not leap */
+    assert_int_equal(hh_date_days("2026-12-02"), 20789);
+    assert_int_equal(hh_date_days("2026-02-30"), HH_DATE_INVALID);
+    for (long day = hh_date_days("1900-01-01"); day <= hh_date_days("2100-12-31"); day += 37) {
+        hh_date_from_days(day, out);
+        assert_int_equal(hh_date_days(out), day);
+    }
+    hh_date_from_days(hh_date_days("2026-12-31") + 1, out);
+    assert_string_equal(out, "2027-01-01");
+}
+
 static void visit_dates(void **state)
 {
     char latest[HH_DATE_LEN + 1];
@@ -239,6 +256,7 @@ int main(void)
         cmocka_unit_test(household_rules),
         cmocka_unit_test(visit_rules),
         cmocka_unit_test(visit_dates),
+        cmocka_unit_test(date_days),
         cmocka_unit_test(printable_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

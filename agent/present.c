@@ -1,0 +1,142 @@
+/* agent/present.c — reasons, money and wrapping for people (see present.h). */
+#include "present.h"
+
+#include <string.h>
+
+#include "model/tier.h"
+#include "model/validate.h"
+#include "sync/i18n.h"
+
+void agent_yuan(int64_t yuan, char *out, size_t cap)
+{
+    char digits[24];
+    size_t n, used = 0;
+    int neg = yuan < 0;
+
+    snprintf(digits, sizeof digits, "%llu",
+             neg ? 0ULL - (unsigned long long)yuan : (unsigned long long)yuan);
+    n = strlen(digits);
+    if (cap == 0)
+        return;
+    if (neg && used + 1 < cap)
+        out[used++] = '-';
+    for (size_t i = 0; i < n && used + 1 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && used + 2 < cap)
+            out[used++] = ',';
+        out[used++] = digits[i];
+    }
+    out[used] = '\0';
+}
+
+/* One reason as a sentence into out. */
+static void reason_text(uint32_t bit, const hh_tier_view *v, const hh_rulebook *r, char *out,
+                        size_t cap)
+{
+    char income[32] = "?", line[32];
+    int64_t limit = bit == HH_REASON_INCOME_BELOW_LINE ? r->red_below_yuan
+                  : bit == HH_REASON_INCOME_MARGINAL ? r->orange_below_yuan : r->yellow_below_yuan;
+
+    if (v->per_capita_yuan >= 0)
+        agent_yuan(v->per_capita_yuan, income, sizeof income);
+    agent_yuan(limit, line, sizeof line);
+    switch (bit) {
+    case HH_REASON_INCOME_BELOW_LINE:
+    case HH_REASON_INCOME_MARGINAL:
+    case HH_REASON_INCOME_KEY_MONITORING:
+        snprintf(out, cap, _("per-capita income %s yuan, below %s"), income, line);
+        break;
+    case HH_REASON_GUARANTEE_FAILED:
+        snprintf(out, cap, "%s", _("a basic guarantee not met (food, clothing, schooling, medical "
+                                   "care, housing, water)"));
+        break;
+    case HH_REASON_INCOME_DROP:
+        snprintf(out, cap, _("income fell by %d%% or more since the visit before"),
+                 r->income_drop_percent);
+        break;
+    case HH_REASON_RIGID_EXPENDITURE:
+        snprintf(out, cap, _("medical, school and disaster spending above %d%% of income"),
+                 r->rigid_orange_percent);
+        break;
+    case HH_REASON_SHOCK:
+        snprintf(out, cap, "%s", _("hit by a shock (illness, disaster, job loss…)"));
+        break;
+    case HH_REASON_RELOCATED_NO_EMPLOYMENT:
+        snprintf(out, cap, "%s", _("relocated household with nobody in work"));
+        break;
+    case HH_REASON_NO_LABOUR_CAPACITY:
+        snprintf(out, cap, "%s", _("nobody able to work"));
+        break;
+    case HH_REASON_WARNING_OPEN:
+        snprintf(out, cap, "%s", _("warning being handled: red until it is released"));
+        break;
+    default:
+        snprintf(out, cap, "%s", hh_reason_code(bit) ? hh_reason_code(bit) : "?");
+    }
+}
+
+void agent_reasons_text(const hh_tier_view *v, const hh_rulebook *rules, const char *sep,
+                        char *out, size_t cap)
+{
+    size_t used = 0;
+
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < HH_REASON_COUNT; i++) {
+        char one[200];
+        uint32_t bit = 1u << i;
+        int w;
+        if (!(v->reasons & bit))
+            continue;
+        reason_text(bit, v, rules, one, sizeof one);
+        w = snprintf(out + used, cap - used, "%s%s", used ? sep : "", one);
+        if (w < 0 || (size_t)w >= cap - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* The next piece to place: a run of ASCII letters and marks without spaces
+ * (an English word or a number, kept whole), else one character. */
+static size_t piece(const unsigned char *p)
+{
+    size_t n = 0;
+
+    while (p[n] && p[n] < 0x80 && p[n] != ' ')
+        n++;
+    if (n)
+        return n;
+    n = hh_utf8_sequence(p);
+    return n ? n : 1;
+}
+
+void agent_wrap(FILE *out, const char *text, int indent, int width)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int col = indent;
+
+    if (width < indent + 10)
+        width = indent + 10;
+    while (*p) {
+        size_t n = piece(p);
+        char one[256];
+        int w;
+        if (n >= sizeof one)
+            n = sizeof one - 1;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        w = hh_text_width(one);
+        if (col + w > width && col > indent) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+            if (*p == ' ') {
+                p++;
+                continue;
+            }
+        }
+        fputs(one, out);
+        col += w;
+        p += n;
+    }
+    fputc('\n', out);
+}
