@@ -360,19 +360,21 @@ static int print_tier(void *ctx, const hh_tier_row *row)
         if (row->v.per_capita_yuan >= 0)
             snprintf(per_capita, sizeof per_capita, "%lld", (long long)row->v.per_capita_yuan);
         if (row->device_tier)
-            snprintf(device, sizeof device, "(device: %s)", hh_enum_name(&hh_tier_names, (int)row->device_tier));
-        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s%s%s\n",
-               hh_enum_name(&hh_tier_names, (int)row->v.tier), row->v.village_code,
+            snprintf(device, sizeof device, _("(device: %s)"), hh_i18n_enum(&hh_tier_names, (int)row->device_tier));
+        hh_print_padded(stdout, hh_i18n_enum(&hh_tier_names, (int)row->v.tier), 6);
+        printf("  %-12s  %-16s  %-10s  %9s  ", row->v.village_code,
                row->v.registry_no[0] ? row->v.registry_no : row->v.household_id,
-               row->v.last_visit_on, per_capita, row->v.label, reasons[0] ? reasons : "-",
-               device[0] ? "  " : "", device);
-        if ((row->review && row->review != HH_REVIEW_COMPUTED) || row->n_measures)
-            printf(_("        review: %s (%s); %d open measure%s%s%s%s%s\n"),
-                   hh_enum_name(&hh_review_state_names, (int)(row->review ? row->review : HH_REVIEW_COMPUTED)),
-                   hh_review_state_zh(row->review ? row->review : HH_REVIEW_COMPUTED), row->n_measures,
-                   row->n_measures == 1 ? "" : "s", row->n_measures ? ", next: " : "",
-                   row->n_measures ? row->measures[0].measure : "", row->n_measures ? " due " : "",
-                   row->n_measures ? row->measures[0].due_on : "");
+               row->v.last_visit_on, per_capita);
+        hh_print_padded(stdout, strcmp(row->v.label, "collector") == 0 ? _("collector") : _("device"), 9);
+        printf("  %s%s%s\n", reasons[0] ? reasons : "-", device[0] ? "  " : "", device);
+        if ((row->review && row->review != HH_REVIEW_COMPUTED) || row->n_measures) {
+            hh_review_state st = row->review ? row->review : HH_REVIEW_COMPUTED;
+            printf(_("        review: %s (%s); open measures: %d"),
+                   hh_enum_name(&hh_review_state_names, (int)st), hh_review_state_zh(st), row->n_measures);
+            if (row->n_measures)
+                printf(_(", next: %s due %s"), row->measures[0].measure, row->measures[0].due_on);
+            putchar('\n');
+        }
         return 0;
     }
     {
@@ -394,9 +396,14 @@ static int run_tiers(cli *c)
 
     if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
         return rc;
-    if (!t.json)
-        printf("%-6s  %-12s  %-16s  %-10s  %9s  %-9s  %s\n", "TIER", "VILLAGE", "HOUSEHOLD",
-               "LAST VISIT", "PER CAP.", "SOURCE", "REASONS");
+    if (!t.json) {
+        const char *heads[] = { _("TIER"), _("VILLAGE"), _("HOUSEHOLD"), _("LAST VISIT"),
+                                _("PER CAP."), _("SOURCE") };
+        const int widths[] = { 8, 14, 18, 12, 11, 11 };
+        for (int i = 0; i < 6; i++)
+            hh_print_padded(stdout, heads[i], widths[i]);
+        printf("%s\n", _("REASONS"));
+    }
     ret = hh_store_each_tier(agent_store(c), village, print_tier, &t);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot read the tiers");
@@ -439,9 +446,14 @@ static int run_outbox(cli *c)
 
     if (cli_has(c, "all") && cli_has(c, "quarantined"))
         return cli_usage(c, "give at most one of --all and --quarantined");
-    if (!json)
-        printf("%8s  %-9s  %-6s  %-36s  %5s  %-11s  %s\n", "SEQ", "ENTITY", "OP", "ID", "BYTES",
-               "STATE", "REASON");
+    if (!json) {
+        printf("%8s  ", "SEQ");
+        hh_print_padded(stdout, _("ENTITY"), 11);
+        hh_print_padded(stdout, _("OP"), 8);
+        printf("%-36s  %5s  ", "ID", _("BYTES"));
+        hh_print_padded(stdout, _("STATE"), 13);
+        printf("%s\n", _("REASON"));
+    }
     ret = hh_store_each_outbox(agent_store(c), state, print_outbox_row, &json);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot read the outbox");
 }

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "present.h"
 #include "sync/i18n.h"
 #include "model/exchange.h"
 #include "model/validate.h"
@@ -137,39 +138,30 @@ static int household_edit(cli *c)
     return rc;
 }
 
-typedef struct tier_lookup {
-    const char *household_id;
-    hh_tier_row row;
-    int found;
-} tier_lookup;
-
-static int find_tier(void *ctx, const hh_tier_row *row)
-{
-    tier_lookup *t = ctx;
-
-    if (strcmp(row->v.household_id, t->household_id) != 0)
-        return 0;
-    t->row = *row;
-    t->found = 1;
-    return 1;
-}
-
 static int print_visit_line(void *ctx, const hh_visit *v)
 {
-    char officer[HH_OFFICER_MAX + 1];
+    char officer[HH_OFFICER_MAX + 1], income[32];
 
     (void)ctx;
-    printf(_("  %s  %-12s income %lld yuan, size %d  %s\n"), v->visited_on,
-           cli_printable(v->officer, officer, sizeof officer),
-           (long long)hh_income_total(&v->income), v->household_size, v->id);
+    agent_yuan(hh_income_total(&v->income), income, sizeof income);
+    printf("  %s  ", v->visited_on);
+    hh_print_padded(stdout, cli_printable(v->officer, officer, sizeof officer), 12);
+    printf(_("  income %s yuan, size %d  %s\n"), income, v->household_size, v->id);
     return 0;
+}
+
+/* "label       value": the label padded to 12 columns in any language. */
+static void field_line(const char *label, const char *value)
+{
+    hh_print_padded(stdout, label, 12);
+    printf("%s\n", value);
 }
 
 static int household_show(cli *c)
 {
     hh_household *h;
-    tier_lookup t = { 0 };
-    char reasons[256], safe[512];   /* stored text, made printable */
+    hh_tier_row t;
+    char reasons[1024], safe[512], value[600];   /* stored text, made printable */
     int rc = HH_EXIT_OK;
     hh_err ret;
 
@@ -185,39 +177,59 @@ static int household_show(cli *c)
         free(h);
         return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot format the household");
     }
-    t.household_id = h->id;
-    ret = hh_store_each_tier(agent_store(c), h->village_code, find_tier, &t);
-    printf(_("household   %s\nregistry    %s\nvillage     %s\ncategory    %s\nrelocated   %s%s%s\n"),
-           h->id, h->registry_no[0] ? h->registry_no : "-", h->village_code,
-           hh_enum_name(&hh_category_names, (int)h->category), h->relocated ? "yes" : "no",
-           h->resettlement_site[0] ? ", site " : "",
-           cli_printable(h->resettlement_site, safe, sizeof safe));
-    if (ret == HH_OK && t.found) {
-        hh_reasons_format(t.row.v.reasons, ", ", reasons, sizeof reasons);
-        printf(_("tier        %s (%s, rulebook %s, last visit %s)%s%s\n"),
-               hh_enum_name(&hh_tier_names, (int)t.row.v.tier), t.row.v.label, t.row.v.rulebook,
-               t.row.v.last_visit_on, reasons[0] ? ": " : "", reasons);
-        if (t.row.review)
-            printf(_("review      %s (%s)\n"), hh_enum_name(&hh_review_state_names, (int)t.row.review),
-                   hh_review_state_zh(t.row.review));
-        for (int i = 0; i < t.row.n_measures; i++)
-            printf(_("%s%s due %s, responsible %s\n"), i ? "            " : "measures    ",
-                   t.row.measures[i].measure, t.row.measures[i].due_on, t.row.measures[i].responsible);
+    field_line(_("household"), h->id);
+    field_line(_("registry"), h->registry_no[0] ? h->registry_no : "-");
+    field_line(_("village"), h->village_code);
+    field_line(_("category"), hh_i18n_enum(&hh_category_names, (int)h->category));
+    snprintf(value, sizeof value, "%s%s%s", h->relocated ? _("yes") : _("no"),
+             h->resettlement_site[0] ? _(", site ") : "",
+             cli_printable(h->resettlement_site, safe, sizeof safe));
+    field_line(_("relocated"), value);
+    ret = hh_store_tier_get(agent_store(c), h->id, 0, &t);
+    if (ret == HH_OK) {
+        agent_reasons_text(&t.v, hh_store_rulebook(agent_store(c)), hh_i18n_zh() ? "；" : "; ",
+                           reasons, sizeof reasons);
+        snprintf(value, sizeof value, _("%s (%s, rulebook %s, last visit %s)"),
+                 hh_i18n_enum(&hh_tier_names, (int)t.v.tier),
+                 strcmp(t.v.label, "collector") == 0 ? _("collector") : _("this device"),
+                 t.v.rulebook, t.v.last_visit_on);
+        field_line(_("tier"), value);
+        if (reasons[0]) {
+            printf("%12s", "");
+            agent_wrap(stdout, reasons, 12, hh_terminal_columns(1, 1000));
+        }
+        if (t.review) {
+            snprintf(value, sizeof value, "%s (%s)", hh_enum_name(&hh_review_state_names, (int)t.review),
+                     hh_review_state_zh(t.review));
+            field_line(_("review"), value);
+        }
+        for (int i = 0; i < t.n_measures; i++) {
+            snprintf(value, sizeof value, _("%s due %s, responsible %s"), t.measures[i].measure,
+                     t.measures[i].due_on, t.measures[i].responsible);
+            field_line(i ? "" : _("measures"), value);
+        }
     } else {
-        printf(_("tier        - (no visit yet)\n"));
+        field_line(_("tier"), _("- (no visit yet)"));
     }
-    printf(_("members     %d\n"), h->member_count);
+    snprintf(value, sizeof value, "%d", h->member_count);
+    field_line(_("members"), value);
     for (int i = 0; i < h->member_count; i++) {
         const hh_member *m = &h->members[i];
-        printf("  %-10s %-12s %s %d %-8s %-15s %-19s %s\n",
-               hh_enum_name(&hh_relation_names, (int)m->relation),
-               cli_printable(m->name, safe, sizeof safe),
-               hh_enum_name(&hh_sex_names, (int)m->sex), m->birth_year,
-               hh_enum_name(&hh_labour_names, (int)m->labour),
-               hh_enum_name(&hh_health_names, (int)m->health),
-               hh_enum_name(&hh_employment_names, (int)m->employment), m->id);
+        char year[8];
+        snprintf(year, sizeof year, "%d", m->birth_year);
+        printf("  ");
+        hh_print_padded(stdout, hh_i18n_enum(&hh_relation_names, (int)m->relation), 10);
+        putchar(' ');
+        hh_print_padded(stdout, cli_printable(m->name, safe, sizeof safe), 12);
+        printf(" %s %s ", hh_i18n_enum(&hh_sex_names, (int)m->sex), year);
+        hh_print_padded(stdout, hh_i18n_enum(&hh_labour_names, (int)m->labour), 10);
+        putchar(' ');
+        hh_print_padded(stdout, hh_i18n_enum(&hh_health_names, (int)m->health), 15);
+        putchar(' ');
+        hh_print_padded(stdout, hh_i18n_enum(&hh_employment_names, (int)m->employment), 19);
+        printf(" %s\n", m->id);
     }
-    printf(_("visits\n"));
+    printf("%s\n", _("visits"));
     ret = hh_store_each_visit(agent_store(c), h->id, print_visit_line, NULL);
     free(h);
     return ret == HH_OK ? HH_EXIT_OK : cli_fail(ret, NULL, "cannot list the visits");
@@ -241,10 +253,10 @@ static int list_one(void *ctx, const hh_household *h)
             return 1;
         fputs(hh_buf_str(&l->line), stdout);
     } else {
-        printf("%-36s  %-16s  %s  %-15s  %2d  %s\n", h->id,
-               h->registry_no[0] ? h->registry_no : "-", h->village_code,
-               hh_enum_name(&hh_category_names, (int)h->category), h->member_count,
-               h->relocated ? "relocated" : "");
+        printf("%-36s  %-16s  %s  ", h->id, h->registry_no[0] ? h->registry_no : "-",
+               h->village_code);
+        hh_print_padded(stdout, hh_i18n_enum(&hh_category_names, (int)h->category), 15);
+        printf("  %2d  %s\n", h->member_count, h->relocated ? _("relocated") : "");
     }
     return 0;
 }
@@ -259,9 +271,13 @@ static int household_list(cli *c)
     if ((rc = cli_village(c, &village)) != HH_EXIT_OK)
         return rc;
     hh_buf_init(&l.line, 1 << 20);
-    if (!l.json)
-        printf("%-36s  %-16s  %-12s  %-15s  %s\n", "ID", "REGISTRY", "VILLAGE", "CATEGORY",
-               "MEMBERS");
+    if (!l.json) {
+        printf("%-36s  ", "ID");
+        hh_print_padded(stdout, _("REGISTRY"), 18);
+        hh_print_padded(stdout, _("VILLAGE"), 14);
+        hh_print_padded(stdout, _("CATEGORY"), 17);
+        printf("%s\n", _("MEMBERS"));
+    }
     ret = hh_store_each_household(agent_store(c), village, list_one, &l);
     hh_buf_free(&l.line);
     if (ret == HH_OK)
@@ -269,7 +285,7 @@ static int household_list(cli *c)
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot list households");
     if (!l.json)
-        fprintf(stderr, _("%ld household%s\n"), l.count, l.count == 1 ? "" : "s");
+        fprintf(stderr, _("households: %ld\n"), l.count);
     return HH_EXIT_OK;
 }
 

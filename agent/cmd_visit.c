@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "commands.h"
 #include "form.h"
+#include "present.h"
 #include "sync/i18n.h"
 #include "sync/records.h"
 #include "model/exchange.h"
@@ -304,13 +305,17 @@ static hh_err save_visit(hh_store *s, void *arg, hh_diag *d)
 static void print_new_tier(hh_store *s, const char *household_id)
 {
     hh_tier_row now, shown;
-    char reasons[256];
+    char reasons[1024];
 
     if (hh_store_tier_get(s, household_id, 1, &now) != HH_OK)
         return;
-    hh_reasons_format(now.v.reasons, ", ", reasons, sizeof reasons);
-    printf(_("tier %s%s%s (provisional, until the next sync)\n"),
-           hh_enum_name(&hh_tier_names, (int)now.v.tier), reasons[0] ? ": " : "", reasons);
+    printf(_("tier %s (provisional, until the next sync)\n"), hh_i18n_enum(&hh_tier_names, (int)now.v.tier));
+    agent_reasons_text(&now.v, hh_store_rulebook(s), hh_i18n_zh() ? "；" : "; ", reasons,
+                       sizeof reasons);
+    if (reasons[0]) {
+        printf("  ");
+        agent_wrap(stdout, reasons, 2, hh_terminal_columns(1, 1000));
+    }
     if (hh_store_tier_get(s, household_id, 0, &shown) == HH_OK && shown.review &&
         hh_review_open(shown.review))
         printf(_("warning open at the collector: %s\n"), hh_review_state_zh(shown.review));
@@ -508,8 +513,11 @@ static int list_visit(void *ctx, const hh_visit *v)
 
     l->count++;
     if (!l->json) {
-        printf("%-36s  %s  %-12s  %8lld  %2d  %s\n", v->id, v->visited_on, v->officer,
-               (long long)hh_income_total(&v->income), v->household_size, v->household_id);
+        char officer[HH_OFFICER_MAX + 1];
+        printf("%-36s  %s  ", v->id, v->visited_on);
+        hh_print_padded(stdout, cli_printable(v->officer, officer, sizeof officer), 12);
+        printf("  %-8lld  %-4d  %s\n", (long long)hh_income_total(&v->income), v->household_size,
+               v->household_id);
         return 0;
     }
     if (strcmp(l->ref.id, v->household_id) != 0 &&
@@ -541,9 +549,14 @@ static int visit_list(cli *c)
             goto done;
         household_id = h->id;
     }
-    if (!l->json)
-        printf("%-36s  %-10s  %-12s  %8s  %2s  %s\n", "VISIT", "DATE", "OFFICER", "INCOME",
-               "SZ", "HOUSEHOLD");
+    if (!l->json) {
+        printf("%-36s  ", _("VISIT"));
+        hh_print_padded(stdout, _("DATE"), 12);
+        hh_print_padded(stdout, _("OFFICER"), 14);
+        hh_print_padded(stdout, _("INCOME"), 10);
+        hh_print_padded(stdout, _("SIZE"), 6);
+        printf("%s\n", _("HOUSEHOLD"));
+    }
     ret = hh_store_each_visit(agent_store(c), household_id, list_visit, l);
     if (ret == HH_OK)
         ret = l->err;

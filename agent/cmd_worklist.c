@@ -172,7 +172,7 @@ static int run_worklist(cli *c)
     work_list l = { 0 };
     const char *village, *on = cli_get(c, "on");
     char today[HH_DATE_LEN + 1];
-    int rc, json = cli_has(c, "json"), columns = hh_terminal_columns(1, 80);
+    int rc, json = cli_has(c, "json"), columns = hh_terminal_columns(1, 1000);
     long counts[HH_TIER_RED + 1] = { 0 }, never = 0, due = 0;
     hh_err ret;
 

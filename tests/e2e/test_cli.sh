@@ -61,7 +61,9 @@ contains "disability grade stored" "$WORK/out" '"health": "disabled", "disabilit
 check "visit record" "$HEARTH" visit record 5118231012019001 --date 2026-10-01 --officer officer-017 \
   --wages 6000 --operating 0 --property 0 --transfer 1000 --shocks illness
 # A member without medical insurance: the guarantee is failed unless --failed says otherwise.
-contains "visit record prints the tier" "$WORK/out" "^tier red: income_below_line, guarantee_failed, shock \(provisional"
+contains "visit record prints the tier" "$WORK/out" "^tier red \(provisional"
+contains "…and its reasons, with the numbers that fired them" "$WORK/out" \
+  "^  per-capita income 2,333 yuan, below 3,600; a basic guarantee not met .*hit by a shock"
 refuse "visit record without income" 2 "--wages is required" "$HEARTH" visit record "$hid" --officer o --date 2026-10-02
 refuse "visit record negative income" 3 "--wages: cannot be negative" "$HEARTH" visit record "$hid" --officer o \
   --wages -5 --operating 0 --property 0 --transfer 0
@@ -71,7 +73,8 @@ refuse "visit record unknown household" 4 "no household 'nope'" "$HEARTH" visit 
   --wages 1 --operating 0 --property 0 --transfer 0
 HEARTH_OFFICER=officer-018 run "$HEARTH" visit record "$hid" --date 2026-11-01 --wages 20000 --operating 0 \
   --property 0 --transfer 0 --failed water
-expect "HEARTH_OFFICER default, failed guarantee" "$rc $(tail -1 "$WORK/out")" "0 tier red: guarantee_failed (provisional, until the next sync)"
+expect "HEARTH_OFFICER default, failed guarantee" "$rc $(sed -n 2p "$WORK/out") $(sed -n 3p "$WORK/out")" \
+  "0 tier red (provisional, until the next sync)   a basic guarantee not met (food, clothing, schooling, medical care, housing, water)"
 check "tiers --json" "$HEARTH" tiers --json
 expect "tiers --json fields" "$(/usr/bin/python3 -c '
 import json,sys
@@ -87,7 +90,7 @@ print(len(rows), r["registry_no"], r["tier"], r["reasons"], r["source"], r["last
 printf '2026-11-05\nofficer-020\n\n3000\n0\n0\n0\n-1\n0\n\n\n\nfood,water\nrecorded at the door\n\n' >"$WORK/answers"
 if command -v script >/dev/null; then
   script -qec "$HEARTH visit record $hid" /dev/null <"$WORK/answers" >"$WORK/tty" 2>&1
-  if grep -q "cannot be negative; try again" "$WORK/tty" && grep -q "^tier red: income_below_line, guarantee_failed" <(tr -d '\r' <"$WORK/tty"); then
+  if grep -q "cannot be negative; try again" "$WORK/tty" && grep -q "per-capita income 1,500 yuan, below 3,600; a basic guarantee not met" <(tr -d '\r' <"$WORK/tty"); then
     ok "interactive visit record re-asks a bad value"
   else
     not_ok "interactive visit record re-asks a bad value" "$(tr -d '\r' <"$WORK/tty" | tail -5)"
