@@ -63,7 +63,7 @@ check "visit record" "$HEARTH" visit record 5118231012019001 --date 2026-10-01 -
 # A member without medical insurance: the guarantee is failed unless --failed says otherwise.
 contains "visit record prints the tier" "$WORK/out" "^tier red \(provisional"
 contains "…and its reasons, with the numbers that fired them" "$WORK/out" \
-  "^  per-capita income 2,333 yuan, below 3,600; a basic guarantee not met .*hit by a shock"
+  "^  per-capita income 3,500 yuan, below 3,600; a basic guarantee not met .*hit by a shock"
 refuse "visit record without income" 2 "--wages is required" "$HEARTH" visit record "$hid" --officer o --date 2026-10-02
 refuse "visit record negative income" 3 "--wages: cannot be negative" "$HEARTH" visit record "$hid" --officer o \
   --wages -5 --operating 0 --property 0 --transfer 0
