@@ -93,10 +93,13 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 .PHONY: all deps test unit demo bench cross cross-all clean distclean
 # Test objects are not intermediates: keep them between runs.
 .SECONDARY:
+# The agent's Chinese messages, found at run time beside bin/ (sync/i18n.c).
+MO := $(BUILD)/share/locale/zh_CN/LC_MESSAGES/hearth.mo
+
 ifeq ($(TARGET),host)
-all: $(BIN)/hearth $(BIN)/hearthd
+all: $(BIN)/hearth $(BIN)/hearthd $(MO)
 else
-all: $(BIN)/hearth          # hearthd stays on the host
+all: $(BIN)/hearth $(MO)    # hearthd stays on the host
 endif
 
 # deps always runs the script: it takes a second when everything is in place, and
@@ -114,6 +117,10 @@ $(GEN)/proto/hearth.pb-c.c $(GEN)/proto/hearth.pb-c.h: proto/hearth.proto
 $(GEN)/hearth.desc: proto/hearth.proto
 	@mkdir -p $(GEN)
 	$(PROTOC_C) --proto_path=. --descriptor_set_out=$@ proto/hearth.proto
+
+$(MO): agent/po/zh_CN.po $(DEPS)/.ready
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
 
 # The shipped rulebook, compiled in as one C string.
 $(GEN)/default_rulebook.c: model/default.rulebook
