@@ -127,11 +127,15 @@ static hh_err import_all(hh_store *s, void *arg, hh_diag *d)
             job->failed_line = it.line_no;
             return ret;
         }
-        if (job->progress && ++done % 500 == 0)
-            fprintf(stderr, _("\rimporting: %ld of %ld lines"), done, job->total_lines);
+        if (job->progress && ++done % 500 == 0) {
+            fputc('\r', stderr);   /* the progress line overwrites itself */
+            fprintf(stderr, _("importing: %ld of %ld lines"), done, job->total_lines);
+        }
     }
-    if (job->progress && done >= 500)
-        fprintf(stderr, _("\rimporting: %ld of %ld lines\n"), done, job->total_lines);
+    if (job->progress && done >= 500) {
+        fputc('\r', stderr);
+        fprintf(stderr, _("importing: %ld of %ld lines\n"), done, job->total_lines);
+    }
     return HH_OK;
 }
 

@@ -33,6 +33,26 @@ int cmd_init(cli *c)
     return HH_EXIT_OK;
 }
 
+static int cmd_lang(cli *c)
+{
+    char lang[HH_LANG_MAX + 1];
+    hh_err ret;
+
+    if (c->nargs == 0) {
+        if ((ret = hh_store_lang(agent_store(c), lang)) != HH_OK)
+            return cli_fail(ret, NULL, "cannot read the device's settings");
+        printf("%s\n", lang[0] ? lang : hh_i18n_zh() ? "zh" : "en");
+        return HH_EXIT_OK;
+    }
+    if (strcmp(c->args[0], "zh") != 0 && strcmp(c->args[0], "en") != 0)
+        return cli_usage(c, "the language is zh (中文) or en (English)");
+    if ((ret = hh_store_set_lang(agent_store(c), c->args[0])) != HH_OK)
+        return cli_fail(ret, NULL, "cannot store the language");
+    hh_i18n_init("hearth", c->args[0]);
+    printf(_("this device now speaks English\n"));
+    return HH_EXIT_OK;
+}
+
 /* ---- households -------------------------------------------------------------- */
 
 static const cli_opt household_opts[] = {
@@ -461,6 +481,10 @@ static const cli_opt list_opts[] = {
 
 static const cli_opt no_opts[] = { { NULL, NULL, NULL } };
 
+const cli_cmd hh_cmd_lang = {
+    "lang", "[zh|en]", N_("Show or set the language this device speaks (zh: 中文, en: English; "
+    "$HEARTH_LANG wins over it)."),
+    0, 1, no_opts, cmd_lang, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_init = {
     "init", "", N_("Create the device database with a new device identity and the default rulebook."),
     0, 0, no_opts, cmd_init, 0 };

@@ -590,8 +590,10 @@ static int run_sync(cli *c)
         rounds++;
         if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
             break;
-        if (progress)
-            fprintf(stderr, _("\rsync: %zu sent, %zu acknowledged, %zu pulled"), t.sent, t.acked, t.pulled);
+        if (progress) {
+            fputc('\r', stderr);   /* the progress line overwrites itself */
+            fprintf(stderr, _("sync: %zu sent, %zu acknowledged, %zu pulled"), t.sent, t.acked, t.pulled);
+        }
     }
     if (progress)
         fputc('\n', stderr);

@@ -23,7 +23,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_import, &hh_cmd_export,
     &hh_cmd_enroll, &hh_cmd_sync,
     &hh_cmd_worklist, &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_rescue, &hh_cmd_backup, &hh_cmd_version,
-    NULL
+    &hh_cmd_lang, NULL
 };
 
 static const cli_opt globals[] = {
@@ -73,6 +73,11 @@ static int prepare(cli *c)
         err = hh_store_open(state.db_path, &state.store, &d);
         if (err == HH_OK && (c->cmd->flags & AGENT_WRITES))
             err = hh_store_check(state.store, &d);
+        if (err == HH_OK) {
+            char lang[HH_LANG_MAX + 1];
+            if (hh_store_lang(state.store, lang) == HH_OK && lang[0])
+                hh_i18n_init("hearth", lang);   /* the device's setting, under $HEARTH_LANG */
+        }
         if (err != HH_OK)
             return cli_fail(err, &d, "cannot open the device database");
     }

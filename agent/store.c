@@ -874,6 +874,28 @@ cleanup:
     return ret;
 }
 
+/* ---- settings ---------------------------------------------------------------------- */
+
+hh_err hh_store_lang(hh_store *s, char out[HH_LANG_MAX + 1])
+{
+    return meta_get_optional(s, "lang", out, HH_LANG_MAX + 1);
+}
+
+hh_err hh_store_set_lang(hh_store *s, const char *lang)
+{
+    hh_err ret;
+
+    if (strcmp(lang, "zh") != 0 && strcmp(lang, "en") != 0)
+        return HH_EINVAL;
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    if ((ret = meta_set(s, "lang", lang)) != HH_OK) {
+        hh_store_rollback(s);
+        return ret;
+    }
+    return hh_store_commit(s);
+}
+
 /* ---- drafts ----------------------------------------------------------------------------- */
 
 hh_err hh_store_draft_put(hh_store *s, const hh_draft *dr)

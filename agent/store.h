@@ -89,6 +89,15 @@ hh_err hh_store_member_put(hh_store *s, const char *household_id, hh_member *m,
  * in. Recomputes the household's tier. */
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d);
 
+/* ---- settings ---------------------------------------------------------------- */
+
+#define HH_LANG_MAX 2
+
+/* The language this device shows ("zh" or "en"; "" when none was set). */
+hh_err hh_store_lang(hh_store *s, char out[HH_LANG_MAX + 1]);
+/* Set it, in its own transaction; HH_EINVAL for anything but zh and en. */
+hh_err hh_store_set_lang(hh_store *s, const char *lang);
+
 /* ---- drafts: the visit form's answers so far, one per household ------------- */
 
 #define HH_DRAFT_MAX 16384

@@ -23,6 +23,7 @@ enrol() {   # enrol NAME VILLAGES
   code=$(printf '%s' "$json" | sed 's/.*"code": "\([^"]*\)".*/\1/')
   pin=$(printf '%s' "$json" | sed 's/.*"ca_pin": "\([^"]*\)".*/\1/')
   "$hearth" --db "$dir/$1.db" init >/dev/null
+  "$hearth" --db "$dir/$1.db" lang zh >/dev/null     # the officers read Chinese
   "$hearth" --db "$dir/$1.db" enroll --server "$url" --code "$code" --ca-pin "$pin"
 }
 
@@ -84,10 +85,10 @@ hd review list | head -8
 "$hearth" --db "$dir/a.db" sync
 "$hearth" --db "$dir/b.db" sync
 
-step "device A's worklist (source: collector; the device's own tier shown where it differs)"
-"$hearth" --db "$dir/a.db" tiers | head -10
-step "device B's worklist"
-"$hearth" --db "$dir/b.db" tiers | head -10
+step "device A's worklist for the day, most urgent first (hearth worklist --due)"
+"$hearth" --db "$dir/a.db" worklist --due | head -16
+step "device B's worklist on a 40-column screen"
+COLUMNS=40 "$hearth" --db "$dir/b.db" worklist --due | head -12
 
 step "stopping the collector (SIGTERM to pid $collector_pid)"
 kill -TERM "$collector_pid"
