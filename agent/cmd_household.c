@@ -158,6 +158,8 @@ static int household_edit(cli *c)
     return rc;
 }
 
+/* One visit on a line of at most 80 columns: its id's first 8 characters
+ * are enough for `visit record --supersedes`. */
 static int print_visit_line(void *ctx, const hh_visit *v)
 {
     char officer[HH_OFFICER_MAX + 1], income[32];
@@ -166,7 +168,7 @@ static int print_visit_line(void *ctx, const hh_visit *v)
     agent_yuan(hh_income_total(&v->income), income, sizeof income);
     printf("  %s  ", v->visited_on);
     hh_print_padded(stdout, cli_printable(v->officer, officer, sizeof officer), 12);
-    printf(_("  income %s yuan, size %d  %s\n"), income, v->household_size, v->id);
+    printf(_("  income %s yuan  %.8s\n"), income, v->id);
     return 0;
 }
 
@@ -238,16 +240,14 @@ static int household_show(cli *c)
         char year[8];
         snprintf(year, sizeof year, "%d", m->birth_year);
         printf("  ");
-        hh_print_padded(stdout, hh_i18n_enum(&hh_relation_names, (int)m->relation), 10);
+        hh_print_padded(stdout, hh_i18n_enum(&hh_relation_names, (int)m->relation), 12);
         putchar(' ');
-        hh_print_padded(stdout, cli_printable(m->name, safe, sizeof safe), 12);
+        hh_print_padded(stdout, cli_printable(m->name, safe, sizeof safe), 11);
         printf(" %s %s ", hh_i18n_enum(&hh_sex_names, (int)m->sex), year);
         hh_print_padded(stdout, hh_i18n_enum(&hh_labour_names, (int)m->labour), 10);
         putchar(' ');
         hh_print_padded(stdout, hh_i18n_enum(&hh_health_names, (int)m->health), 15);
-        putchar(' ');
-        hh_print_padded(stdout, hh_i18n_enum(&hh_employment_names, (int)m->employment), 19);
-        printf(" %s\n", m->id);
+        printf(" %s\n", hh_i18n_enum(&hh_employment_names, (int)m->employment));
     }
     printf("%s\n", _("visits"));
     ret = hh_store_each_visit(agent_store(c), h->id, print_visit_line, NULL);

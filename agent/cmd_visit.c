@@ -208,7 +208,7 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
     if ((ret = hh_platform_today(today)) != HH_OK)
         return ret;
     vf->year = atoi(today);
-    if (old->officer[0] && !officer)
+    if (old->id[0])   /* a correction keeps the officer who made the visit */
         officer = old->officer;
     form_add(f, "date", _("Visit date"), old->id[0] ? old->visited_on : today, 1, parse_date,
              vf->v.visited_on);
@@ -228,14 +228,18 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
         if (vf->h->relocated && age >= WORK_AGE_MIN && age <= WORK_AGE_MAX) {
             snprintf(key, sizeof key, "employment.%s", m->id);
             snprintf(text, sizeof text, _("Employment of %s"), name);
-            form_add(f, key, text, hh_i18n_enum(&hh_employment_names, (int)m->employment), 1,
-                     parse_employment, &m->employment);
+            it = form_add(f, key, text, hh_i18n_enum(&hh_employment_names, (int)m->employment), 1,
+                          parse_employment, &m->employment);
+            if (it)
+                it->choices = &hh_employment_names;
         }
         if (age >= SCHOOL_AGE_MIN && age <= SCHOOL_AGE_MAX) {
             snprintf(key, sizeof key, "school.%s", m->id);
             snprintf(text, sizeof text, _("School of %s"), name);
-            form_add(f, key, text, hh_i18n_enum(&hh_school_names, (int)m->school), 1,
-                     parse_school, &m->school);
+            it = form_add(f, key, text, hh_i18n_enum(&hh_school_names, (int)m->school), 1,
+                          parse_school, &m->school);
+            if (it)
+                it->choices = &hh_school_names;
         }
     }
     text[0] = '\0';
@@ -243,10 +247,14 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
         if (old->shocks & (1u << s))
             snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", text[0] ? "," : "",
                      hh_i18n_enum(&hh_shock_names, s));
-    form_add(f, "shocks", _("Shocks since the last visit (e.g. illness,disaster; none)"),
-             text[0] ? text : hh_i18n_zh() ? "无" : "none", 1, parse_shocks, &vf->v.shocks);
-    it = form_add(f, "failed", _("Guarantees NOT met (e.g. education,medical; none)"), NULL, 1,
-                  parse_failed, &vf->v.guarantees_met);
+    it = form_add(f, "shocks", _("Shocks since the last visit"),
+                  text[0] ? text : hh_i18n_zh() ? "无" : "none", 1, parse_shocks, &vf->v.shocks);
+    if (it)
+        it->choices = &hh_shock_names;
+    it = form_add(f, "failed", _("Guarantees not met"), NULL, 1, parse_failed,
+                  &vf->v.guarantees_met);
+    if (it)
+        it->choices = &hh_guarantee_names;
     if (it && !old->id[0])
         it->prepare = derive_failed;
     else if (it) {
@@ -335,6 +343,37 @@ static int offer_draft(const hh_draft *dr)
     return !(line[0] == 'n' || line[0] == 'N' || strncmp(line, "否", 3) == 0);
 }
 
+typedef struct prefix_match {
+    const char *prefix;
+    size_t len;
+    hh_visit *found;
+    int matches;
+} prefix_match;
+
+static int match_prefix(void *ctx, const hh_visit *v)
+{
+    prefix_match *m = ctx;
+
+    if (strncmp(v->id, m->prefix, m->len) == 0 && m->matches++ == 0)
+        *m->found = *v;
+    return 0;
+}
+
+/* The visit of household_id whose id is `key`, or starts with it (at least 8
+ * characters, as household show prints them): HH_ENOTFOUND when none or
+ * more than one. */
+static hh_err find_visit(hh_store *s, const char *household_id, const char *key, hh_visit *out)
+{
+    prefix_match m = { key, strlen(key), out, 0 };
+    hh_err ret;
+
+    if (m.len < 8 || m.len > HH_UUID_LEN)
+        return HH_ENOTFOUND;
+    if ((ret = hh_store_each_visit(s, household_id, match_prefix, &m)) != HH_OK)
+        return ret;
+    return m.matches == 1 ? HH_OK : HH_ENOTFOUND;
+}
+
 /* Record a visit to h: from the options, or the form on a terminal (resuming
  * `resume` when it is set). */
 static int record(cli *c, hh_household *h, int resume)
@@ -362,14 +401,11 @@ static int record(cli *c, hh_household *h, int resume)
     hh_visit_init(&vf->v);
     memcpy(vf->v.household_id, h->id, sizeof vf->v.household_id);
     if (supersedes) {
-        if ((ret = cli_copy("--supersedes", supersedes, vf->v.supersedes, sizeof vf->v.supersedes,
-                            &d)) != HH_OK ||
-            (ret = hh_records_visit_get(hh_store_sql(vf->store), supersedes, old)) != HH_OK ||
-            strcmp(old->household_id, h->id) != 0) {
-            rc = cli_fail(ret == HH_OK ? HH_ENOTFOUND : ret, NULL,
-                          "--supersedes: no visit '%s' of household %s", supersedes, label);
+        if ((ret = find_visit(vf->store, h->id, supersedes, old)) != HH_OK) {
+            rc = cli_fail(ret, NULL, "--supersedes: no visit '%s' of household %s", supersedes, label);
             goto cleanup;
         }
+        memcpy(vf->v.supersedes, old->id, sizeof vf->v.supersedes);
     }
     if ((ret = take_extras(c, &vf->v, &d)) != HH_OK) {
         rc = ret == HH_EUSAGE ? cli_usage(c, "%s %s", d.field, d.message)
@@ -588,7 +624,8 @@ static const cli_opt record_opts[] = {
     { "lat", "DEG", N_("GPS latitude, decimal degrees") },
     { "lon", "DEG", N_("GPS longitude, decimal degrees") },
     { "notes", "TEXT", N_("free-text notes") },
-    { "supersedes", "VISIT", N_("this visit corrects an earlier one (its id)") },
+    { "supersedes", "VISIT", N_("this visit corrects an earlier one (its id, or the id's first 8 "
+                                "characters or more); the form starts from its values") },
     { NULL, NULL, NULL }
 };
 

@@ -146,6 +146,14 @@ static int ask(form *f, int i, hh_diag *d)
             return -1;
         if (strcmp(line, "<") == 0)
             return 0;
+        if (strcmp(line, "?") == 0 && it->choices) {
+            fputs("  ", stderr);
+            for (int v = 1; v <= it->choices->count; v++)
+                fprintf(stderr, "%s%s", v > 1 ? (hh_i18n_zh() ? "、" : ", ") : "",
+                        hh_i18n_enum(it->choices, v));
+            fputc('\n', stderr);
+            continue;
+        }
         text = line[0] ? line : shown;
         if (line[0] == '\x01' || strlen(text) > FORM_TEXT_MAX) {
             fprintf(stderr, _("  too long: at most %d bytes; try again\n"), FORM_TEXT_MAX);
@@ -248,8 +256,8 @@ int form_run(form *f, hh_diag *d)
 
     if (!f->interactive)
         return run_batch(f, d);
-    fprintf(stderr, "%s\n", _("Enter keeps the value in [brackets]; \"<\" goes back; Ctrl-C stops "
-                              "and keeps what was typed."));
+    fprintf(stderr, "%s\n", _("Enter keeps the value in [brackets]; \"<\" goes back; \"?\" lists "
+                              "the choices; Ctrl-C stops and keeps what was typed."));
     /* Answers already given (a resumed draft) are checked again, in order. */
     for (i = 0; i < f->n; i++) {
         form_item *it = &f->items[i];

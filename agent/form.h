@@ -1,7 +1,8 @@
 /* agent/form.h — a form on the terminal that never loses typed work.
  *
  * A form is a list of questions. Each answer is checked when given and asked
- * again on error; "<" goes back to the previous question; a summary comes
+ * again on error; "<" goes back to the previous question, "?" lists the
+ * choices of a question that has them; a summary comes
  * before saving, where a number changes that answer. After every answer the
  * caller's save hook stores the draft durably, so Ctrl-C, a closed terminal
  * or a power cut lose at most the line being typed.
@@ -30,6 +31,7 @@ typedef struct form_item {
     int required;                   /* no answer and no default is an error */
     form_parse_fn parse;
     void *out;
+    const hh_enum_names *choices;   /* listed when the answer is "?"; may be NULL */
     /* Called before the item is asked (may set def from earlier answers). */
     void (*prepare)(void *ctx, struct form_item *it);
 } form_item;

@@ -398,12 +398,14 @@ hh_err cli_parse_bool(const char *option, const char *text, int *out, hh_diag *d
 hh_err cli_parse_enum(const char *option, const char *text, const hh_enum_names *e,
                       int *out, hh_diag *d)
 {
-    char list[200];
+    char list[400] = "";
 
     *out = hh_enum_parse(e, text);
     if (*out)
         return HH_OK;
-    hh_enum_list(e, list, sizeof list);
+    for (int v = 1; v <= e->count; v++)   /* in the reader's language */
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", v > 1 ? " | " : "",
+                 hh_i18n_enum(e, v));
     return hh_diag_fail(d, HH_EINVAL, option, "must be one of: %s", list);
 }
 
