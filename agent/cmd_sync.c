@@ -30,6 +30,7 @@
 
 #define BATCH_BYTES_MAX   (32 * 1024)
 #define QUARANTINE_ASK_MAX 64     /* refused changes asked about per request */
+#define PULL_VISITS_MAX 4000      /* history visits one answer may bring (the collector sends <= 3000) */
 #define BATCH_CHANGES_MAX 512
 #define RESPONSE_BYTES_MAX (4u * 1024 * 1024)
 #define ROUNDS_MAX        100000   /* a bound on one sync's requests */
@@ -219,7 +220,7 @@ cleanup:
 
 typedef struct sync_totals {
     uint32_t protocol;        /* the newest protocol to speak (1 after a collector said 404 to 2) */
-    size_t sent, acked, quarantined, pulled, households, skipped;
+    size_t sent, acked, quarantined, pulled, households, history, skipped;
     int has_skew;
     char rulebook_refused[200];  /* why the collector's rulebook was not taken, or "" */
     int64_t skew_ms;          /* this device's clock minus the collector's, last answer */
@@ -342,6 +343,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     int64_t pending = 0;
     uint64_t oldest_pending_ms = 0;
     hh_rejected *rejected = NULL;
+    hh_visit *visits = NULL;
+    size_t n_visits = 0;
     hh_pulled_tier *pulled = NULL;
     hh_quarantine_result results[QUARANTINE_ASK_MAX];
     uint64_t waiting[QUARANTINE_ASK_MAX];
@@ -491,8 +494,20 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         hh_text_printable(q->note ? q->note : "", results[n_results].note, sizeof results[n_results].note);
         n_results++;
     }
+    if (resp->n_visits > PULL_VISITS_MAX) {
+        snprintf(message, cap, "the collector sent too many visits at once");
+        ret = HH_EPROTO;
+        goto cleanup;
+    }
+    if (!(visits = calloc(resp->n_visits + 1, sizeof *visits))) {
+        ret = HH_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < resp->n_visits; i++)   /* one this version cannot check is left out */
+        if (hh_codec_visit_from_pb(resp->visits[i], &visits[n_visits], NULL) == HH_OK)
+            n_visits++;
     pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
-                      rulebook_text, resp->server_hlc, results, n_results };
+                      rulebook_text, resp->server_hlc, results, n_results, visits, n_visits };
     if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
         if (snprintf(message, cap, "cannot store what was pulled: %s", d.message[0] ? d.message
                      : hh_strerror(ret)) < 0)
@@ -504,6 +519,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     t->quarantined += quarantined;
     t->pulled += got.tiers;
     t->households += got.households;
+    t->history += got.visits;
     t->skipped += got.tiers_skipped + got.households_skipped;
     if (got.rulebook_refused)
         snprintf(t->rulebook_refused, sizeof t->rulebook_refused, "%s", got.rulebook_reason);
@@ -513,6 +529,7 @@ cleanup:
         hearth__v1__sync_response__free_unpacked(resp, NULL);
     free(rejected);
     free(pulled);
+    free(visits);
     hh_buf_free(&body);
     hh_buf_free(&compact);
     hh_buf_free(&answer);
@@ -604,6 +621,8 @@ static int run_sync(cli *c)
                t.pulled, t.households,
                (unsigned long long)stats->requests, (unsigned long long)stats->bytes_up,
                (unsigned long long)stats->bytes_down);
+        if (t.history)
+            printf(_("; %zu earlier visits pulled"), t.history);
         if (t.has_skew)
             printf(_("; clock %+lld s against the collector"), (long long)(t.skew_ms / 1000));
         putchar('\n');

@@ -1711,6 +1711,45 @@ undo:
     return sqlite3_exec(s->db, "RELEASE snapshot", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
 }
 
+/* Store one pulled visit in a savepoint: skipped (counted) when its household
+ * is not here or it corrects a visit that is not; the household's provisional
+ * tier is computed again. */
+static hh_err apply_visit(hh_store *s, const hh_visit *v, hh_pull_result *r)
+{
+    hh_household *h = malloc(sizeof *h);
+    hh_err ret;
+    int inserted = 0;
+
+    if (!h)
+        return HH_ENOMEM;
+    ret = hh_records_household_get(&s->sql, v->household_id, 1, h);
+    free(h);
+    if (ret == HH_ENOTFOUND) {
+        r->visits_skipped++;
+        return HH_OK;
+    }
+    if (ret != HH_OK)
+        return ret;
+    if (sqlite3_exec(s->db, "SAVEPOINT visit", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    ret = hh_records_visit_insert_new(&s->sql, v, &inserted);
+    if (ret == HH_OK && inserted)
+        ret = recompute_tier(s, v->household_id);
+    if (ret != HH_OK) {
+        sqlite3_exec(s->db, "ROLLBACK TO visit", NULL, NULL, NULL);
+        inserted = 0;
+    }
+    if (sqlite3_exec(s->db, "RELEASE visit", NULL, NULL, NULL) != SQLITE_OK)
+        return HH_EDB;
+    if (ret == HH_ENOSPC || ret == HH_ENOMEM)
+        return ret;
+    if (inserted)
+        r->visits++;
+    else if (ret != HH_OK)
+        r->visits_skipped++;
+    return HH_OK;
+}
+
 hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d)
 {
     static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
@@ -1753,6 +1792,12 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
         else
             r->households_skipped++;
     }
+    /* History: the latest visits of the households pulled, so this device's
+     * provisional tiers use the collector's inputs (income_drop needs the
+     * visit before). Visits it holds already are kept as they are. */
+    for (size_t i = 0; i < p->n_visits; i++)
+        if ((ret = apply_visit(s, &p->visits[i], r)) != HH_OK)
+            goto fail;
     for (size_t i = 0; i < p->n_tiers; i++) {
         const hh_pulled_tier *tiers = p->tiers;
         int present;

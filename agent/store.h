@@ -301,10 +301,12 @@ typedef struct hh_pull {
     uint64_t server_hlc;
     const hh_quarantine_result *results;   /* reviewers' decisions on refused changes */
     size_t n_results;
+    const hh_visit *visits;                /* history: corrected visits first */
+    size_t n_visits;
 } hh_pull;
 
 typedef struct hh_pull_result {
-    size_t households, households_skipped, tiers, tiers_skipped;
+    size_t households, households_skipped, tiers, tiers_skipped, visits, visits_skipped;
     /* The collector's rulebook could not be read by this version (a newer
      * one, say): the one in force stays, everything else is stored. */
     int rulebook_refused;
@@ -314,8 +316,10 @@ typedef struct hh_pull_result {
 /* Apply what a sync pulled and store the new cursor, in one transaction: the
  * collector's households (written without outbox entries, with the collector's
  * field versions; a household with unsent local edits, or that cannot be
- * applied, is skipped and comes again), its tiers (those of households this
- * device does not hold are skipped), its rulebook (one this version cannot
+ * applied, is skipped and comes again), the latest visits of its households
+ * (stored without outbox entries; those of households this device does not
+ * hold are skipped), its tiers (those of households this device does not
+ * hold are skipped), its rulebook (one this version cannot
  * read is not taken, and r says why), its clock. */
 hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d);
 

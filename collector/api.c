@@ -491,14 +491,17 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     out.rulebook = pulled.rulebook;
     out.n_quarantine_results = pulled.n_results;
     out.quarantine_results = pulled.results;
+    out.n_visits = pulled.n_visits;
+    out.visits = pulled.visits;
     if (hh_service_tick(api->service, &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
     if (protocol == 2)
         answer_v2(req, w, &out, resp);
     else
         pb_reply(resp, &out.base);
-    snprintf(resp->log_note, sizeof resp->log_note, "v%d changes=%zu rejected=%zu pulled=%zu+%zu group=%zu",
-             protocol, n_changes, push.n_rejections, pulled.n_tiers, pulled.n_households, push.group);
+    snprintf(resp->log_note, sizeof resp->log_note,
+             "v%d changes=%zu rejected=%zu pulled=%zu+%zu+%zu group=%zu", protocol, n_changes,
+             push.n_rejections, pulled.n_tiers, pulled.n_households, pulled.n_visits, push.group);
 cleanup:
     hearth__v1__sync_request__free_unpacked(in, NULL);
 }

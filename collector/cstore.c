@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 4
+#define CSTORE_SCHEMA_VERSION 5
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -155,6 +155,9 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "ALTER TABLE conflicts ADD COLUMN decision TEXT;"
     "ALTER TABLE conflicts ADD COLUMN note TEXT;"
     "ALTER TABLE audit ADD COLUMN account TEXT;",
+    /* 5: a pull brings each household's latest visits, but not those the
+     * device itself sent: found by entity. */
+    "CREATE INDEX applied_entity ON applied(entity_id, device_id);",
 };
 
 struct hh_cstore {
@@ -384,6 +387,25 @@ hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], h
     }
     if (count == 0)
         return hh_diag_fail(d, HH_EINVAL, "villages", "give at least one village code");
+    return HH_OK;
+}
+
+hh_err hh_cstore_device_sent(hh_cstore *s, const char *device_id, const char *entity_id, int *sent)
+{
+    static const char sql[] =
+        "SELECT 1 FROM applied WHERE entity_id = ?1 AND device_id = ?2 AND reject_reason = 0 LIMIT 1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    int rc;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, entity_id);
+    hh_sql_bind_text(st, 2, device_id);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return hh_sql_err(rc);
+    *sent = rc == SQLITE_ROW;
     return HH_OK;
 }
 

@@ -60,6 +60,10 @@ hh_err hh_cstore_savepoint_end(hh_cstore *s, int keep);
 /* The record tables, for sync/records.h and collector/merge.c. */
 hh_sqlcache *hh_cstore_sql(hh_cstore *s);
 
+/* Did device_id send entity_id, and was it applied? (A pull leaves out the
+ * visits a device sent itself.) */
+hh_err hh_cstore_device_sent(hh_cstore *s, const char *device_id, const char *entity_id, int *sent);
+
 /* ---- devices and enrolment ---------------------------------------------------- */
 
 /* Check and normalise "CODE,CODE,…" (12 digits each, at most HH_VILLAGES_MAX). */

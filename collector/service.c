@@ -440,6 +440,10 @@ struct hh_pull {
     hh_snapshot snapshot;
     hh_snapshot_pb *snapshot_pbs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
     Hearth__V1__Household *household_ptrs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
+    /* history */
+    hh_visit_pb *visit_pbs[HH_SYNC_PULL_VISITS_MAX];
+    Hearth__V1__Visit *visit_ptrs[HH_SYNC_PULL_VISITS_MAX];
+    size_t n_visits;
     /* the rest */
     uint64_t cursor;
     int more;
@@ -466,7 +470,9 @@ static void pull_clear(hh_pull *p)
         hh_snapshot_pb_free(p->snapshot_pbs[i]);
         p->snapshot_pbs[i] = NULL;
     }
-    p->n_tiers = p->n_changed = p->n_results = 0;
+    for (size_t i = 0; i < p->n_visits; i++)
+        hh_visit_pb_free(p->visit_pbs[i]);
+    p->n_tiers = p->n_changed = p->n_results = p->n_visits = 0;
     p->has_rulebook = 0;
     p->more = 0;
 }
@@ -556,6 +562,52 @@ static void pull_bound(hh_pull *p, uint64_t since, uint64_t high)
     p->cursor = p->more ? bound : high > since ? high : since;
 }
 
+/* Add v to the pull unless the device sent it. */
+static hh_err pull_visit(hh_cstore *reader, const hh_device *dev, const hh_visit *v, hh_pull *p)
+{
+    int sent;
+    hh_err ret = hh_cstore_device_sent(reader, dev->id, v->id, &sent);
+
+    if (ret != HH_OK || sent)
+        return ret;
+    if (p->n_visits == HH_SYNC_PULL_VISITS_MAX)
+        return HH_OK;
+    if (!(p->visit_pbs[p->n_visits] = hh_codec_visit_to_pb(v)))
+        return HH_ENOMEM;
+    p->visit_ptrs[p->n_visits] = (Hearth__V1__Visit *)hh_visit_pb_message(p->visit_pbs[p->n_visits]);
+    p->n_visits++;
+    return HH_OK;
+}
+
+/* The latest visits of every household whose tier is pulled, each after the
+ * visits it corrects (up to HH_SYNC_HISTORY_DEPTH), oldest first: a device
+ * that takes a village over judges its next visit on the same inputs as the
+ * collector (income_drop needs the visit before). */
+static hh_err pull_history(hh_cstore *reader, const hh_device *dev, hh_pull *p)
+{
+    hh_visit latest[HH_SYNC_HISTORY_VISITS], chain[HH_SYNC_HISTORY_DEPTH];
+    hh_err ret;
+
+    for (size_t i = 0; i < p->n_tiers; i++) {
+        int count = 0;
+        if ((ret = hh_records_latest_visits(hh_cstore_sql(reader), p->ids[i], latest, &count)) != HH_OK)
+            return ret;
+        for (int k = count - 1; k >= 0; k--) {
+            int depth = 0;
+            const char *corrects = latest[k].supersedes;
+            while (corrects[0] && depth < HH_SYNC_HISTORY_DEPTH &&
+                   hh_records_visit_get(hh_cstore_sql(reader), corrects, &chain[depth]) == HH_OK)
+                corrects = chain[depth++].supersedes;
+            while (depth-- > 0)
+                if ((ret = pull_visit(reader, dev, &chain[depth], p)) != HH_OK)
+                    return ret;
+            if ((ret = pull_visit(reader, dev, &latest[k], p)) != HH_OK)
+                return ret;
+        }
+    }
+    return HH_OK;
+}
+
 /* What reviewers decided about the refused changes the device asks about. */
 static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint64_t *seqs, size_t n,
                             hh_pull *p)
@@ -598,7 +650,8 @@ hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
                                               HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household, p)) != HH_OK)
         goto done;
     pull_bound(p, since, high);
-    if ((ret = pull_outcomes(reader, dev, quarantined, n_quarantined, p)) != HH_OK)
+    if ((ret = pull_outcomes(reader, dev, quarantined, n_quarantined, p)) != HH_OK ||
+        (ret = pull_history(reader, dev, p)) != HH_OK)
         goto done;
     for (size_t i = 0; i < p->n_changed; i++) {
         if ((ret = hh_cstore_snapshot(reader, p->changed[i].id, &p->snapshot)) != HH_OK)
@@ -636,4 +689,6 @@ void hh_pull_view_get(const hh_pull *p, hh_pull_view *out)
     out->rulebook = p->has_rulebook ? (Hearth__V1__Rulebook *)&p->rulebook : NULL;
     out->results = (Hearth__V1__QuarantineResult **)p->result_ptrs;
     out->n_results = p->n_results;
+    out->visits = (Hearth__V1__Visit **)p->visit_ptrs;
+    out->n_visits = p->n_visits;
 }

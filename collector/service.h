@@ -30,6 +30,12 @@
 #define HH_SYNC_PULL_MAX    500
 #define HH_SYNC_PULL_HOUSEHOLDS_MAX 64   /* snapshots are large: fewer per answer */
 #define HH_SYNC_QUARANTINE_ASK_MAX 64    /* refused changes a device asks about per request */
+/* History: with each pulled tier come the household's latest visits (the
+ * tier engine's inputs), and the visits those correct, this deep; never the
+ * visits the device sent itself. */
+#define HH_SYNC_HISTORY_VISITS 2
+#define HH_SYNC_HISTORY_DEPTH 2
+#define HH_SYNC_PULL_VISITS_MAX (HH_SYNC_PULL_MAX * HH_SYNC_HISTORY_VISITS * (1 + HH_SYNC_HISTORY_DEPTH))
 /* Most changes one group commit takes (several pushes); more wait for the next. */
 #define HH_SERVICE_GROUP_CHANGES_MAX 4096
 
@@ -89,7 +95,8 @@ void hh_pull_free(hh_pull *p);
 
 /* Fill p with what device dev has not seen since cursor `since`: the tiers and
  * household snapshots changed in its villages (at most HH_SYNC_PULL_MAX and
- * HH_SYNC_PULL_HOUSEHOLDS_MAX; *more says the rest waits), the cursor to come
+ * HH_SYNC_PULL_HOUSEHOLDS_MAX; *more says the rest waits), the latest visits
+ * of each household whose tier is pulled (history, see above), the cursor to come
  * back with — the collector's current change number when nothing waits, so an
  * idle device's cursor moves too — and the rulebook when the device holds
  * another version than rulebook_version, and what reviewers decided about
@@ -111,6 +118,8 @@ typedef struct hh_pull_view {
     Hearth__V1__Rulebook *rulebook;        /* NULL when the device has it */
     Hearth__V1__QuarantineResult **results;
     size_t n_results;
+    Hearth__V1__Visit **visits;            /* corrected visits before those correcting them */
+    size_t n_visits;
 } hh_pull_view;
 void hh_pull_view_get(const hh_pull *p, hh_pull_view *out);
 

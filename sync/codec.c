@@ -331,7 +331,7 @@ static hh_err member_from_pb(const Hearth__V1__Member *pb, int current_year, hh_
     return hh_member_validate_received(m, current_year, d);
 }
 
-static hh_err visit_from_pb(const Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d)
+hh_err hh_codec_visit_from_pb(const Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d)
 {
     hh_err ret;
 
@@ -434,7 +434,7 @@ hh_err hh_codec_change_from_pb(const Hearth__V1__Change *pb, int current_year,
     case HH_ENTITY_VISIT:
         if (pb->payload_case != HEARTH__V1__CHANGE__PAYLOAD_VISIT)
             return hh_diag_fail(d, HH_EINVAL, "change", "a visit change needs a visit");
-        ret = visit_from_pb(pb->visit, &out->visit, d);
+        ret = hh_codec_visit_from_pb(pb->visit, &out->visit, d);
         if (ret == HH_OK && strcmp(out->visit.id, out->entity_id) != 0)
             ret = hh_diag_fail(d, HH_EINVAL, "entity_id", "does not match the visit");
         return ret;
@@ -549,6 +549,33 @@ const Hearth__V1__Household *hh_snapshot_pb_message(const hh_snapshot_pb *p)
 }
 
 void hh_snapshot_pb_free(hh_snapshot_pb *p)
+{
+    free(p);
+}
+
+struct hh_visit_pb {
+    hh_visit visit;                /* the strings the message points into */
+    Hearth__V1__Visit msg;
+    visit_parts parts;
+};
+
+hh_visit_pb *hh_codec_visit_to_pb(const hh_visit *v)
+{
+    hh_visit_pb *p = malloc(sizeof *p);
+
+    if (!p)
+        return NULL;
+    p->visit = *v;
+    visit_to_pb(&p->visit, &p->msg, &p->parts);
+    return p;
+}
+
+const struct Hearth__V1__Visit *hh_visit_pb_message(const hh_visit_pb *p)
+{
+    return &p->msg;
+}
+
+void hh_visit_pb_free(hh_visit_pb *p)
 {
     free(p);
 }

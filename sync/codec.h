@@ -108,6 +108,18 @@ hh_snapshot_pb *hh_codec_snapshot_to_pb(const hh_snapshot *snap);
 const struct Hearth__V1__Household *hh_snapshot_pb_message(const hh_snapshot_pb *p);
 void hh_snapshot_pb_free(hh_snapshot_pb *p);
 
+struct Hearth__V1__Visit;
+
+/* A Visit message for v, owning a copy of v (NULL when out of memory); free
+ * with hh_visit_pb_free. For the visits a pull brings (DESIGN: history). */
+typedef struct hh_visit_pb hh_visit_pb;
+hh_visit_pb *hh_codec_visit_to_pb(const hh_visit *v);
+const struct Hearth__V1__Visit *hh_visit_pb_message(const hh_visit_pb *p);
+void hh_visit_pb_free(hh_visit_pb *p);
+
+/* Check and copy a received Visit message into v (validated). */
+hh_err hh_codec_visit_from_pb(const struct Hearth__V1__Visit *pb, hh_visit *v, hh_diag *d);
+
 /* Check and copy a decoded protobuf Change into out. HH_EINVAL (with d) when
  * anything is missing, out of range or invalid; current_year bounds birth years. */
 hh_err hh_codec_change_from_pb(const struct Hearth__V1__Change *pb, int current_year,
