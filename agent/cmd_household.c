@@ -97,7 +97,7 @@ static hh_err put_household(hh_store *s, void *arg, hh_diag *d)
     return hh_store_household_put(s, arg, 0, NULL, d);
 }
 
-static int household_write(cli *c, hh_household *h, const char *verb)
+static int household_write(cli *c, hh_household *h, const char *failure)
 {
     hh_diag d;
     hh_err ret;
@@ -105,7 +105,7 @@ static int household_write(cli *c, hh_household *h, const char *verb)
     hh_diag_clear(&d);
     if ((ret = apply_household_opts(c, h, &d)) != HH_OK ||
         (ret = agent_in_transaction(agent_store(c), put_household, h, &d)) != HH_OK)
-        return cli_fail(ret, &d, "cannot %s the household", verb);
+        return cli_fail(ret, &d, "%s", failure);
     printf("%s\n", h->id);
     return HH_EXIT_OK;
 }
@@ -121,7 +121,7 @@ static int household_add(cli *c)
         free(h);
         return cli_usage(c, "--village and --category are required");
     }
-    rc = household_write(c, h, "add");
+    rc = household_write(c, h, _("cannot add the household"));
     free(h);
     return rc;
 }
@@ -153,7 +153,7 @@ static int household_edit(cli *c)
 
     if (!(h = load_household(c, c->args[0], &rc)))
         return rc;
-    rc = household_write(c, h, "edit");
+    rc = household_write(c, h, _("cannot change the household"));
     free(h);
     return rc;
 }
@@ -415,7 +415,7 @@ static hh_err put_member(hh_store *s, void *arg, hh_diag *d)
     return hh_store_member_put(s, a->household_id, a->member, d);
 }
 
-static int member_write(cli *c, hh_household *h, hh_member *m, const char *verb)
+static int member_write(cli *c, hh_household *h, hh_member *m, const char *failure)
 {
     member_write_args a = { h->id, m };
     hh_diag d;
@@ -424,14 +424,14 @@ static int member_write(cli *c, hh_household *h, hh_member *m, const char *verb)
     hh_diag_clear(&d);
     if ((ret = apply_member_opts(c, h, m, &d)) != HH_OK ||
         (ret = agent_in_transaction(agent_store(c), put_member, &a, &d)) != HH_OK)
-        return cli_fail(ret, &d, "cannot %s the member", verb);
+        return cli_fail(ret, &d, "%s", failure);
     printf("%s\n", m->id);
     return HH_EXIT_OK;
 }
 
 static int member_add(cli *c)
 {
-    static const char *const required[] = { "name", "relation", N_("sex"), "birth-year", "labour",
+    static const char *const required[] = { "name", "relation", "sex", "birth-year", "labour",
                                             "health", "school", "insurance", "employment" };
     hh_household *h;
     hh_member m;
@@ -445,9 +445,24 @@ static int member_add(cli *c)
     if (!(h = load_household(c, c->args[0], &rc)))
         return rc;
     hh_member_init(&m);
-    rc = member_write(c, h, &m, "add");
+    rc = member_write(c, h, &m, _("cannot add the member"));
     free(h);
     return rc;
+}
+
+/* The member named on the command line: by member id, ID number or name.
+ * NULL (with *rc set) when there is not exactly one. */
+static int find_member(cli *c, hh_member *m, char household_id[HH_UUID_LEN + 1])
+{
+    int matches = 0;
+    hh_err ret = hh_store_member_find(agent_store(c), c->args[0], m, household_id, &matches);
+
+    if (ret == HH_ENOTFOUND && matches > 1)
+        return cli_fail(HH_EINVAL, NULL, "more than one member is called '%s': give the ID number "
+                        "(household show lists the members)", c->args[0]);
+    if (ret != HH_OK)
+        return cli_fail(ret, NULL, "no member '%s' (give a member id, ID number or name)", c->args[0]);
+    return HH_EXIT_OK;
 }
 
 static int member_edit(cli *c)
@@ -455,17 +470,38 @@ static int member_edit(cli *c)
     char household_id[HH_UUID_LEN + 1];
     hh_household *h;
     hh_member m;
-    hh_err ret;
-    int rc = HH_EXIT_OK;
+    int rc;
 
-    ret = hh_store_member_get(agent_store(c), c->args[0], &m, household_id);
-    if (ret != HH_OK)
-        return cli_fail(ret, NULL, "no member '%s'", c->args[0]);
+    if ((rc = find_member(c, &m, household_id)) != HH_EXIT_OK)
+        return rc;
     if (!(h = load_household(c, household_id, &rc)))
         return rc;
-    rc = member_write(c, h, &m, "edit");
+    rc = member_write(c, h, &m, _("cannot change the member"));
     free(h);
     return rc;
+}
+
+static hh_err remove_member(hh_store *s, void *arg, hh_diag *d)
+{
+    return hh_store_member_remove(s, arg, d);
+}
+
+static int member_remove(cli *c)
+{
+    char household_id[HH_UUID_LEN + 1], name[HH_NAME_MAX + 1];
+    hh_member m;
+    hh_diag d;
+    hh_err ret;
+    int rc;
+
+    hh_diag_clear(&d);
+    if ((rc = find_member(c, &m, household_id)) != HH_EXIT_OK)
+        return rc;
+    if ((ret = agent_in_transaction(agent_store(c), remove_member, m.id, &d)) != HH_OK)
+        return cli_fail(ret, &d, "cannot remove the member");
+    printf(_("removed %s (%s) from household %s\n"), cli_printable(m.name, name, sizeof name), m.id,
+           household_id);
+    return HH_EXIT_OK;
 }
 
 static const cli_opt json_opts[] = {
@@ -504,5 +540,9 @@ const cli_cmd hh_cmd_member_add = {
     "member add", "HOUSEHOLD", N_("Add a member to a household; prints the member id."),
     1, 1, member_opts, member_add, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_member_edit = {
-    "member edit", "MEMBER", N_("Change a member (by member id)."),
+    "member edit", "MEMBER", N_("Change a member (by member id, ID number or name)."),
     1, 1, member_opts, member_edit, AGENT_NEEDS_STORE | AGENT_WRITES };
+const cli_cmd hh_cmd_member_remove = {
+    "member remove", "MEMBER", N_("Remove a member from its household (by member id, ID number or "
+    "name): moved away, or recorded in error."),
+    1, 1, no_opts, member_remove, AGENT_NEEDS_STORE | AGENT_WRITES };

@@ -18,7 +18,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_init,
     &hh_cmd_household_add, &hh_cmd_household_edit, &hh_cmd_household_show,
     &hh_cmd_household_list,
-    &hh_cmd_member_add, &hh_cmd_member_edit,
+    &hh_cmd_member_add, &hh_cmd_member_edit, &hh_cmd_member_remove,
     &hh_cmd_visit_record, &hh_cmd_visit_resume, &hh_cmd_visit_list,
     &hh_cmd_import, &hh_cmd_export,
     &hh_cmd_enroll, &hh_cmd_sync,

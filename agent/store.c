@@ -145,7 +145,6 @@ static hh_err meta_set_u64(hh_store *s, const char *key, uint64_t v)
     return meta_set(s, key, text);
 }
 
-
 /* Explain the last failure of s's database in d. A full disk says so, with the
  * space left, and that nothing was written (a transaction that cannot be
  * written is not committed). Returns the hh_err for it. */
@@ -349,7 +348,6 @@ hh_err hh_store_open(const char *path, hh_store **out, hh_diag *d)
     hh_store *s = NULL;
     hh_err ret;
 
-
     *out = NULL;
     if (!hh_platform_exists(path))
         return hh_diag_fail(d, HH_ENOTFOUND, "db",
@@ -492,8 +490,6 @@ static hh_err outbox_append(hh_store *s, hh_change *c)
     return HH_OK;
 }
 
-
-
 /* Compare old and new views (n fields each; old NULL on create), list every
  * differing field in c->changed with its current version as base, and move each
  * to version c->hlc. */
@@ -520,11 +516,6 @@ static hh_err diff_fields(hh_store *s, const char *entity_id, const hh_field_vie
 
 /* ---- households and members ----------------------------------------------------------- */
 
-
-
-
-
-
 hh_err hh_store_household_get(hh_store *s, const char *key, hh_household *out)
 {
     hh_err ret = HH_ENOTFOUND;
@@ -535,8 +526,6 @@ hh_err hh_store_household_get(hh_store *s, const char *key, hh_household *out)
         ret = hh_records_household_get(&s->sql, key, 0, out);
     return ret;
 }
-
-
 
 /* Write member m (old: its stored version, NULL when new) at position. */
 static hh_err member_save(hh_store *s, const char *household_id, int position,
@@ -792,11 +781,6 @@ cleanup:
 
 /* ---- visits ------------------------------------------------------------------------- */
 
-
-
-
-
-
 hh_err hh_store_visit_add(hh_store *s, hh_visit *v, int *added, hh_diag *d)
 {
     hh_household *h = NULL;
@@ -992,7 +976,6 @@ hh_err hh_store_each_draft(hh_store *s, hh_draft_cb cb, void *ctx)
 
 /* ---- tiers ---------------------------------------------------------------------------- */
 
-
 static hh_err recompute_tier(hh_store *s, const char *household_id)
 {
     static const char upsert[] =
@@ -1037,16 +1020,63 @@ hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
     return hh_records_member_get(&s->sql, member_id, out, household_id);
 }
 
+hh_err hh_store_member_find(hh_store *s, const char *key, hh_member *out,
+                            char household_id[HH_UUID_LEN + 1], int *matches)
+{
+    static const char sql[] =
+        "SELECT id FROM members WHERE id = ?1 OR id_number = ?1 OR name = ?1 ORDER BY id LIMIT 2";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    char id_number[HH_ID_NUMBER_LEN + 1], first[HH_UUID_LEN + 1] = "";
+    hh_err ret = HH_OK;
 
+    *matches = 0;
+    if (!st)
+        return HH_EDB;
+    if (strlen(key) == HH_ID_NUMBER_LEN) {   /* officers type the check character either way */
+        memcpy(id_number, key, sizeof id_number);
+        hh_id_number_normalise(id_number);
+        key = id_number;
+    }
+    hh_sql_bind_text(st, 1, key);
+    while (ret == HH_OK && sqlite3_step(st) == SQLITE_ROW)
+        if ((*matches)++ == 0)
+            ret = hh_sql_col_text(st, 0, first, sizeof first);
+    sqlite3_reset(st);
+    if (ret != HH_OK)
+        return ret;
+    if (*matches != 1)
+        return HH_ENOTFOUND;
+    return hh_records_member_get(&s->sql, first, out, household_id);
+}
 
+hh_err hh_store_member_remove(hh_store *s, const char *member_id, hh_diag *d)
+{
+    hh_household *h = malloc(sizeof *h);
+    char household_id[HH_UUID_LEN + 1];
+    hh_member m;
+    hh_err ret;
+    int kept = 0;
 
+    if (!h)
+        return HH_ENOMEM;
+    if ((ret = hh_records_member_get(&s->sql, member_id, &m, household_id)) != HH_OK ||
+        (ret = hh_records_household_get(&s->sql, household_id, 1, h)) != HH_OK) {
+        free(h);
+        return ret;
+    }
+    for (int i = 0; i < h->member_count; i++)
+        if (strcmp(h->members[i].id, member_id) != 0)
+            h->members[kept++] = h->members[i];
+    h->member_count = kept;
+    ret = hh_store_household_put(s, h, 1, NULL, d);
+    free(h);
+    return ret;
+}
 
 hh_err hh_store_each_household(hh_store *s, const char *village, hh_household_cb cb, void *ctx)
 {
     return hh_records_each_household(&s->sql, village, cb, ctx);
 }
-
-
 
 hh_err hh_store_each_visit(hh_store *s, const char *household_id, hh_visit_cb cb, void *ctx)
 {

@@ -69,6 +69,15 @@ hh_err hh_store_household_get(hh_store *s, const char *id_or_registry_no, hh_hou
 hh_err hh_store_member_get(hh_store *s, const char *member_id, hh_member *out,
                            char household_id[HH_UUID_LEN + 1]);
 
+/* The one member whose id, ID number or name is key (a name shared by several
+ * is ambiguous): HH_ENOTFOUND with *matches 0 or 2 when not exactly one. */
+hh_err hh_store_member_find(hh_store *s, const char *key, hh_member *out,
+                            char household_id[HH_UUID_LEN + 1], int *matches);
+
+/* Remove a member from its household (a change sent like any other). Inside a
+ * transaction. */
+hh_err hh_store_member_remove(hh_store *s, const char *member_id, hh_diag *d);
+
 /* Create or update household h, identified by h->id if set, else by
  * h->registry_no. On create an empty h->id is filled in. Only changed fields are
  * written, each with its new version. When members_given, h->members is the

@@ -109,4 +109,24 @@ import json,sys
 s=json.load(open(sys.argv[1]))
 print(s["households"], s["members"], s["visits"], s["outbox"]["pending"], s["outbox"]["next_seq"], s["tiers"]["red"])' "$WORK/out")" \
   "1 2 3 7 8 1"
+
+# Members by ID number or name, as an officer knows them.
+check "member edit by ID number, check character typed lowercase" "$HEARTH" member edit 11010519491231002x \
+  --labour none
+check "member edit by name" "$HEARTH" member edit 李四 --employment migrant
+run "$HEARTH" household show "$hid" --json
+contains "…both edits stored" "$WORK/out" '"name": "张三".*"labour": "none".*"name": "李四".*"employment": "migrant"'
+check "a second 李四 in another household" "$HEARTH" household add --village 511823101201 --category ordinary \
+  --registry-no 5118231012019002
+"$HEARTH" member add 5118231012019002 --name 李四 --virtual-id 8 --relation head --sex m --birth-year 1980 \
+  --labour full --health healthy --school none --insurance yes --employment local >/dev/null
+refuse "a name two members share is refused, asking for the ID number" 3 "more than one member is called '李四'" \
+  "$HEARTH" member edit 李四 --labour partial
+refuse "an unknown member" 4 "no member 'nobody' \(give a member id, ID number or name\)" \
+  "$HEARTH" member remove nobody
+check "member remove by ID number" "$HEARTH" member remove \
+  "$(sqlite3 "$HEARTH_DB" "SELECT id_number FROM members WHERE id_number LIKE 'V5118231012010008_'")"
+contains "…says whom it removed" "$WORK/out" "^removed 李四 \("
+expect "…and the removal is a change to send" \
+  "$(sqlite3 "$HEARTH_DB" "SELECT count(*) FROM members WHERE name = '李四'") $(sqlite3 "$HEARTH_DB" "SELECT count(*) FROM outbox WHERE entity = 'member' AND op = 'delete'")" "1 1"
 finish
