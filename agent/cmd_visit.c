@@ -137,6 +137,18 @@ typedef struct visit_form {
     int year;
 } visit_form;
 
+/* A set of e's values as an answer: "因病、因灾" / "illness,disaster"; none. */
+static void set_text(uint32_t bits, const hh_enum_names *e, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int v = 1; v <= e->count; v++)
+        if (bits & (1u << v))
+            snprintf(out + strlen(out), cap - strlen(out), "%s%s",
+                     out[0] ? (hh_i18n_zh() ? "、" : ",") : "", hh_i18n_enum(e, v));
+    if (!out[0])
+        snprintf(out, cap, "%s", hh_i18n_zh() ? "无" : "none");
+}
+
 /* The guarantees the members' records already say are not met: a school-age
  * member out of school (compulsory education), a member without medical
  * insurance (basic medical care). Proposed; the officer confirms. */
@@ -144,7 +156,6 @@ static void derive_failed(void *ctx, form_item *it)
 {
     visit_form *vf = ctx;
     uint32_t failed = 0;
-    char list[64] = "";
 
     for (int i = 0; i < vf->h->member_count; i++) {
         const hh_member *m = &vf->members[i];
@@ -154,11 +165,7 @@ static void derive_failed(void *ctx, form_item *it)
         if (!m->medical_insurance)
             failed |= 1u << HH_GUARANTEE_MEDICAL;
     }
-    for (int g = HH_GUARANTEE_FOOD; g <= HH_GUARANTEE_WATER; g++)
-        if (failed & (1u << g))
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? "," : "",
-                     hh_i18n_enum(&hh_guarantee_names, g));
-    snprintf(it->def, sizeof it->def, "%s", failed ? list : hh_i18n_zh() ? "无" : "none");
+    set_text(failed, &hh_guarantee_names, it->def, sizeof it->def);
 }
 
 static hh_err save_draft(void *ctx, const form *f)
@@ -242,28 +249,20 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
                 it->choices = &hh_school_names;
         }
     }
-    text[0] = '\0';
-    for (int s = HH_SHOCK_ILLNESS; s <= HH_SHOCK_BUSINESS_LOSS; s++)
-        if (old->shocks & (1u << s))
-            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", text[0] ? "," : "",
-                     hh_i18n_enum(&hh_shock_names, s));
-    it = form_add(f, "shocks", _("Shocks since the last visit"),
-                  text[0] ? text : hh_i18n_zh() ? "无" : "none", 1, parse_shocks, &vf->v.shocks);
+    set_text(old->shocks, &hh_shock_names, text, sizeof text);
+    it = form_add(f, "shocks", _("Shocks since the last visit"), text, 1, parse_shocks,
+                  &vf->v.shocks);
     if (it)
         it->choices = &hh_shock_names;
     it = form_add(f, "failed", _("Guarantees not met"), NULL, 1, parse_failed,
                   &vf->v.guarantees_met);
-    if (it)
+    if (it) {
         it->choices = &hh_guarantee_names;
-    if (it && !old->id[0])
-        it->prepare = derive_failed;
-    else if (it) {
-        text[0] = '\0';
-        for (int g = HH_GUARANTEE_FOOD; g <= HH_GUARANTEE_WATER; g++)
-            if (!(old->guarantees_met & (1u << g)))
-                snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
-                         text[0] ? "," : "", hh_i18n_enum(&hh_guarantee_names, g));
-        snprintf(it->def, sizeof it->def, "%s", text[0] ? text : hh_i18n_zh() ? "无" : "none");
+        if (old->id[0])   /* a correction: what the corrected visit said */
+            set_text(HH_GUARANTEES_ALL & ~old->guarantees_met, &hh_guarantee_names, it->def,
+                     sizeof it->def);
+        else
+            it->prepare = derive_failed;
     }
     form_add(f, "notes", _("Notes"), old->notes, 0, parse_notes, vf->v.notes);
     for (int i = 0; i < f->n; i++) {
