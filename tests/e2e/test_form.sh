@@ -111,6 +111,22 @@ for lang in zh en; do
   done
 done
 
+# A closed terminal (SIGHUP) and a power cut (SIGKILL: nothing runs after it)
+# keep every answer given.
+DB="$WORK/cut.db"
+setup
+start 80x24 en "$HEARTH" visit record $H
+type_answers 2026-11-26 "" "" 3100 10
+T kill-session -t f
+for _ in $(seq 1 50); do pgrep -f "visit record $H" >/dev/null || break; sleep 0.1; done
+expect "a closed terminal: the five answers are kept" "$(Q "SELECT answers FROM drafts" | grep -c .)" "5"
+start 80x24 en "$HEARTH" visit resume $H
+type_answers 20
+pkill -KILL -f "visit resume $H"
+for _ in $(seq 1 50); do pgrep -f "visit resume $H" >/dev/null || break; sleep 0.1; done
+expect "a power cut after the sixth answer: six kept, the database sound" \
+  "$(Q "SELECT answers FROM drafts" | grep -c .) $(Q "PRAGMA integrity_check")" "6 ok"
+
 # A correction starts from the values of the visit it corrects (its id's first 8 characters).
 DB="$WORK/correct.db"
 setup
