@@ -192,6 +192,20 @@ static void money_defaults(const hh_visit *old, int interactive, char defs[7][24
             defs[i][0] = '\0';
 }
 
+/* A question about one member's enumerated field, keyed "field.<member id>";
+ * the answer updates the member with the visit. */
+static void member_question(form *f, const char *field, const char *prompt_fmt, const hh_member *m,
+                            const hh_enum_names *e, int *value, form_parse_fn parse)
+{
+    char key[FORM_KEY_MAX], prompt[200], name[HH_NAME_MAX + 1];
+    form_item *it;
+
+    snprintf(key, sizeof key, "%s.%s", field, m->id);
+    snprintf(prompt, sizeof prompt, prompt_fmt, cli_printable(m->name, name, sizeof name));
+    if ((it = form_add(f, key, prompt, hh_i18n_enum(e, *value), 1, parse, value)))
+        it->choices = e;
+}
+
 /* The questions, in order, with their defaults: today, the officer, the
  * values of the visit corrected (`old`, zeroed when none). */
 static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_diag *d)
@@ -206,7 +220,7 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
         &vf->v.income.wages_yuan, &vf->v.income.operating_yuan, &vf->v.income.property_yuan,
         &vf->v.income.transfer_yuan, &vf->v.expenditure.medical_yuan,
         &vf->v.expenditure.education_yuan, &vf->v.expenditure.disaster_yuan };
-    char today[HH_DATE_LEN + 1], text[200], defs[7][24], key[FORM_KEY_MAX];
+    char today[HH_DATE_LEN + 1], text[200], defs[7][24];
     const char *officer = hh_platform_getenv("HEARTH_OFFICER");
     form *f = &vf->f;
     hh_err ret;
@@ -230,24 +244,12 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
     for (int i = 0; i < vf->h->member_count; i++) {
         hh_member *m = &vf->members[i];
         int age = vf->year - m->birth_year;
-        char name[HH_NAME_MAX + 1];
-        cli_printable(m->name, name, sizeof name);
-        if (vf->h->relocated && age >= WORK_AGE_MIN && age <= WORK_AGE_MAX) {
-            snprintf(key, sizeof key, "employment.%s", m->id);
-            snprintf(text, sizeof text, _("Employment of %s"), name);
-            it = form_add(f, key, text, hh_i18n_enum(&hh_employment_names, (int)m->employment), 1,
-                          parse_employment, &m->employment);
-            if (it)
-                it->choices = &hh_employment_names;
-        }
-        if (age >= SCHOOL_AGE_MIN && age <= SCHOOL_AGE_MAX) {
-            snprintf(key, sizeof key, "school.%s", m->id);
-            snprintf(text, sizeof text, _("School of %s"), name);
-            it = form_add(f, key, text, hh_i18n_enum(&hh_school_names, (int)m->school), 1,
-                          parse_school, &m->school);
-            if (it)
-                it->choices = &hh_school_names;
-        }
+        if (vf->h->relocated && age >= WORK_AGE_MIN && age <= WORK_AGE_MAX)
+            member_question(f, "employment", _("Employment of %s"), m, &hh_employment_names,
+                            (int *)&m->employment, parse_employment);
+        if (age >= SCHOOL_AGE_MIN && age <= SCHOOL_AGE_MAX)
+            member_question(f, "school", _("School of %s"), m, &hh_school_names, (int *)&m->school,
+                            parse_school);
     }
     set_text(old->shocks, &hh_shock_names, text, sizeof text);
     it = form_add(f, "shocks", _("Shocks since the last visit"), text, 1, parse_shocks,

@@ -1088,26 +1088,35 @@ typedef struct tier_rows {
     void *ctx;
 } tier_rows;
 
+/* A row in the column order of TIER_SELECT into row. */
+static hh_err read_tier_row(sqlite3_stmt *st, hh_tier_row *row)
+{
+    hh_err ret = hh_records_read_tier(st, &row->v);
+
+    if (ret != HH_OK)
+        return ret;
+    row->device_tier = 0;
+    if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != (int)row->v.tier &&
+        strcmp(row->v.label, "collector") == 0)
+        row->device_tier = (hh_tier)sqlite3_column_int(st, 9);
+    row->review = (hh_review_state)hh_enum_parse(&hh_review_state_names,
+                                                 sqlite3_column_text(st, 10)
+                                                     ? (const char *)sqlite3_column_text(st, 10) : "");
+    if (hh_open_measures_parse((const char *)sqlite3_column_text(st, 11), row->measures,
+                               HH_OPEN_MEASURES_MAX, &row->n_measures) != HH_OK)
+        return HH_ECORRUPT;
+    return HH_OK;
+}
+
 static hh_err tier_row(sqlite3_stmt *st, void *ctx, int *stop)
 {
     tier_rows *r = ctx;
     hh_tier_row row;
-    hh_err ret = hh_records_read_tier(st, &row.v);
+    hh_err ret = read_tier_row(st, &row);
 
-    if (ret != HH_OK)
-        return ret;
-    row.device_tier = 0;
-    if (sqlite3_column_type(st, 9) != SQLITE_NULL && sqlite3_column_int(st, 9) != (int)row.v.tier &&
-        strcmp(row.v.label, "collector") == 0)
-        row.device_tier = (hh_tier)sqlite3_column_int(st, 9);
-    row.review = (hh_review_state)hh_enum_parse(&hh_review_state_names,
-                                                sqlite3_column_text(st, 10)
-                                                    ? (const char *)sqlite3_column_text(st, 10) : "");
-    if (hh_open_measures_parse((const char *)sqlite3_column_text(st, 11), row.measures,
-                               HH_OPEN_MEASURES_MAX, &row.n_measures) != HH_OK)
-        return HH_ECORRUPT;
-    *stop = r->cb(r->ctx, &row);
-    return HH_OK;
+    if (ret == HH_OK)
+        *stop = r->cb(r->ctx, &row);
+    return ret;
 }
 
 #define TIER_SELECT \
@@ -1143,16 +1152,8 @@ static hh_err work_row(sqlite3_stmt *st, void *ctx, int *stop)
 
     memset(&row, 0, sizeof row);
     if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-        if ((ret = hh_records_read_tier(st, &row.t.v)) != HH_OK)
+        if ((ret = read_tier_row(st, &row.t)) != HH_OK)
             return ret;
-        if (sqlite3_column_type(st, 9) != SQLITE_NULL &&
-            sqlite3_column_int(st, 9) != (int)row.t.v.tier && strcmp(row.t.v.label, "collector") == 0)
-            row.t.device_tier = (hh_tier)sqlite3_column_int(st, 9);
-        row.t.review = (hh_review_state)hh_enum_parse(&hh_review_state_names,
-            sqlite3_column_text(st, 10) ? (const char *)sqlite3_column_text(st, 10) : "");
-        if (hh_open_measures_parse((const char *)sqlite3_column_text(st, 11), row.t.measures,
-                                   HH_OPEN_MEASURES_MAX, &row.t.n_measures) != HH_OK)
-            return HH_ECORRUPT;
     } else if (hh_sql_col_text(st, 0, row.t.v.household_id, sizeof row.t.v.household_id) != HH_OK ||
                hh_sql_col_text(st, 1, row.t.v.registry_no, sizeof row.t.v.registry_no) != HH_OK ||
                hh_sql_col_text(st, 2, row.t.v.village_code, sizeof row.t.v.village_code) != HH_OK) {
