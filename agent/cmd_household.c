@@ -218,7 +218,7 @@ static int household_show(cli *c)
         field_line(_("tier"), value);
         if (reasons[0]) {
             printf("%12s", "");
-            agent_wrap(stdout, reasons, 12, hh_terminal_columns(1, 1000));
+            hh_print_wrapped(stdout, reasons, 12, hh_terminal_columns(1, 1000));
         }
         if (t.review) {
             snprintf(value, sizeof value, "%s (%s)", hh_enum_name(&hh_review_state_names, (int)t.review),

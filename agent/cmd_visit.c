@@ -323,7 +323,7 @@ static void print_new_tier(hh_store *s, const char *household_id)
                        sizeof reasons);
     if (reasons[0]) {
         printf("  ");
-        agent_wrap(stdout, reasons, 2, hh_terminal_columns(1, 1000));
+        hh_print_wrapped(stdout, reasons, 2, hh_terminal_columns(1, 1000));
     }
     if (hh_store_tier_get(s, household_id, 0, &shown) == HH_OK && shown.review &&
         hh_review_open(shown.review))

@@ -135,11 +135,11 @@ static void print_item(const work_item *w, const hh_rulebook *rules, int columns
     }
     if (reasons[0]) {
         printf("%*s", indent, "");
-        agent_wrap(stdout, reasons, indent, columns);
+        hh_print_wrapped(stdout, reasons, indent, columns);
     }
     if (review[0]) {
         printf("%*s", indent, "");
-        agent_wrap(stdout, review, indent, columns);
+        hh_print_wrapped(stdout, review, indent, columns);
     }
 }
 

@@ -97,8 +97,8 @@ static void finish(cli *c)
 
 static const hh_cli_program program = {
     "hearth",
-    "Hearth field agent: records household visits offline and computes each\n"
-    "household's provisional warning tier (red / orange / yellow / green).",
+    N_("Hearth field agent: records household visits offline and computes each household's "
+       "provisional warning tier (red / orange / yellow / green)."),
     commands, globals, prepare, finish, hh_version_string
 };
 

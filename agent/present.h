@@ -1,6 +1,6 @@
 /* agent/present.h — how the agent shows what it computed: the reasons for a
  * tier as short sentences with the numbers that fired them, money with
- * thousands separators, and text wrapped to the terminal. */
+ * thousands separators. */
 #ifndef HH_PRESENT_H
 #define HH_PRESENT_H
 
@@ -18,9 +18,5 @@ void agent_yuan(int64_t yuan, char *out, size_t cap);
  * 3,600". The numbers are rules' (the rulebook in force on this device). */
 void agent_reasons_text(const hh_tier_view *v, const hh_rulebook *rules, const char *sep,
                         char *out, size_t cap);
-
-/* Print text from column `indent` (already there), wrapped at `width`
- * columns, continuation lines indented as much; ends the line. */
-void agent_wrap(FILE *out, const char *text, int indent, int width);
 
 #endif

@@ -9,6 +9,10 @@
 #include "model/validate.h"
 #include "sync/i18n.h"
 
+/* Help is wrapped to the terminal; written to a pipe or a file, it is not. */
+#define HELP_COLUMNS 1000
+#define HELP_NARROW 60      /* under this, each summary goes under its name */
+
 /* The running program's name, for messages. */
 static const char *progname = "hearth";
 
@@ -108,32 +112,58 @@ int cli_has(const cli *c, const char *name)
 
 static void print_options(const cli_opt *opts)
 {
+    int width = hh_terminal_columns(1, HELP_COLUMNS), indent = width < HELP_NARROW ? 6 : 31;
+
     for (int i = 0; opts && opts[i].name; i++) {
         char left[48];
-        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                 opts[i].arg ? opts[i].arg : "");
+        snprintf(left, sizeof left, "%s--%s%s%s", strcmp(opts[i].name, "help") == 0 ? "-h, " : "",
+                 opts[i].name, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
         printf("  ");
-        hh_print_padded(stdout, left, 28);
-        printf(" %s\n", _(opts[i].help));
+        if (width < HELP_NARROW)
+            printf("%s\n%*s", left, indent, "");
+        else
+            hh_print_padded(stdout, left, indent - 2);
+        hh_print_wrapped(stdout, _(opts[i].help), indent, width);
     }
 }
 
 static void print_help(const hh_cli_program *p, const cli_cmd *cmd)
 {
-    printf(_("usage: %s %s%s%s [options]\n\n%s\n\noptions:\n"), p->name, cmd->name,
-           cmd->args[0] ? " " : "", cmd->args, _(cmd->summary));
+    static const cli_opt help[] = { { "help", NULL, N_("show this help"), 0 }, { NULL, NULL, NULL, 0 } };
+    int width = hh_terminal_columns(1, HELP_COLUMNS);
+    char usage[200];
+
+    snprintf(usage, sizeof usage, _("usage: %s %s%s%s [options]"), p->name, cmd->name,
+             cmd->args[0] ? " " : "", cmd->args);
+    hh_print_wrapped(stdout, usage, 0, width);
+    putchar('\n');
+    hh_print_wrapped(stdout, _(cmd->summary), 0, width);
+    printf("\n%s\n", _("options:"));
     print_options(cmd->opts);
     print_options(p->globals);
-    printf("  %-28s %s\n", "-h, --help", _("show this help"));
+    print_options(help);
 }
 
 static void print_overview(const hh_cli_program *p, FILE *out)
 {
-    fprintf(out, _("usage: %s COMMAND [options]\n\n%s\n\ncommands:\n"), p->name, _(p->summary));
-    for (const cli_cmd *const *cmd = p->commands; *cmd; cmd++)
-        fprintf(out, "  %-18s %s\n", (*cmd)->name, _((*cmd)->summary));
-    fprintf(out, _("\nRun `%s COMMAND --help` for a command's options, `%s --version` for the\n"
-                   "versions of %s and its libraries.\n"), p->name, p->name, p->name);
+    int width = hh_terminal_columns(fileno(out), HELP_COLUMNS);
+    char text[400];
+
+    fprintf(out, _("usage: %s COMMAND [options]\n\n"), p->name);
+    hh_print_wrapped(out, _(p->summary), 0, width);
+    fprintf(out, "\n%s\n", _("commands:"));
+    for (const cli_cmd *const *cmd = p->commands; *cmd; cmd++) {
+        int indent = width < HELP_NARROW ? 4 : 21;
+        if (width < HELP_NARROW || strlen((*cmd)->name) > 18)
+            fprintf(out, "  %s\n%*s", (*cmd)->name, indent, "");
+        else
+            fprintf(out, "  %-18s ", (*cmd)->name);
+        hh_print_wrapped(out, _((*cmd)->summary), indent, width);
+    }
+    snprintf(text, sizeof text, _("Run `%s COMMAND --help` for a command's options, `%s --version` "
+                                  "for the versions of %s and its libraries."), p->name, p->name, p->name);
+    fputc('\n', out);
+    hh_print_wrapped(out, text, 0, width);
 }
 
 /* Find the command named by argv[0] and argv[1] (a two-word command such as

@@ -148,3 +148,54 @@ int hh_terminal_columns(int fd, int fallback)
         return atoi(env);
     return fallback;
 }
+
+/* The next piece to place: a run of ASCII letters and marks without spaces
+ * (an English word or a number, kept whole), else one character. */
+static size_t piece(const unsigned char *p)
+{
+    size_t n = 0;
+
+    while (p[n] && p[n] < 0x80 && p[n] != ' ' && p[n] != '\n')
+        n++;
+    if (n)
+        return n;
+    n = hh_utf8_sequence(p);
+    return n ? n : 1;
+}
+
+void hh_print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int col = indent;
+
+    if (width < indent + 10)
+        width = indent + 10;
+    while (*p) {
+        size_t n = piece(p);
+        char one[256];
+        int w;
+        if (*p == '\n') {   /* a line break the text asks for */
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+            p++;
+            continue;
+        }
+        if (n >= sizeof one)
+            n = sizeof one - 1;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        w = hh_text_width(one);
+        if (col + w > width && col > indent) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+            if (*p == ' ') {
+                p++;
+                continue;
+            }
+        }
+        fputs(one, out);
+        col += w;
+        p += n;
+    }
+    fputc('\n', out);
+}

@@ -35,6 +35,11 @@ int hh_text_width(const char *text);
 /* Print text padded with spaces to `width` columns (never cut). */
 void hh_print_padded(FILE *out, const char *text, int width);
 
+/* Print text from column `indent` (the cursor is there), wrapped at `width`
+ * columns by display width (English words kept whole), continuation lines
+ * indented as much; ends the line. */
+void hh_print_wrapped(FILE *out, const char *text, int indent, int width);
+
 /* The width of the terminal on fd, or `fallback` when it is not one
  * ($COLUMNS is honoured). */
 int hh_terminal_columns(int fd, int fallback);

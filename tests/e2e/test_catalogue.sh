@@ -80,11 +80,18 @@ HEARTH_LANG=zh run "$HEARTH" household show 5118231012018801
 contains "household show in Chinese" "$WORK/out" "^户类型 +脱贫户$"
 HEARTH_LANG=zh COLUMNS=40 run "$HEARTH" worklist --on 2026-11-30
 contains "under 60 columns the worklist takes its narrow layout" "$WORK/out" "^红 5118231012018801 王芳$"
-/usr/bin/python3 -c '
+wider_than() {   # wider_than N FILE: the lines of FILE wider than N display columns
+  /usr/bin/python3 -c '
 import sys, unicodedata
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.rstrip("\n")
-    if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) > 40:
-        print(line)' "$WORK/out" >"$WORK/wide"
+for line in open(sys.argv[2], encoding="utf-8"):
+    line = line.rstrip("\r\n")
+    if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) > int(sys.argv[1]):
+        print(line)' "$1" "$2"
+}
+wider_than 40 "$WORK/out" >"$WORK/wide"
 expect "at 40 columns no line of the worklist is wider than 40" "$(cat "$WORK/wide")" ""
+for lang in zh en; do
+  HEARTH_LANG=$lang COLUMNS=40 script -qec "$HEARTH --help; $HEARTH visit record --help" /dev/null >"$WORK/help"
+  expect "$lang: on a 40-column terminal, help fits" "$(wider_than 40 "$WORK/help")" ""
+done
 finish
