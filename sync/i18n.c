@@ -13,9 +13,18 @@
 
 static int zh;
 
-static int starts_zh(const char *v)
+/* The locale's language, with POSIX precedence: the first of $LC_ALL,
+ * $LC_MESSAGES and $LANG that is set decides. */
+static int locale_says_zh(void)
 {
-    return v && strncmp(v, "zh", 2) == 0;
+    static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strncmp(v, "zh", 2) == 0;
+    }
+    return 0;
 }
 
 /* The directory holding <lang>/LC_MESSAGES/<domain>.mo: $HEARTH_LOCALEDIR,
@@ -57,13 +66,7 @@ void hh_i18n_init(const char *domain, const char *setting)
         choice = env;
     else if (setting && (strcmp(setting, "zh") == 0 || strcmp(setting, "en") == 0))
         choice = setting;
-    if (choice)
-        zh = strcmp(choice, "zh") == 0;
-    else
-        zh = starts_zh(getenv("LC_ALL")) ||
-             (!(getenv("LC_ALL") && *getenv("LC_ALL")) &&
-              (starts_zh(getenv("LC_MESSAGES")) ||
-               (!(getenv("LC_MESSAGES") && *getenv("LC_MESSAGES")) && starts_zh(getenv("LANG")))));
+    zh = choice ? strcmp(choice, "zh") == 0 : locale_says_zh();
     /* A UTF-8 locale whatever is installed; $LANGUAGE then picks the
      * catalogue (glibc ignores it only in the plain "C" locale). */
     if (!setlocale(LC_ALL, "") || strcmp(setlocale(LC_ALL, NULL), "C") == 0 ||
