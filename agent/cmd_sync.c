@@ -565,7 +565,7 @@ static int run_sync(cli *c)
     if ((ret = hh_store_sync_state(agent_store(c), &st)) != HH_OK)
         return cli_fail(ret, NULL, "cannot read the device state");
     if (!st.enrolled)
-        return cli_fail(HH_EUSAGE, NULL, "this device is not enrolled: run `hearth enroll` first");
+        return cli_fail(HH_EREVOKED, NULL, "this device is not enrolled: run `hearth enroll` first");
     key_path(c, "ca.crt", ca, sizeof ca);
     key_path(c, "device.crt", cert, sizeof cert);
     key_path(c, "device.key", key, sizeof key);

@@ -78,8 +78,10 @@ static int prepare(cli *c)
             if (hh_store_lang(state.store, lang) == HH_OK && lang[0])
                 hh_i18n_init("hearth", lang);   /* the device's setting, under $HEARTH_LANG */
         }
-        if (err != HH_OK)
-            return cli_fail(err, &d, "cannot open the device database");
+        if (err != HH_OK) {
+            int rc = cli_fail(err, &d, "cannot open the device database");
+            return err == HH_ENOTFOUND ? HH_EXIT_STORE : rc;   /* missing: as documented */
+        }
     }
     return HH_EXIT_OK;
 }

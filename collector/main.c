@@ -403,10 +403,28 @@ static void make_code(char out[15])
     out[14] = '\0';
 }
 
+/* The URL devices should use: the one `serve` wrote when it bound its port
+ * (the configured listen address may say port 0), else the configured url. */
+static void serving_url(char *out, size_t cap)
+{
+    char *text = NULL;
+    size_t len = 0;
+
+    snprintf(out, cap, "%s", app.cfg.url);
+    if (hh_platform_exists(dir_file("hearthd.url")) &&
+        hh_platform_read_file(dir_file("hearthd.url"), 256, &text, &len) == HH_OK &&
+        len > 8 && strncmp(text, "https://", 8) == 0) {
+        text[strcspn(text, "\r\n")] = '\0';
+        if (strlen(text) < cap && hh_validate_text("url", text, cap - 1, 0, NULL) == HH_OK)
+            snprintf(out, cap, "%s", text);
+    }
+    free(text);
+}
+
 static int cmd_device_add(cli *c)
 {
     const char *officer = cli_get(c, "officer"), *villages_opt = cli_get(c, "villages");
-    char villages[HH_VILLAGES_TEXT_MAX + 1], code[15], pin[HH_PKI_PIN_LEN + 1];
+    char villages[HH_VILLAGES_TEXT_MAX + 1], code[15], pin[HH_PKI_PIN_LEN + 1], url[256];
     char *ca = NULL;
     size_t len;
     int64_t ttl = app.cfg.enrol_code_ttl_s;
@@ -446,15 +464,16 @@ static int cmd_device_add(cli *c)
     }
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot store the enrolment code");
+    serving_url(url, sizeof url);
     if (cli_has(c, "json")) {
         printf("{\"code\": \"%s\", \"url\": ", code);
-        cli_json_string(stdout, app.cfg.url);
+        cli_json_string(stdout, url);
         printf(", \"ca_pin\": \"%s\", \"villages\": \"%s\", \"expires_in_s\": %lld}\n", pin, villages,
                (long long)ttl);
     } else {
         printf("enrolment code  %s (single use, valid %lld s)\nserver          %s\nca pin          %s\n"
                "villages        %s\n\non the device:\n  hearth enroll --server %s --code %s --ca-pin '%s'\n",
-               code, (long long)ttl, app.cfg.url, pin, villages, app.cfg.url, code, pin);
+               code, (long long)ttl, url, pin, villages, url, code, pin);
     }
     return HH_EXIT_OK;
 }

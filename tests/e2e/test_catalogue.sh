@@ -55,7 +55,7 @@ contains "HEARTH_LANG=en wins over the locale" "$WORK/out" "only the households 
 LC_ALL=C LANG=zh_CN.UTF-8 run "$HEARTH" worklist --help
 contains "LC_ALL=C wins over LANG, as the locale rules say" "$WORK/out" "only the households due or overdue"
 HEARTH_LANG=zh run "$HEARTH" --db "$WORK/none.db" status
-expect "an error in Chinese, with the same exit status" "$rc $(grep -c '没有设备数据库' "$WORK/err")" "4 1"
+expect "an error in Chinese, with the same exit status" "$rc $(grep -c '没有设备数据库' "$WORK/err")" "5 1"
 HEARTH_LOCALEDIR="$WORK/nowhere" HEARTH_LANG=zh run "$HEARTH" --help
 contains "without the catalogue the agent still speaks, in English" "$WORK/out" "^usage: hearth COMMAND"
 

@@ -16,7 +16,7 @@ done
 refuse "unknown command" 2 "unknown command 'fly'" "$HEARTH" fly
 refuse "group without subcommand" 2 "needs a subcommand" "$HEARTH" household
 refuse "unknown option" 2 "unknown option --colour" "$HEARTH" tiers --colour
-refuse "command before init" 4 "hearth init" "$HEARTH" tiers
+refuse "command before init: the database is missing (5)" 5 "hearth init" "$HEARTH" tiers
 check "--version names curl on mbedTLS" "$HEARTH" --version
 contains "--version text" "$WORK/out" "libcurl/8\.[0-9.]+ mbedTLS/3\.6"
 
@@ -109,6 +109,9 @@ import json,sys
 s=json.load(open(sys.argv[1]))
 print(s["households"], s["members"], s["visits"], s["outbox"]["pending"], s["outbox"]["next_seq"], s["tiers"]["red"])' "$WORK/out")" \
   "1 2 3 7 8 1"
+
+refuse "sync before enrolment: not enrolled (12), and what to do" 12 "not enrolled: run .hearth enroll. first" \
+  "$HEARTH" sync
 
 # Members by ID number or name, as an officer knows them.
 check "member edit by ID number, check character typed lowercase" "$HEARTH" member edit 11010519491231002x \

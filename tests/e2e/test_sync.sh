@@ -22,6 +22,9 @@ expect "health over TLS, verified with the collector CA" "$(cat "$WORK/out")" "o
 enrol "$A" "$C" 511823101201,511823101202 && ok "device A enrols" || not_ok "device A enrols"
 enrol "$B" "$C" 511823101202,511823102203 && ok "device B enrols" || not_ok "device B enrols"
 expect "the key never leaves the device: mode 0600" "$(stat -c %a "$A.keys/device.key")" "600"
+expect "device add gives the URL the collector serves, not the configured port 0" \
+  "$("$HEARTHD" --dir "$C" device add --officer x --villages 511823101201 --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')" \
+  "$COLLECTOR_URL"
 expect "two devices listed" "$("$HEARTHD" --dir "$C" device list --json | wc -l)" "2"
 
 # Offline records. B has village 202 and 203 households, with the same
