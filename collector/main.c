@@ -312,7 +312,7 @@ static int cmd_serve(cli *c)
     hh_diag d;
     hh_err ret;
     int rc = HH_EXIT_OK, sig;
-    const char *listen = cli_get(c, "listen");
+    const char *listen = cli_get(c, "listen"), *log_path = cli_get(c, "log");
 
     hh_diag_clear(&d);
     if (hh_api_init(&api, (unsigned)app.cfg.enrol_failures_per_address,
@@ -353,6 +353,10 @@ static int cmd_serve(cli *c)
             sc.connection_limit = fit;
         }
     }
+    if (log_path && (ret = hh_platform_redirect_stderr(log_path)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot open the log %s", log_path);
+        goto cleanup;
+    }
     hh_platform_keep_heap();
     /* Every server thread inherits the blocked signals; this thread waits. */
     hh_platform_block_termination();
@@ -370,7 +374,15 @@ static int cmd_serve(cli *c)
     }
     fprintf(stderr, "hearthd %s: serving %s (pid %ld); SIGTERM stops it\n", HEARTHD_VERSION, url,
             hh_platform_pid());
-    sig = hh_platform_wait_termination();
+    /* SIGHUP (log rotation, a closed terminal) does not stop the service: the
+     * log is opened again, under its name, and serving goes on. */
+    while (hh_platform_is_hangup(sig = hh_platform_wait_termination())) {
+        if (log_path && hh_platform_redirect_stderr(log_path) != HH_OK)
+            fprintf(stderr, "hearthd: SIGHUP: cannot reopen %s; the log goes on here\n", log_path);
+        else
+            fprintf(stderr, "hearthd: SIGHUP: log %s; still serving %s\n",
+                    log_path ? "reopened" : "unchanged", url);
+    }
     fprintf(stderr, "hearthd: signal %d: finishing the requests in flight and stopping\n", sig);
     hh_server_stop(server);
 cleanup:
@@ -728,6 +740,8 @@ static const cli_opt init_opts[] = {
 };
 static const cli_opt serve_opts[] = {
     { "listen", "ADDR:PORT", "override the configured address; port 0 picks a free one", 0 },
+    { "log", "FILE", "append the log to FILE (0640) instead of standard error; SIGHUP reopens it, "
+                     "for rotation", 0 },
     { NULL, NULL, NULL, 0 }
 };
 static const cli_opt device_add_opts[] = {
@@ -756,7 +770,7 @@ static const cli_opt globals[] = {
 
 static const cli_cmd c_init = { "init", "", "Create a collector: CA, server certificate, database, settings.",
                                 0, 0, init_opts, cmd_init, 0 };
-static const cli_cmd c_serve = { "serve", "", "Serve devices over HTTPS until SIGTERM.",
+static const cli_cmd c_serve = { "serve", "", "Serve devices over HTTPS until SIGTERM (SIGHUP reopens the log).",
                                  0, 0, serve_opts, cmd_serve, NEEDS_STORE };
 static const cli_cmd c_device_add = { "device add", "", "Issue a one-time enrolment code for a device.",
                                       0, 0, device_add_opts, cmd_device_add, NEEDS_STORE };

@@ -414,6 +414,26 @@ static void termination_set(sigset_t *set)
     sigemptyset(set);
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+int hh_platform_is_hangup(int sig)
+{
+    return sig == SIGHUP;
+}
+
+hh_err hh_platform_redirect_stderr(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+    if (fd < 0)
+        return errno == ENOSPC ? HH_ENOSPC : HH_EIO;
+    if (dup2(fd, 2) < 0) {
+        close(fd);
+        return HH_EIO;
+    }
+    close(fd);
+    return HH_OK;
 }
 
 hh_err hh_platform_block_termination(void)

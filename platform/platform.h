@@ -97,12 +97,19 @@ uint64_t hh_platform_free_bytes(const char *path);
  * HH_ERANGE if it does not fit in cap; HH_ENOTFOUND if no variable is set. */
 hh_err hh_platform_default_db_path(char *out, size_t cap);
 
-/* Block SIGTERM and SIGINT in this thread and every thread started after it,
- * so that hh_platform_wait_termination can take them. */
+/* Block SIGTERM, SIGINT and SIGHUP in this thread and every thread started
+ * after it, so that hh_platform_wait_termination can take them. */
 hh_err hh_platform_block_termination(void);
 
-/* Wait until SIGTERM or SIGINT arrives; returns the signal number. */
+/* Wait until SIGTERM, SIGINT or SIGHUP arrives; returns the signal number. */
 int hh_platform_wait_termination(void);
+
+/* Is sig the hang-up signal (reopen the log, keep serving)? */
+int hh_platform_is_hangup(int sig);
+
+/* Append standard error to the file at path (created 0640), as a daemon's log;
+ * called again after the file was rotated away, it opens the new one. */
+hh_err hh_platform_redirect_stderr(const char *path);
 
 /* Catch SIGINT, SIGHUP and SIGTERM without restarting reads: a read blocked on
  * the terminal returns (EINTR) and hh_platform_interrupted says which came, so

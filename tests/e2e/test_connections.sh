@@ -67,4 +67,23 @@ sleep 0.5
 refuse "a handshake cut midway: a network failure (10), not trust (11)" 10 "." \
   "$HEARTH" --db "$A" sync --retries 0
 kill "$cutter" 2>/dev/null
+
+# SIGHUP (log rotation, a closed terminal) reopens the log and serving goes on.
+L="$WORK/logged"
+"$HEARTHD" --dir "$L" init --listen 127.0.0.1:0 >/dev/null
+"$HEARTHD" --dir "$L" serve --log "$WORK/hearthd.log" 2>"$WORK/serve.err" &
+hup_pid=$!
+PIDS_TO_STOP="${PIDS_TO_STOP:-} $hup_pid"
+for _ in $(seq 1 100); do [ -s "$L/hearthd.url" ] && break; sleep 0.1; done
+mv "$WORK/hearthd.log" "$WORK/hearthd.log.1"       # as logrotate does
+kill -HUP "$hup_pid"
+for _ in $(seq 1 50); do grep -q "SIGHUP" "$WORK/hearthd.log" 2>/dev/null && break; sleep 0.1; done
+health=$(curl -s --cacert "$L/ca.crt" "$(cat "$L/hearthd.url")/v1/health")
+sleep 0.3
+if kill -0 "$hup_pid" 2>/dev/null && [ "$health" = ok ]; then ok "SIGHUP does not stop serve"
+else not_ok "SIGHUP does not stop serve" "health: $health" "$(cat "$WORK/serve.err")"; fi
+expect "the rotated log keeps what came before; the new one what came after" \
+  "$(grep -c 'serving https' "$WORK/hearthd.log.1") $(grep -c 'SIGHUP: log reopened' "$WORK/hearthd.log") $(grep -c 'GET /v1/health' "$WORK/hearthd.log")" \
+  "1 1 1"
+stop_collector "$hup_pid" && ok "…and SIGTERM still stops it" || not_ok "…and SIGTERM still stops it"
 finish
