@@ -393,7 +393,8 @@ hh_err hh_villages_parse(const char *text, char out[HH_VILLAGES_TEXT_MAX + 1], h
 hh_err hh_cstore_device_sent(hh_cstore *s, const char *device_id, const char *entity_id, int *sent)
 {
     static const char sql[] =
-        "SELECT 1 FROM applied WHERE entity_id = ?1 AND device_id = ?2 AND reject_reason = 0 LIMIT 1";
+        "SELECT 1 FROM applied INDEXED BY applied_entity"
+        " WHERE entity_id = ?1 AND device_id = ?2 AND reject_reason = 0 LIMIT 1";
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
     int rc;
 
