@@ -166,6 +166,22 @@ static size_t piece(const unsigned char *p)
     return n ? n : 1;
 }
 
+#define NO_BREAK_BEFORE "。，、；：？！）」』》】…"
+
+/* The width of the closing punctuation at p (which must stay on the line of
+ * what comes before it), or 0. */
+static int punct_after(const unsigned char *p)
+{
+    size_t n = hh_utf8_sequence(p);
+    char one[5];
+
+    if (n < 2 || n > 4)
+        return 0;
+    memcpy(one, p, n);
+    one[n] = '\0';
+    return strstr(NO_BREAK_BEFORE, one) ? hh_text_width(one) : 0;
+}
+
 void hh_print_wrapped(FILE *out, const char *text, int indent, int width)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -188,7 +204,9 @@ void hh_print_wrapped(FILE *out, const char *text, int indent, int width)
         memcpy(one, p, n);
         one[n] = '\0';
         w = hh_text_width(one);
-        if (col + w > width && col > indent) {
+        /* Closing punctuation never starts a line: what it follows moves down
+         * with it. */
+        if (col + w + punct_after(p + n) > width && col > indent) {
             fprintf(out, "\n%*s", indent, "");
             col = indent;
             if (*p == ' ') {
