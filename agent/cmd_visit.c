@@ -22,14 +22,26 @@ static hh_err parse_money(const char *option, const char *text, void *out, hh_di
     return cli_parse_money(option, text, out, d);
 }
 
-static hh_err parse_size(const char *option, const char *text, void *out, hh_diag *d)
+static hh_err size_in(const char *option, const char *text, int min, void *out, hh_diag *d)
 {
     int64_t n;
-    hh_err ret = cli_parse_int(option, text, 0, HH_HOUSEHOLD_SIZE_MAX, &n, d);
+    hh_err ret = cli_parse_int(option, text, min, HH_HOUSEHOLD_SIZE_MAX, &n, d);
 
     if (ret == HH_OK)
         *(int *)out = (int)n;
     return ret;
+}
+
+/* 0 counts the members recorded. */
+static hh_err parse_size(const char *option, const char *text, void *out, hh_diag *d)
+{
+    return size_in(option, text, 0, out, d);
+}
+
+/* A household with no members recorded: the size must be said. */
+static hh_err parse_size_needed(const char *option, const char *text, void *out, hh_diag *d)
+{
+    return size_in(option, text, 1, out, d);
 }
 
 static hh_err parse_date(const char *option, const char *text, void *out, hh_diag *d)
@@ -234,10 +246,16 @@ static hh_err build_form(visit_form *vf, const cli *c, const hh_visit *old, hh_d
     form_add(f, "date", _("Visit date"), old->id[0] ? old->visited_on : today, 1, parse_date,
              vf->v.visited_on);
     form_add(f, "officer", _("Officer"), officer, 1, parse_officer, vf->v.officer);
-    snprintf(text, sizeof text, _("Household size (0: the %d members)"), vf->h->member_count);
     snprintf(defs[0], sizeof defs[0], "%d", old->household_size);
-    form_add(f, "size", text, f->interactive || old->id[0] ? defs[0] : "", 0, parse_size,
-             &vf->v.household_size);
+    if (vf->h->member_count == 0) {   /* asked now, not refused after the last question */
+        form_add(f, "size", _("Household size (no members recorded)"),
+                 old->household_size > 0 ? defs[0] : "", f->interactive, parse_size_needed,
+                 &vf->v.household_size);
+    } else {
+        snprintf(text, sizeof text, _("Household size (0: the %d members)"), vf->h->member_count);
+        form_add(f, "size", text, f->interactive || old->id[0] ? defs[0] : "", 0, parse_size,
+                 &vf->v.household_size);
+    }
     money_defaults(old, f->interactive, defs);
     for (int i = 0; i < 7; i++)
         form_add(f, money_keys[i], money_prompts[i], defs[i], 1, parse_money, money_out[i]);

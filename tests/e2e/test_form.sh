@@ -127,6 +127,17 @@ for _ in $(seq 1 50); do pgrep -f "visit resume $H" >/dev/null || break; sleep 0
 expect "a power cut after the sixth answer: six kept, the database sound" \
   "$(Q "SELECT answers FROM drafts" | grep -c .) $(Q "PRAGMA integrity_check")" "6 ok"
 
+# A household with no members recorded: its size is asked, and 0 refused, at once.
+DB="$WORK/empty.db"
+rm -f "$DB"*
+"$HEARTH" --db "$DB" init >/dev/null
+"$HEARTH" --db "$DB" household add --village 511823101201 --category lifted --registry-no 5118231012016666 >/dev/null
+start 80x24 en "$HEARTH" visit record 5118231012016666
+type_answers 2026-11-26 "" 0
+wait_for 'Household size \(no members recorded\).*\n?.*try again|must be a whole number in 1\.\.50' \
+  && ok "no members: a size of 0 is refused at its question" || not_ok "no members: a size of 0 is refused at its question" "$(tail -4 "$WORK/screen")"
+T send-keys -t f C-c
+
 # A correction starts from the values of the visit it corrects (its id's first 8 characters).
 DB="$WORK/correct.db"
 setup
