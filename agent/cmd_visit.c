@@ -435,7 +435,19 @@ static int record(cli *c, hh_household *h, int resume)
         rc = cli_fail(ret, &d, "visit not recorded");
         goto cleanup;
     }
-    have_draft = vf->f.interactive && hh_store_draft_get(vf->store, h->id, &vf->draft) == HH_OK;
+    have_draft = 0;
+    if (vf->f.interactive) {
+        ret = hh_store_draft_get(vf->store, h->id, &vf->draft);
+        if (ret != HH_OK && ret != HH_ENOTFOUND) {
+            rc = cli_fail(ret, NULL, "cannot read the draft");
+            goto cleanup;
+        }
+        have_draft = ret == HH_OK;
+    }
+    if (resume && !have_draft) {
+        rc = cli_fail(HH_ENOTFOUND, NULL, "no draft of a visit to '%s'", label);
+        goto cleanup;
+    }
     if (have_draft && !resume) {
         int take = offer_draft(&vf->draft);
         if (take < 0) {
@@ -444,7 +456,7 @@ static int record(cli *c, hh_household *h, int resume)
         }
         resume = take;
     }
-    if (resume && have_draft) {
+    if (resume) {   /* a draft is there: checked above */
         form_draft_load(&vf->f, vf->draft.answers);
         vf->f.step = vf->draft.step;
     }
@@ -540,15 +552,7 @@ static int visit_resume(cli *c)
     if (!(h = calloc(1, sizeof *h)))
         return cli_fail(HH_ENOMEM, NULL, "visit resume");
     ret = hh_store_household_get(agent_store(c), c->args[0], h);
-    if (ret == HH_OK) {
-        hh_draft *dr = malloc(sizeof *dr);
-        ret = dr ? hh_store_draft_get(agent_store(c), h->id, dr) : HH_ENOMEM;
-        free(dr);
-        rc = ret == HH_OK ? record(c, h, 1)
-                          : cli_fail(ret, NULL, "no draft of a visit to '%s'", c->args[0]);
-    } else {
-        rc = cli_fail(ret, NULL, "no household '%s'", c->args[0]);
-    }
+    rc = ret == HH_OK ? record(c, h, 1) : cli_fail(ret, NULL, "no household '%s'", c->args[0]);
     free(h);
     return rc;
 }

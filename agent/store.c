@@ -1742,25 +1742,35 @@ undo:
     return sqlite3_exec(s->db, "RELEASE snapshot", NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
 }
 
+/* Does this device hold the household? (What a pull brings for one it does
+ * not is skipped.) */
+static hh_err household_known(hh_store *s, const char *household_id, int *present)
+{
+    static const char sql[] = "SELECT 1 FROM households WHERE id = ?1";
+    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, household_id);
+    *present = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return HH_OK;
+}
+
 /* Store one pulled visit in a savepoint: skipped (counted) when its household
  * is not here or it corrects a visit that is not; the household's provisional
  * tier is computed again. */
 static hh_err apply_visit(hh_store *s, const hh_visit *v, hh_pull_result *r)
 {
-    hh_household *h = malloc(sizeof *h);
     hh_err ret;
-    int inserted = 0;
+    int inserted = 0, present;
 
-    if (!h)
-        return HH_ENOMEM;
-    ret = hh_records_household_get(&s->sql, v->household_id, 1, h);
-    free(h);
-    if (ret == HH_ENOTFOUND) {
+    if ((ret = household_known(s, v->household_id, &present)) != HH_OK)
+        return ret;
+    if (!present) {
         r->visits_skipped++;
         return HH_OK;
     }
-    if (ret != HH_OK)
-        return ret;
     if (sqlite3_exec(s->db, "SAVEPOINT visit", NULL, NULL, NULL) != SQLITE_OK)
         return HH_EDB;
     ret = hh_records_visit_insert_new(&s->sql, v, &inserted);
@@ -1783,7 +1793,6 @@ static hh_err apply_visit(hh_store *s, const hh_visit *v, hh_pull_result *r)
 
 hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_diag *d)
 {
-    static const char known[] = "SELECT 1 FROM households WHERE id = ?1";
     static const char upsert[] =
         "INSERT INTO tiers (household_id, source, tier, reasons, rulebook, last_visit_on,"
         " per_capita_yuan, computed_hlc, review, measures)"
@@ -1832,13 +1841,8 @@ hh_err hh_store_apply_pull(hh_store *s, const hh_pull *p, hh_pull_result *r, hh_
     for (size_t i = 0; i < p->n_tiers; i++) {
         const hh_pulled_tier *tiers = p->tiers;
         int present;
-        if (!(st = hh_sql(&s->sql, known))) {
-            ret = HH_EDB;
+        if ((ret = household_known(s, tiers[i].household_id, &present)) != HH_OK)
             goto fail;
-        }
-        hh_sql_bind_text(st, 1, tiers[i].household_id);
-        present = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_reset(st);
         if (!present) {
             r->tiers_skipped++;
             continue;
