@@ -73,14 +73,14 @@ PLATFORM_SRC := platform/err.c platform/platform.c platform/vfs.c
 MODEL_SRC    := model/record.c model/diag.c model/validate.c model/rulebook.c \
                 model/tier.c model/hlc.c model/buf.c model/json.c model/exchange.c model/kv.c \
                 model/review.c
-SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c sync/i18n.c \
+SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c sync/export.c sync/i18n.c sync/present.c \
                 sync/wire.c
-AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form.c agent/present.c \
+AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form.c \
                 agent/cmd_worklist.c \
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
                  collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \
-                 collector/cmd_review.c
+                 collector/cmd_review.c collector/html.c collector/console.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \

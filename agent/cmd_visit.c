@@ -11,7 +11,7 @@
 #include "agent.h"
 #include "commands.h"
 #include "form.h"
-#include "present.h"
+#include "sync/present.h"
 #include "sync/i18n.h"
 #include "sync/records.h"
 #include "model/exchange.h"
@@ -337,7 +337,7 @@ static void print_new_tier(hh_store *s, const char *household_id)
     if (hh_store_tier_get(s, household_id, 1, &now) != HH_OK)
         return;
     printf(_("tier %s (provisional, until the next sync)\n"), hh_i18n_enum(&hh_tier_names, (int)now.v.tier));
-    agent_reasons_text(&now.v, hh_store_rulebook(s), hh_i18n_zh() ? "；" : "; ", reasons,
+    hh_reasons_text(&now.v, hh_store_rulebook(s), hh_i18n_zh() ? "；" : "; ", reasons,
                        sizeof reasons);
     if (reasons[0]) {
         printf("  ");

@@ -16,6 +16,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "console.h"
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
 #include "sync/pki.h"
@@ -526,6 +527,12 @@ void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
                strcmp(req->path, "/v1/enroll") == 0 || strcmp(req->path, "/v1/sync") == 0 ||
                strcmp(req->path, "/v2/sync") == 0) {
         text_reply(resp, 405, "method not allowed");
+    } else if (api->console && hh_console_path(req->path)) {
+        worker *w = worker_get(api);
+        if (w)
+            hh_console_handle(api->console, w->reader, req, resp);
+        else
+            busy(resp, "the collector cannot read its records now; retry later");
     } else {
         text_reply(resp, 404, "not found");
     }

@@ -10,6 +10,8 @@
  *                    deflated when the device's Accept-Encoding lists deflate;
  *                    a body that inflates past max_body_bytes is refused (413)
  *
+ * Every other path is the reviewers' console's (console.h), when there is one.
+ *
  * Writes go through the sync service's group commit (service.h); a request
  * that waits too long for its turn gets 503 and Retry-After. Pulls read on a
  * connection of their server thread's own. */
@@ -31,6 +33,7 @@ typedef struct hh_api {
     int device_cert_days;
     hh_limiter enrolments;         /* refused enrolments per address, attempts overall */
     pthread_key_t worker;          /* each server thread's reader and scratch */
+    struct hh_console *console;    /* borrowed; NULL: no console (every other path 404) */
 } hh_api;
 
 /* Set up what the handler keeps besides the store: enrolment guessing is

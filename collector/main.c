@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "api.h"
+#include "console.h"
 #include "commands.h"
 #include "cstore.h"
 #include "model/exchange.h"
@@ -24,6 +25,7 @@
 #include "server.h"
 #include "sync/cli.h"
 #include "sync/export.h"
+#include "sync/i18n.h"
 #include "sync/pki.h"
 
 #define HEARTHD_VERSION "0.1.0"
@@ -45,6 +47,9 @@ typedef struct config {
     int64_t enrol_failures_per_address;
     int64_t enrol_attempts_total;
     int64_t enrol_window_s;
+    int64_t console_idle_s;
+    int64_t login_failures;
+    int64_t login_window_s;
 } config;
 
 typedef struct collector {
@@ -97,6 +102,9 @@ static const config_key config_keys[] = {
     { "enrol_failures_per_address", CFG(enrol_failures_per_address), 1, 100000 },
     { "enrol_attempts_total", CFG(enrol_attempts_total), 1, 1000000 },
     { "enrol_window_s", CFG(enrol_window_s), 1, 86400 },
+    { "console_idle_s", CFG(console_idle_s), 60, 86400 },
+    { "login_failures", CFG(login_failures), 1, 1000 },
+    { "login_window_s", CFG(login_window_s), 10, 86400 },
 };
 
 static hh_err config_take(void *ctx, const char *key, const char *value, int line_no,
@@ -144,6 +152,9 @@ static void config_defaults(config *cfg)
     cfg->enrol_failures_per_address = 10;
     cfg->enrol_attempts_total = 300;
     cfg->enrol_window_s = 600;
+    cfg->console_idle_s = 1800;
+    cfg->login_failures = 5;
+    cfg->login_window_s = 900;
 }
 
 static hh_err config_load(config *cfg, hh_diag *d)
@@ -182,14 +193,19 @@ static hh_err config_write(const config *cfg)
         "header_time_max_s = %lld\nrequest_time_max_s = %lld\nmin_rate_bytes_s = %lld\n"
         "# Enrolment guessing: refused attempts allowed per client address, and\n"
         "# attempts from everywhere, in each window of enrol_window_s seconds.\n"
-        "enrol_failures_per_address = %lld\nenrol_attempts_total = %lld\nenrol_window_s = %lld\n",
+        "enrol_failures_per_address = %lld\nenrol_attempts_total = %lld\nenrol_window_s = %lld\n"
+        "# The reviewers' console: a session ends after console_idle_s seconds\n"
+        "# unused; an account (and, four times as many, an address) may fail\n"
+        "# login_failures logins in login_window_s seconds, then waits.\n"
+        "console_idle_s = %lld\nlogin_failures = %lld\nlogin_window_s = %lld\n",
         cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
         (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
         (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads,
         (long long)cfg->header_time_max_s, (long long)cfg->request_time_max_s,
         (long long)cfg->min_rate_bytes_s,
         (long long)cfg->enrol_failures_per_address, (long long)cfg->enrol_attempts_total,
-        (long long)cfg->enrol_window_s);
+        (long long)cfg->enrol_window_s, (long long)cfg->console_idle_s,
+        (long long)cfg->login_failures, (long long)cfg->login_window_s);
 
     if (n < 0 || (size_t)n >= sizeof text)
         return HH_ERANGE;
@@ -306,6 +322,9 @@ static int cmd_serve(cli *c)
     hh_server_config sc;
     hh_server *server = NULL;
     hh_service *service = NULL;
+    hh_console *console = NULL;
+    hh_console_config cc = { (unsigned)app.cfg.console_idle_s, (unsigned)app.cfg.login_failures,
+                             (unsigned)app.cfg.login_window_s };
     char db_path[HH_PATH_MAX];
     hh_api api;
     uint16_t port = 0;
@@ -327,11 +346,15 @@ static int cmd_serve(cli *c)
         rc = cli_fail(ret, NULL, "cannot read the keys and certificates in %s", app.dir);
         goto cleanup;
     }
-    if ((ret = hh_service_new(app.store, &service)) != HH_OK) {
+    if ((ret = hh_service_new(app.store, &service)) != HH_OK ||
+        (ret = hh_console_new(service, &cc, &console)) != HH_OK) {
         rc = cli_fail(ret, NULL, "cannot start");
         goto cleanup;
     }
+    /* The console's pages are Chinese, or English for a browser that asks. */
+    hh_i18n_init("hearth", "zh");
     api.service = service;
+    api.console = console;
     api.db_path = db_path;
     api.max_body_bytes = (size_t)app.cfg.max_body_bytes;
     api.ca_pem = ca;
@@ -387,6 +410,7 @@ static int cmd_serve(cli *c)
     hh_server_stop(server);
 cleanup:
     hh_api_free(&api);
+    hh_console_free(console);
     hh_service_free(service);
     if (key)
         explicit_bzero(key, strlen(key));

@@ -548,7 +548,7 @@ hh_err hh_rstore_conflict_close(hh_cstore *s, int64_t id, const char *account, c
 static hh_err read_work(sqlite3_stmt *st, void *out)
 {
     hh_work *w = out;
-    char state[32];
+    char state[32], reasons[256];
 
     memset(w, 0, sizeof *w);
     if (hh_sql_col_text(st, 0, w->household_id, sizeof w->household_id) != HH_OK ||
@@ -562,6 +562,12 @@ static hh_err read_work(sqlite3_stmt *st, void *out)
     w->case_opened_ms = (uint64_t)sqlite3_column_int64(st, 6);
     w->open_measures = sqlite3_column_int(st, 7);
     w->overdue_measures = sqlite3_column_int(st, 8);
+    if (hh_sql_col_text(st, 9, w->head_name, sizeof w->head_name) != HH_OK ||
+        hh_sql_col_text(st, 10, reasons, sizeof reasons) != HH_OK ||
+        hh_sql_col_text(st, 11, w->last_visit_on, sizeof w->last_visit_on) != HH_OK)
+        return HH_ECORRUPT;
+    w->reasons = hh_reasons_parse(reasons);
+    w->per_capita_yuan = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 12);
     return HH_OK;
 }
 
@@ -576,7 +582,10 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         " (SELECT count(*) FROM measures m WHERE m.household_id = t.household_id"
         "   AND m.closed_ms IS NULL),"
         " (SELECT count(*) FROM measures m WHERE m.household_id = t.household_id"
-        "   AND m.closed_ms IS NULL AND m.due_on < ?3)"
+        "   AND m.closed_ms IS NULL AND m.due_on < ?3),"
+        " ifnull((SELECT name FROM members m WHERE m.household_id = t.household_id"
+        "   AND m.relation = 'head' ORDER BY m.position LIMIT 1), ''),"
+        " t.reasons, ifnull(t.last_visit_on, ''), t.per_capita_yuan"
         " FROM tiers t JOIN households h ON h.id = t.household_id"
         " WHERE (?1 IS NULL OR t.review = ?1) AND (?2 IS NULL OR h.village_code = ?2)"
         " AND (?4 OR (t.review <> 'released' AND t.review <> 'dismissed'"
@@ -813,4 +822,91 @@ hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, cons
     hh_sql_bind_text(st, 3, account);
     hh_sql_bind_text(st, 4, detail);
     return hh_sql_done(st);
+}
+
+/* ---- the console's counts --------------------------------------------------------- */
+
+static hh_err read_tally(sqlite3_stmt *st, void *out)
+{
+    hh_tally *t = out;
+    char state[32];
+
+    memset(t, 0, sizeof *t);
+    if (hh_sql_col_text(st, 0, t->village_code, sizeof t->village_code) != HH_OK ||
+        hh_sql_col_text(st, 2, state, sizeof state) != HH_OK ||
+        (t->state = (hh_review_state)hh_enum_parse(&hh_review_state_names, state)) == 0)
+        return HH_ECORRUPT;
+    t->tier = (hh_tier)sqlite3_column_int(st, 1);
+    t->count = sqlite3_column_int64(st, 3);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_tally(hh_cstore *s, hh_row_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT h.village_code, t.tier, t.review, count(*) FROM tiers t"
+        " JOIN households h ON h.id = t.household_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_tally row;
+
+    return st ? each_item(st, read_tally, &row, cb, ctx) : HH_EDB;
+}
+
+static hh_err read_month(sqlite3_stmt *st, void *out)
+{
+    hh_month_count *m = out;
+
+    memset(m, 0, sizeof *m);
+    if (hh_sql_col_text(st, 0, m->month, sizeof m->month) != HH_OK ||
+        hh_sql_col_text(st, 1, m->village_code, sizeof m->village_code) != HH_OK)
+        return HH_ECORRUPT;
+    m->opened = sqlite3_column_int64(st, 2);
+    m->released = sqlite3_column_int64(st, 3);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_month(hh_cstore *s, hh_row_cb cb, void *ctx)
+{
+    /* Months in local time, as every date the collector shows. */
+    static const char sql[] =
+        "SELECT month, village_code, sum(opened), sum(released) FROM ("
+        " SELECT strftime('%Y-%m', c.opened_ms / 1000, 'unixepoch', 'localtime') AS month,"
+        "  h.village_code AS village_code, 1 AS opened, 0 AS released"
+        "  FROM cases c JOIN households h ON h.id = c.household_id"
+        " UNION ALL"
+        " SELECT strftime('%Y-%m', r.at_ms / 1000, 'unixepoch', 'localtime'), h.village_code, 0, 1"
+        "  FROM review_steps r JOIN cases c ON c.id = r.case_id"
+        "  JOIN households h ON h.id = c.household_id WHERE r.to_state = 'released')"
+        " GROUP BY 1, 2 ORDER BY 1, 2";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_month_count row;
+
+    return st ? each_item(st, read_month, &row, cb, ctx) : HH_EDB;
+}
+
+static hh_err read_audit(sqlite3_stmt *st, void *out)
+{
+    hh_audit_row *a = out;
+
+    memset(a, 0, sizeof *a);
+    a->at_ms = (uint64_t)sqlite3_column_int64(st, 0);
+    if (hh_sql_col_text(st, 1, a->kind, sizeof a->kind) != HH_OK ||
+        hh_sql_col_text(st, 2, a->who, sizeof a->who) != HH_OK ||
+        hh_sql_col_text(st, 3, a->detail, sizeof a->detail) != HH_OK)
+        return HH_ECORRUPT;
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_audit(hh_cstore *s, int limit, hh_row_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT at_ms, kind, coalesce(account, device_id, ''), detail FROM audit"
+        " ORDER BY id DESC LIMIT ?1";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_audit_row row;
+
+    if (!st)
+        return HH_EDB;
+    sqlite3_bind_int(st, 1, limit);
+    return each_item(st, read_audit, &row, cb, ctx);
 }

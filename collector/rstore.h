@@ -123,6 +123,10 @@ typedef struct hh_work {
     uint64_t since_ms;          /* the state's start */
     uint64_t case_opened_ms;    /* 0: no open case */
     int open_measures, overdue_measures;
+    char head_name[HH_NAME_MAX + 1];   /* "" when no head is recorded */
+    uint32_t reasons;           /* HH_REASON_* bits */
+    char last_visit_on[HH_DATE_LEN + 1];
+    int64_t per_capita_yuan;    /* -1: not known */
 } hh_work;
 /* Households with a tier, red first: in state (0: any) and village (NULL:
  * any); unless all (or a state is named), only open warnings (a tier above
@@ -180,6 +184,34 @@ hh_err hh_rstore_refused_close(hh_cstore *s, const char *device_id, uint64_t seq
 
 /* The shocks (bits, 1u << hh_shock) of the household's latest visit. */
 hh_err hh_rstore_latest_shocks(hh_cstore *s, const char *household_id, uint32_t *shocks);
+
+/* The console's overview: households per village, tier and review state. */
+typedef struct hh_tally {
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    hh_review_state state;
+    int64_t count;
+} hh_tally;
+hh_err hh_rstore_each_tally(hh_cstore *s, hh_row_cb cb, void *ctx);
+
+/* Warnings opened (cases) and released per month (YYYY-MM, local time) and village,
+ * by month. */
+typedef struct hh_month_count {
+    char month[8];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    int64_t opened, released;
+} hh_month_count;
+hh_err hh_rstore_each_month(hh_cstore *s, hh_row_cb cb, void *ctx);
+
+/* The audit log, newest first, at most limit lines; who is the account or
+ * the device. */
+typedef struct hh_audit_row {
+    uint64_t at_ms;
+    char kind[32];
+    char who[HH_UUID_LEN + 1];
+    char detail[600];
+} hh_audit_row;
+hh_err hh_rstore_each_audit(hh_cstore *s, int limit, hh_row_cb cb, void *ctx);
 
 /* Audit an account's action (no personal data in detail). */
 hh_err hh_rstore_audit(hh_cstore *s, const char *kind, const char *account, const char *detail);

@@ -119,9 +119,22 @@ static void client_identity(struct MHD_Connection *conn, hh_request *req)
     gnutls_x509_crt_deinit(crt);
 }
 
+/* The headers a page for a browser carries. */
+static void page_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+                            " frame-ancestors 'none'; base-uri 'none'");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int status,
                              const char *type, const char *encoding, const void *data, size_t len,
-                             unsigned retry_after, uint64_t seq_high)
+                             unsigned retry_after, uint64_t seq_high, const hh_response *r)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data,
                                                                 MHD_RESPMEM_MUST_COPY);
@@ -140,6 +153,16 @@ static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int
     if (seq_high) {
         snprintf(number, sizeof number, "%llu", (unsigned long long)seq_high);
         MHD_add_response_header(resp, "Hearth-Seq-High", number);
+    }
+    if (r) {
+        if (strncmp(type, "text/html", 9) == 0 || r->disposition[0])
+            page_headers(resp);
+        if (r->set_cookie[0])
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+        if (r->location[0])
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+        if (r->disposition[0])
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
     }
     rs->status = status;
     rs->bytes_out = len;
@@ -225,6 +248,11 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+static const char *query_arg(const hh_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -249,7 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (length && strtoull(length, NULL, 10) > s->max_body) {
             static const char msg[] = "request body too large\n";
             rs->too_large = 1;
-            return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0);
+            return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0, NULL);
         }
         return MHD_YES;
     }
@@ -278,7 +306,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;   /* answered already (413) */
     if (rs->too_large) {
         static const char msg[] = "request body too large\n";
-        return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0);
+        return reply(conn, rs, 413, "text/plain", NULL, msg, sizeof msg - 1, 0, 0, NULL);
     }
     memset(&req, 0, sizeof req);
     req.method = method;
@@ -292,6 +320,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
     req.accept_encoding =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    req.arg = query_arg;
+    req.conn = conn;
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);
     memset(&resp, 0, sizeof resp);
     resp.status = 500;
@@ -300,7 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     s->handler(s->ctx, &req, &resp);
     memcpy(rs->note, resp.log_note, sizeof rs->note);
     ret = reply(conn, rs, resp.status, resp.content_type, resp.content_encoding,
-                hh_buf_str(&resp.body), resp.body.len, resp.retry_after_s, resp.seq_high);
+                hh_buf_str(&resp.body), resp.body.len, resp.retry_after_s, resp.seq_high, &resp);
     hh_buf_free(&resp.body);
     return ret;
 }

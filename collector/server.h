@@ -12,7 +12,9 @@
  * shuts the connection down: a client trickling bytes holds no slot for long. Connection count, per-address
  * connections, memory per connection and idle time are all limited explicitly,
  * and the open-file limit is raised to fit the connection limit. One log line per request
- * goes to stderr, without personal data. */
+ * goes to stderr, without personal data. An HTML answer carries the headers a
+ * browser needs to keep it to itself: no scripts, styles or frames from
+ * elsewhere, no caching, no referrer. */
 #ifndef HH_SERVER_H
 #define HH_SERVER_H
 
@@ -42,7 +44,8 @@ typedef struct hh_server_config {
 /* Seconds a request body may start slowly before its rate is judged. */
 #define HH_SERVER_RATE_GRACE_S 10
 
-typedef struct hh_request {
+typedef struct hh_request hh_request;
+struct hh_request {
     const char *method;
     const char *path;
     const uint8_t *body;
@@ -54,7 +57,11 @@ typedef struct hh_request {
     const char *content_type;      /* the request's Content-Type, or NULL */
     const char *content_encoding;  /* …its Content-Encoding, or NULL */
     const char *accept_encoding;   /* …its Accept-Encoding, or NULL */
-} hh_request;
+    const char *cookie;            /* …its Cookie header, or NULL */
+    /* A query-string argument, decoded, or NULL (the server's lookup). */
+    const char *(*arg)(const hh_request *req, const char *name);
+    void *conn;                    /* the server's, for arg */
+};
 
 typedef struct hh_response {
     int status;
@@ -64,6 +71,9 @@ typedef struct hh_response {
     unsigned retry_after_s;        /* 0: no Retry-After header */
     uint64_t seq_high;             /* 0: no Hearth-Seq-High header (see api.h, 409) */
     char log_note[64];             /* appended to the request's log line */
+    char set_cookie[192];          /* "": no Set-Cookie header */
+    char location[256];            /* "": no Location header */
+    char disposition[128];         /* "": no Content-Disposition header */
 } hh_response;
 
 typedef void (*hh_handler)(void *ctx, const hh_request *req, hh_response *resp);

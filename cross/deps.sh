@@ -58,7 +58,9 @@ run_logged() {   # run_logged LOGNAME cmd...: quiet on success, the log tail on 
 packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protobuf
           libsqlite3-dev sqlite3 protobuf-c-compiler libprotobuf-c-dev libcmocka-dev
           libmicrohttpd-dev zlib1g-dev openssl util-linux faketime testssl.sh
-          curl iproute2 nftables bc strace libargon2-dev gettext tmux)
+          curl iproute2 nftables bc strace libargon2-dev gettext tmux
+          libxlsxwriter-dev chromium chromium-driver python3-selenium python3-openpyxl
+          fonts-wqy-zenhei)
 if [ "$target" != host ]; then
   packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
 fi

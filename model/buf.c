@@ -67,24 +67,35 @@ hh_err hh_buf_puts(hh_buf *b, const char *s)
     return hh_buf_append(b, s, strlen(s));
 }
 
-hh_err hh_buf_printf(hh_buf *b, const char *fmt, ...)
+hh_err hh_buf_vprintf(hh_buf *b, const char *fmt, va_list ap)
 {
-    va_list ap;
+    va_list again;
     int n;
     hh_err ret;
 
-    va_start(ap, fmt);
+    va_copy(again, ap);
     n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        va_end(again);
         return HH_EINVAL;
-    if ((ret = reserve(b, (size_t)n)) != HH_OK)
-        return ret;
+    }
+    if ((ret = reserve(b, (size_t)n)) == HH_OK) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return ret;
+}
+
+hh_err hh_buf_printf(hh_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    hh_err ret;
+
     va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    ret = hh_buf_vprintf(b, fmt, ap);
     va_end(ap);
-    b->len += (size_t)n;
-    return HH_OK;
+    return ret;
 }
 
 hh_err hh_buf_json_string(hh_buf *b, const char *s)

@@ -7,6 +7,7 @@
 #ifndef HH_BUF_H
 #define HH_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "../platform/err.h"
@@ -33,6 +34,7 @@ hh_err hh_buf_puts(hh_buf *b, const char *s);
 
 /* Append printf-style text. */
 hh_err hh_buf_printf(hh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+hh_err hh_buf_vprintf(hh_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Append s as a JSON string literal, quotes included. */
 hh_err hh_buf_json_string(hh_buf *b, const char *s);

@@ -18,7 +18,8 @@ const hh_enum_names hh_review_state_names = { "review state", state_list, HH_REV
                                               state_zh };
 
 static const char *const level_list[] = { "village", "township", "county" };
-const hh_enum_names hh_level_names = { "level", level_list, 3 };
+static const char *const level_zh[] = { "村级", "乡镇级", "县级" };
+const hh_enum_names hh_level_names = { "level", level_list, 3, level_zh };
 
 static const char *const action_list[] = {
     "verify", "dismiss", "village", "township", "county", "propose-release", "reopen",

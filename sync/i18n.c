@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,7 +12,10 @@
 #include "model/validate.h"
 #include "platform/platform.h"
 
-static int zh;
+static int zh;                        /* the process's language */
+static _Thread_local int zh_here = -1; /* a thread's own (hh_i18n_use); -1: the process's */
+static locale_t plain;                 /* "C": gettext answers with the English text */
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
 
 /* The locale's language, with POSIX precedence: the first of $LC_ALL,
  * $LC_MESSAGES and $LANG that is set decides. */
@@ -83,12 +87,34 @@ void hh_i18n_init(const char *domain, const char *setting)
 
 int hh_i18n_zh(void)
 {
-    return zh;
+    return zh_here >= 0 ? zh_here : zh;
+}
+
+static void plain_make(void)
+{
+    plain = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* glibc reads the thread's locale when it translates, and ignores $LANGUAGE
+ * in the plain "C" locale: a thread in it reads the English originals. */
+int hh_i18n_use(int want_zh)
+{
+    pthread_once(&plain_once, plain_make);
+    if (want_zh == zh) {
+        uselocale(LC_GLOBAL_LOCALE);
+    } else if (!want_zh && plain) {
+        uselocale(plain);
+    } else {
+        zh_here = -1;
+        return -1;
+    }
+    zh_here = want_zh;
+    return 0;
 }
 
 const char *hh_i18n_enum(const hh_enum_names *e, int value)
 {
-    const char *s = zh ? hh_enum_zh(e, value) : hh_enum_name(e, value);
+    const char *s = hh_i18n_zh() ? hh_enum_zh(e, value) : hh_enum_name(e, value);
 
     return s ? s : "?";
 }

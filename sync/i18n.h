@@ -21,8 +21,13 @@
  * (none stored). May be called again when the device's setting is known. */
 void hh_i18n_init(const char *domain, const char *setting);
 
-/* Non-zero when messages are shown in Chinese. */
+/* Non-zero when messages are shown in Chinese (to this thread). */
 int hh_i18n_zh(void);
+
+/* Messages in English (0) or Chinese (1) for the calling thread only, as one
+ * console page asks. A process set to Chinese can show either; one set to
+ * English only English (-1, and the thread keeps the process's language). */
+int hh_i18n_use(int want_zh);
 
 /* An enumeration value as people read it: its Chinese label in Chinese (脱贫户),
  * else its stable name (lifted); "?" when out of range. */

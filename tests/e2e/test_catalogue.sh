@@ -13,7 +13,7 @@ mapfile -t sources < <(grep -v '^#' "$ROOT/agent/po/POTFILES" | sed "s|^|$ROOT/|
 if ! command -v xgettext >/dev/null; then
   not_ok "xgettext is installed (make deps: gettext)"; finish; exit 1
 fi
-(cd "$ROOT" && xgettext --from-code=UTF-8 -k_ -kN_ -kcli_fail:3 -kcli_usage:2 -khh_diag_fail:4 \
+(cd "$ROOT" && xgettext --from-code=UTF-8 -k_ -kN_ -kcli_fail:3 -kcli_usage:2 -khh_diag_fail:4 -kmsg:2 \
   --no-location -o "$WORK/hearth.pot" "${sources[@]#$ROOT/}") 2>"$WORK/xgettext.err"
 expect "xgettext reads every source" "$?" "0"
 count=$(grep -c '^msgid "' "$WORK/hearth.pot")

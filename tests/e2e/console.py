@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""tests/e2e/console.py — drives the reviewers' console for test_console.sh.
+
+    console.py PHASE URL SHOTS HOUSEHOLD OTHER
+
+PHASE is `village` (Chromium: log in, overview, worklist, the home check and
+the village appraisal), `security` (HTTP: lockout, replayed cookie, forged
+form, scope, headers) or `county` (Chromium, a week later: township review,
+county approval, a measure, a conflict, the audit log). Prints TAP-like
+`ok`/`not ok` lines and exits 1 when any check failed."""
+import http.client
+import os
+import ssl
+import sys
+import time
+import urllib.parse
+
+PHASE, URL, SHOTS, HOUSEHOLD, OTHER = sys.argv[1:6]
+PASSWORDS = {"li": "village-pass-1", "wang": "township-pass-1", "zhao": "county-pass-1",
+             "root": "admin-pass-12"}
+failed = 0
+count = 0
+
+
+def check(what, cond, detail=""):
+    global failed, count
+    count += 1
+    if cond:
+        print(f"ok {count} - {what}")
+    else:
+        failed += 1
+        print(f"not ok {count} - {what}" + (f": {detail}" if detail else ""))
+
+
+# ---- the browser -----------------------------------------------------------------------
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--ignore-certificate-errors", "--window-size=1366,768", "--lang=zh-CN"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def click(drv, element):
+    """Click, and wait for the next page to replace this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old = drv.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(drv, 15).until(expected_conditions.staleness_of(old))
+
+
+def shot(drv, name):
+    """A screenshot of the whole page, as tall as its content."""
+    height = drv.execute_script("return document.documentElement.scrollHeight")
+    drv.set_window_size(1366, max(768, min(int(height), 6000)))
+    drv.save_screenshot(os.path.join(SHOTS, name + ".png"))
+    drv.set_window_size(1366, 768)
+
+
+def login(drv, name):
+    from selenium.webdriver.common.by import By
+    drv.get(URL + "/login")
+    drv.find_element(By.NAME, "name").send_keys(name)
+    drv.find_element(By.NAME, "password").send_keys(PASSWORDS[name])
+    click(drv, drv.find_element(By.CSS_SELECTOR, "form.login button"))
+    return drv.find_element(By.TAG_NAME, "h1").text
+
+
+def logout(drv):
+    from selenium.webdriver.common.by import By
+    click(drv, drv.find_element(By.CSS_SELECTOR, "form.who button"))
+
+
+def act(drv, action, note, extra=None):
+    """Fill and send the form of one lifecycle action; the page after it."""
+    from selenium.webdriver.common.by import By
+    forms = drv.find_elements(By.CSS_SELECTOR, "form.act")
+    for f in forms:
+        if f.find_element(By.NAME, "action").get_attribute("value") == action:
+            if extra:
+                extra(f)
+            f.find_element(By.NAME, "note").send_keys(note)
+            click(drv, f.find_element(By.TAG_NAME, "button"))
+            return True
+    return False
+
+
+def done_text(drv):
+    from selenium.webdriver.common.by import By
+    found = drv.find_elements(By.CSS_SELECTOR, "p.done")
+    return found[0].text if found else ""
+
+
+def error_text(drv):
+    from selenium.webdriver.common.by import By
+    found = drv.find_elements(By.CSS_SELECTOR, "p.error")
+    return found[0].text if found else ""
+
+
+def no_alert(drv):
+    from selenium.common.exceptions import NoAlertPresentException
+    try:
+        drv.switch_to.alert
+        return False
+    except NoAlertPresentException:
+        return True
+
+
+def village():
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    drv = browser()
+    try:
+        h1 = login(drv, "li")
+        check("li logs in and lands on the overview, in Chinese", h1 == "总览", h1)
+        charts = drv.find_elements(By.CSS_SELECTOR, "svg.chart")
+        check("the overview draws households by tier as an SVG chart", len(charts) == 1, str(len(charts)))
+        body = drv.find_element(By.TAG_NAME, "table").text
+        check("the overview counts the village's households by tier", "511823101201" in body, body[:200])
+        check("…and only the account's villages", "511823101202" not in body, body)
+        shot(drv, "01-overview")
+        click(drv, drv.find_element(By.LINK_TEXT, "工作清单"))
+        Select(drv.find_element(By.NAME, "tier")).select_by_value("red")
+        click(drv, drv.find_element(By.CSS_SELECTOR, "form.filters button"))
+        rows = drv.find_elements(By.CSS_SELECTOR, "table.work tbody tr")
+        names = [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows]
+        check("the worklist filtered to red shows the red households, with the head's name",
+              "李建国" in names and all("红" in r.text for r in rows), repr(names))
+        check("a name that is markup shows as text", "<script>alert(1)</script>" in names, repr(names))
+        check("…and runs nothing: no script element, no alert",
+              not drv.find_elements(By.TAG_NAME, "script") and no_alert(drv))
+        check("reasons are sentences with the numbers", "人均纯收入" in drv.find_element(By.TAG_NAME, "main").text)
+        shot(drv, "02-worklist-red")
+        click(drv, drv.find_element(By.LINK_TEXT, "李建国"))
+        check("the household page opens on its head", drv.find_element(By.TAG_NAME, "h1").text == "李建国")
+        check("its per-capita income over the visits is a chart",
+              len(drv.find_elements(By.CSS_SELECTOR, "svg.chart polyline")) == 1)
+        check("ID numbers are shown with their middle hidden",
+              "110105********002X" in drv.find_element(By.TAG_NAME, "main").text)
+        shot(drv, "03-household")
+        check("li may not take the township's step", not drv.find_elements(
+            By.CSS_SELECTOR, "form.act input[name=action][value=township]"))
+        ok = act(drv, "verify", "入户核实，情况属实",
+                 lambda f: f.find_element(By.NAME, "consent").click())
+        check("the home check is done from its form", ok and "核实" in done_text(drv), done_text(drv) or error_text(drv))
+        ok = act(drv, "village", "村民代表评议通过")
+        check("the village appraisal is done from its form", ok and done_text(drv), error_text(drv))
+        check("…and the timeline shows both steps by li",
+              drv.find_element(By.CSS_SELECTOR, "ol.timeline").text.count("li") >= 2)
+        shot(drv, "04-household-village-approved")
+        ok = act(drv, "verify", "again")
+        check("a step the state does not allow is not offered", not ok)
+        drv.get(URL + "/household?id=" + OTHER + "&lang=en")
+        check("English on request", drv.find_element(By.TAG_NAME, "h1").text != "" and
+              "Members" in drv.find_element(By.TAG_NAME, "main").text)
+        drv.get(URL + "/?lang=zh")
+        logout(drv)
+        check("logging out leads to the login page", "/login" in drv.current_url)
+    finally:
+        drv.quit()
+
+
+def county():
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    drv = browser()
+    try:
+        login(drv, "wang")
+        drv.get(URL + "/household?id=" + HOUSEHOLD)
+        ok = act(drv, "township", "乡镇审核通过")
+        check("a week later the township reviews", ok and done_text(drv), error_text(drv))
+        shot(drv, "05-township")
+        logout(drv)
+        login(drv, "zhao")
+        charts = drv.find_elements(By.CSS_SELECTOR, "svg.chart")
+        check("the overview charts warnings by month once there are some", len(charts) == 2, str(len(charts)))
+        body = drv.find_element(By.TAG_NAME, "table").text
+        check("a county account sees every village", "511823101201" in body and "511823101202" in body, body)
+        shot(drv, "06-overview-county")
+        drv.get(URL + "/worklist")
+        shot(drv, "06-worklist-county")
+        check("a county account's worklist holds both villages' warnings",
+              drv.find_element(By.TAG_NAME, "main").text.count("5118231012") >= 3)
+        drv.get(URL + "/household?id=" + HOUSEHOLD)
+        ok = act(drv, "county", "县级审批")
+        check("the county approves: monitored", ok and done_text(drv), error_text(drv))
+
+        def measure(f):
+            Select(f.find_element(By.NAME, "measure")).select_by_value("medical_assistance")
+            f.find_element(By.NAME, "responsible").send_keys("王五")
+            drv.execute_script("arguments[0].value = '2027-01-31'", f.find_element(By.NAME, "due_on"))
+        ok = act(drv, "intervene", "申请医疗救助", measure)
+        check("a measure is added with who and when", ok and done_text(drv), error_text(drv))
+        table = drv.find_elements(By.CSS_SELECTOR, "table")[-1].text
+        check("the measure is listed, by name, with its due date", "医疗救助" in table and "2027-01-31" in table, table)
+        shot(drv, "07-household-monitored")
+        click(drv, drv.find_element(By.LINK_TEXT, "待处理"))
+        rows = drv.find_elements(By.XPATH, "//h2[1]/following-sibling::div[1]//tbody/tr")
+        check("the conflict is in the queue", len(rows) == 1, str(len(rows)))
+        shot(drv, "08-queues")
+        if rows:
+            rows[0].find_element(By.NAME, "note").send_keys("户主确认")
+            click(drv, rows[0].find_element(By.CSS_SELECTOR, "button[value=theirs]"))
+        check("the conflict is resolved from the queue", done_text(drv) != "", error_text(drv))
+        logout(drv)
+        login(drv, "root")
+        click(drv, drv.find_element(By.LINK_TEXT, "审计日志"))
+        text = drv.find_element(By.TAG_NAME, "main").text
+        check("the audit log shows the console's logins and the steps' accounts",
+              "login" in text and "zhao" in text)
+        shot(drv, "09-audit")
+    finally:
+        drv.quit()
+
+
+# ---- plain HTTP ------------------------------------------------------------------------
+
+def request(method, path, body=None, cookie=None):
+    u = urllib.parse.urlsplit(URL)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=30)
+    headers = {}
+    if body is not None:
+        body = urllib.parse.urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if cookie:
+        headers["Cookie"] = cookie
+    conn.request(method, path, body=body, headers=headers)
+    r = conn.getresponse()
+    data = r.read().decode("utf-8", "replace")
+    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+    conn.close()
+    return out
+
+
+def http_login(name, password):
+    status, headers, _ = request("POST", "/login", {"name": name, "password": password})
+    cookie = headers.get("set-cookie", "").split(";")[0]
+    return status, cookie, headers.get("set-cookie", "")
+
+
+def csrf_of(page):
+    marker = 'name="csrf" value="'
+    i = page.find(marker)
+    return page[i + len(marker):i + len(marker) + 64] if i >= 0 else ""
+
+
+def security():
+    status, cookie, raw = http_login("li", PASSWORDS["li"])
+    check("a login answers 303 with a session cookie", status == 303 and cookie.startswith("hh_session="), raw)
+    check("the cookie is Secure, HttpOnly and SameSite=Strict",
+          all(flag in raw for flag in ("Secure", "HttpOnly", "SameSite=Strict")), raw)
+    status, headers, page = request("GET", "/household?id=" + OTHER, cookie=cookie)
+    check("a household outside the account's villages is refused (403)", status == 403, str(status))
+    status, headers, page = request("GET", "/", cookie=cookie)
+    check("pages carry a Content-Security-Policy and no-store",
+          "default-src 'none'" in headers.get("content-security-policy", "") and
+          headers.get("cache-control") == "no-store", repr(headers))
+    # A form without this session's token.
+    status, _, _ = request("POST", "/act", {"household": HOUSEHOLD, "action": "dismiss", "note": "x"}, cookie=cookie)
+    check("a POST without the CSRF token is refused (403)", status == 403, str(status))
+    status, _, _ = request("POST", "/act", {"household": HOUSEHOLD, "action": "dismiss", "note": "x",
+                                         "csrf": "0" * 64}, cookie=cookie)
+    check("…and one with another token", status == 403, str(status))
+    # Logout, then the same cookie again.
+    token = csrf_of(page)
+    status, _, _ = request("POST", "/logout", {"csrf": token}, cookie=cookie)
+    check("logout", status == 303, str(status))
+    status, headers, _ = request("GET", "/", cookie=cookie)
+    check("a cookie replayed after logout leads to the login page",
+          status == 303 and headers.get("location") == "/login", str(status))
+    status, _, _ = request("POST", "/act", {"household": HOUSEHOLD, "action": "dismiss", "note": "x",
+                                         "csrf": token}, cookie=cookie)
+    check("…and cannot act", status == 401, str(status))
+    # Wrong passwords: the account is locked for the window, even for the right one.
+    statuses = [http_login("li", "wrong-password-%d" % i)[0] for i in range(5)]
+    check("wrong passwords are refused (401)", statuses == [401] * 5, repr(statuses))
+    status, cookie, _ = http_login("li", PASSWORDS["li"])
+    check("after 5 the account is locked, the right password too (429)", status == 429 and not cookie, str(status))
+    status, cookie, _ = http_login("nobody", "whatever-password")
+    check("an unknown account is refused like a wrong password", status == 401)
+    status, _, page = request("GET", "/login?lang=en")
+    check("the login page in English on request", status == 200 and "Log in" in page)
+    status, _, page = request("POST", "/login", {"name": "x" * 5000, "password": "y"})
+    check("an oversized field is refused, not cut", status == 400, str(status))
+
+
+def main():
+    started = time.monotonic()
+    {"village": village, "county": county, "security": security}[PHASE]()
+    print(f"# {PHASE}: {count - failed} of {count} checks in {time.monotonic() - started:.1f} s")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# tests/e2e/test_console.sh — the reviewers' console, end to end: a real
+# hearthd serving HTTPS, real devices syncing into it, and a real headless
+# Chromium (Debian's, driven through chromedriver by tests/e2e/console.py)
+# taking a red household through the home check and the village, township and
+# county approvals with accounts of each level, adding a measure and resolving
+# a conflict. The security checks speak HTTP directly: lockout after wrong
+# passwords, a cookie replayed after logout, a POST without the CSRF token, a
+# household outside the account's villages, and a name that is markup.
+# Screenshots of every page go to $HEARTH_SCREENSHOTS (default: the test's
+# work directory, kept when set).
+. "$(dirname "$0")/lib.sh"
+
+[ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 ] ||
+  { not_ok "libfaketime is installed (make deps: faketime)"; finish; exit 1; }
+for tool in chromium chromedriver; do
+  command -v "$tool" >/dev/null || { not_ok "$tool is installed (make deps)"; finish; exit 1; }
+done
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || { not_ok "python3-selenium is installed (make deps)"; finish; exit 1; }
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+
+C="$WORK/collector"
+A="$WORK/a.db"
+B="$WORK/b.db"
+SHOTS=${HEARTH_SCREENSHOTS:-$WORK/screenshots}
+mkdir -p "$SHOTS"
+D() { "$HEARTHD" --dir "$C" "$@"; }
+SQL() { sqlite3 "$C/collector.db" "$@"; }
+sync_both() { "$HEARTH" --db "$A" sync >/dev/null 2>&1; "$HEARTH" --db "$B" sync >/dev/null 2>&1; }
+day() { date -d "$1 days" +%F; }
+PY() { /usr/bin/python3 "$(dirname "$0")/console.py" "$@"; }
+
+start_collector "$C" || { not_ok "collector starts"; finish; exit 1; }
+enrol "$A" "$C" 511823101201,511823101202 || not_ok "A enrols"
+enrol "$B" "$C" 511823101201 || not_ok "B enrols"
+
+# A red household, one whose head's name is markup, one in another village,
+# and two devices editing one field (a conflict).
+H=5118231012010501
+X=5118231012010502
+O=5118231012020501
+K=5118231012010503
+"$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no "$H" >/dev/null
+"$HEARTH" --db "$A" member add "$H" --name 李建国 --id-number 11010519491231002X --relation head --sex f \
+  --birth-year 1949 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$A" visit record "$H" --date "$(day -400)" --officer 王村官 --wages 9000 --operating 0 \
+  --property 0 --transfer 0 >/dev/null
+"$HEARTH" --db "$A" visit record "$H" --date "$(day -300)" --officer 王村官 --wages 1000 --operating 0 \
+  --property 0 --transfer 0 --shocks illness >/dev/null
+"$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no "$X" >/dev/null
+"$HEARTH" --db "$A" member add "$X" --name '<script>alert(1)</script>' --id-number 110105194912310046 \
+  --relation head --sex f --birth-year 1949 --labour full --health healthy --school none --insurance yes \
+  --employment none >/dev/null
+"$HEARTH" --db "$A" visit record "$X" --date "$(day -30)" --officer 王村官 --wages 1200 --operating 0 \
+  --property 0 --transfer 0 >/dev/null
+"$HEARTH" --db "$A" household add --village 511823101202 --category lifted --registry-no "$O" >/dev/null
+"$HEARTH" --db "$A" visit record "$O" --date "$(day -30)" --officer 王村官 --size 2 --wages 1000 \
+  --operating 0 --property 0 --transfer 0 >/dev/null
+"$HEARTH" --db "$A" household add --village 511823101201 --category ordinary --registry-no "$K" >/dev/null
+sync_both
+sync_both
+"$HEARTH" --db "$A" household edit "$K" --category marginal >/dev/null
+"$HEARTH" --db "$B" household edit "$K" --category lifted >/dev/null
+sync_both
+sync_both
+expect "the collector holds the red household, and a conflict" \
+  "$(SQL "SELECT t.tier FROM tiers t JOIN households h ON h.id = t.household_id WHERE registry_no = '$H'") $(SQL 'SELECT count(*) FROM conflicts WHERE resolved_ms IS NULL')" "4 1"
+HID=$(SQL "SELECT id FROM households WHERE registry_no = '$H'")
+XID=$(SQL "SELECT id FROM households WHERE registry_no = '$X'")
+OID=$(SQL "SELECT id FROM households WHERE registry_no = '$O'")
+
+echo "village-pass-1" | D user add li --role reviewer --level village --villages 511823101201 --password-stdin >/dev/null
+echo "township-pass-1" | D user add wang --role reviewer --level township --villages 511823101 --password-stdin >/dev/null
+echo "county-pass-1" | D user add zhao --role reviewer --level county --villages 511823 --password-stdin >/dev/null
+echo "admin-pass-12" | D user add root --role admin --level county --villages 511823 --password-stdin >/dev/null
+
+# ---- in the browser: the village's steps -------------------------------------------------------
+run PY village "$COLLECTOR_URL" "$SHOTS" "$HID" "$XID"
+expect "Chromium: login, overview, worklist, the home check and the village appraisal" "$rc" "0"
+[ "$rc" = 0 ] || { cat "$WORK/out" "$WORK/err" | tail -30 | sed 's/^/#   /'; }
+grep '^ok\|^not ok' "$WORK/out" | sed 's/^/#   /'
+expect "the household is village_approved, by li, with the consent recorded" \
+  "$(SQL "SELECT t.review, c.consent FROM tiers t JOIN cases c ON c.household_id = t.household_id WHERE t.household_id = '$HID'")" \
+  "village_approved|1"
+expect "the steps were taken by the account logged in" \
+  "$(SQL "SELECT group_concat(account || ':' || action, ' ') FROM (SELECT account, action FROM review_steps ORDER BY id)")" \
+  "li:verify li:village"
+
+# ---- security, over plain HTTP ---------------------------------------------------------------
+run PY security "$COLLECTOR_URL" "$SHOTS" "$HID" "$OID"
+expect "security checks" "$rc" "0"
+[ "$rc" = 0 ] || { cat "$WORK/out" "$WORK/err" | tail -30 | sed 's/^/#   /'; }
+grep '^ok\|^not ok' "$WORK/out" | sed 's/^/#   /'
+expect "refusals are audited: failed logins, the lockout, the two forged forms, the household outside" \
+  "$(SQL "SELECT count(*) > 0 FROM audit WHERE kind = 'login_failed'") $(SQL "SELECT count(*) > 0 FROM audit WHERE kind = 'login_locked'") $(SQL "SELECT count(*) FROM audit WHERE kind = 'console_refused' AND detail LIKE '%token%'") $(SQL "SELECT count(*) FROM audit WHERE kind = 'console_refused' AND account = 'li' AND detail LIKE '%outside%'")" \
+  "1 1 2 1"
+expect "the refused form changed nothing" "$(SQL "SELECT review FROM tiers WHERE household_id = '$HID'")" "village_approved"
+
+# ---- a week later: the township and the county -------------------------------------------------
+# The same port (the devices keep the URL), the clock six days on. libfaketime is
+# preloaded directly: the faketime command would fork, and its PID is not hearthd's.
+stop_collector "$COLLECTOR_PID"
+rm -f "$C/hearthd.url"
+LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=+6d \
+  "$HEARTHD" --dir "$C" serve --listen "${COLLECTOR_URL#https://}" 2>>"$C/serve.log" &
+COLLECTOR_PID=$!
+PIDS_TO_STOP="$PIDS_TO_STOP $COLLECTOR_PID"
+for i in $(seq 1 100); do [ -s "$C/hearthd.url" ] && break; sleep 0.1; done
+COLLECTOR_URL=$(cat "$C/hearthd.url" 2>/dev/null)
+[ -n "$COLLECTOR_URL" ] || not_ok "hearthd starts again on its port, six days on" "$(tail -3 "$C/serve.log")"
+run PY county "$COLLECTOR_URL" "$SHOTS" "$HID" "$XID"
+expect "Chromium: the township review, the county approval, a measure, a conflict resolved" "$rc" "0"
+[ "$rc" = 0 ] || { cat "$WORK/out" "$WORK/err" | tail -30 | sed 's/^/#   /'; }
+grep '^ok\|^not ok' "$WORK/out" | sed 's/^/#   /'
+expect "the household is monitored with one open measure" \
+  "$(SQL "SELECT review FROM tiers WHERE household_id = '$HID'") $(SQL "SELECT count(*) FROM measures WHERE household_id = '$HID' AND closed_ms IS NULL")" \
+  "monitored 1"
+expect "every step by its level's account" \
+  "$(SQL "SELECT group_concat(account || ':' || action, ' ') FROM (SELECT account, action FROM review_steps ORDER BY id)")" \
+  "li:verify li:village wang:township zhao:county zhao:intervene"
+expect "the conflict is resolved by zhao" "$(SQL 'SELECT account, decision FROM conflicts')" "zhao|theirs"
+sync_both
+expect "the device sees the decision" "$("$HEARTH" --db "$A" tiers --json | grep -c '"review": "monitored"')" "1"
+expect "screenshots of each page were written" "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l | awk '{print ($1 >= 8)}')" "1"
+
+stop_collector "$COLLECTOR_PID"
+expect "hearthd stops cleanly on SIGTERM" "$?" "0"
+finish
