@@ -80,7 +80,8 @@ AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form
                 agent/cmd_data.c agent/cmd_sync.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
                  collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \
-                 collector/cmd_review.c collector/html.c collector/console.c
+                 collector/cmd_review.c collector/html.c collector/console.c \
+                 collector/report.c collector/cmd_report.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \
@@ -160,7 +161,7 @@ endif
 
 $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -largon2 -o $@
+	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -largon2 -lxlsxwriter -o $@
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)

@@ -287,31 +287,6 @@ static hh_err hash_password(const char *password, char out[HH_PASSWORD_HASH_MAX 
     return HH_OK;
 }
 
-/* Each code 6 (county), 9 (township) or 12 (village) digits. */
-static hh_err parse_scope(const char *text, char out[HH_ACCOUNT_SCOPE_MAX + 1], hh_diag *d)
-{
-    const char *p = text;
-    size_t used = 0;
-
-    out[0] = '\0';
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        if ((len != 6 && len != 9 && len != 12) || strspn(p, "0123456789") < len)
-            return hh_diag_fail(d, HH_EINVAL, "--villages", "each code must be 6 (county), 9 (township) "
-                                "or 12 (village) digits: '%.*s'", (int)(len > 20 ? 20 : len), p);
-        if (used + len + 2 > HH_ACCOUNT_SCOPE_MAX)
-            return hh_diag_fail(d, HH_ERANGE, "--villages", "too many codes");
-        used += (size_t)snprintf(out + used, HH_ACCOUNT_SCOPE_MAX + 1 - used, "%s%.*s", used ? "," : "",
-                                 (int)len, p);
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    if (!used)
-        return hh_diag_fail(d, HH_EINVAL, "--villages", "name at least one code");
-    return HH_OK;
-}
-
 static int cmd_user_add(cli *c)
 {
     hh_cstore *s = hh_collector_store();
@@ -332,7 +307,7 @@ static int cmd_user_add(cli *c)
         return cli_fail(HH_EINVAL, &d, "NAME must be 1-%d of a-z, 0-9, '.', '_' and '-'", HH_ACCOUNT_NAME_MAX);
     if ((ret = cli_parse_enum("--role", cli_get(c, "role"), &roles, &role, &d)) != HH_OK ||
         (ret = cli_parse_enum("--level", cli_get(c, "level"), &hh_level_names, &level, &d)) != HH_OK ||
-        (ret = parse_scope(cli_get(c, "villages"), a.scope, &d)) != HH_OK ||
+        (ret = hh_scope_parse("--villages", cli_get(c, "villages"), a.scope, &d)) != HH_OK ||
         (ret = read_password(cli_has(c, "password-stdin"), password, &d)) != HH_OK ||
         (ret = hash_password(password, a.password, &d)) != HH_OK)
         return cli_fail(ret, &d, "user add refused");
@@ -668,5 +643,5 @@ const cli_cmd *const hh_review_commands[] = {
     &c_verify, &c_dismiss, &c_village, &c_township, &c_county, &c_propose, &c_reopen,
     &c_intervene, &c_track, &c_close, &c_history, &c_list,
     &c_user_add, &c_user_list, &c_user_disable, &c_user_passwd, &c_duplicates, &c_dup_resolve,
-    &c_conflict_resolve, &c_q_accept, &c_q_discard, NULL
+    &c_conflict_resolve, &c_q_accept, &c_q_discard, &hh_cmd_report, NULL
 };

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "html.h"
 #include "limiter.h"
 #include "queues.h"
+#include "report.h"
 #include "review.h"
 #include "rstore.h"
 #include "model/tier.h"
@@ -179,6 +181,8 @@ static void page_open(page *p, const char *title)
         msg(p, "Worklist");
         out(p, "</a><a href=\"/queues\">");
         msg(p, "Queues");
+        out(p, "</a><a href=\"/report\">");
+        msg(p, "Monthly report");
         out(p, "</a>");
         if (strcmp(p->acct.role, "admin") == 0) {
             out(p, "<a href=\"/audit\">");
@@ -1619,6 +1623,101 @@ static void audit_page(page *p)
     page_close(p);
 }
 
+/* ---- the monthly report ------------------------------------------------------------ */
+
+/* The report of ?month= (this month when not given) for the account's
+ * villages; names and ID numbers for administrators only. NULL when it
+ * cannot be made (answered). */
+static hh_report *report_for(page *p, char month[8])
+{
+    const char *asked = arg(p, "month");
+    hh_report *r = malloc(sizeof *r);
+    hh_diag d;
+    hh_err ret;
+
+    hh_diag_clear(&d);
+    snprintf(month, 8, "%.7s", p->today);
+    if (asked && hh_report_month_ok(asked, &d) == HH_OK)
+        snprintf(month, 8, "%s", asked);
+    if (!r || (ret = hh_report_build(p->reader, month, p->acct.scope, strcmp(p->acct.role, "admin") == 0,
+                                     r, &d)) != HH_OK) {
+        free(r);
+        message_page(p, 503, N_("Monthly report"), d.message[0] ? d.message : _("out of memory; retry later"));
+        return NULL;
+    }
+    return r;
+}
+
+static void report_page(page *p)
+{
+    char month[8];
+    hh_report *r = report_for(p, month);
+
+    if (!r)
+        return;
+    page_open(p, N_("Monthly report"));
+    out(p, "<form class=\"filters\" method=\"get\" action=\"/report\"><label>");
+    msg(p, "Month");
+    out(p, "<input name=\"month\" type=\"month\" value=\"%s\" required></label><button>", month);
+    msg(p, "Show");
+    out(p, "</button></form><p class=\"downloads\"><a href=\"/report.xlsx?month=%s\">", month);
+    msg(p, "Download Excel (XLSX)");
+    out(p, "</a> · <a href=\"/report.csv?month=%s\">", month);
+    msg(p, "Download CSV");
+    out(p, "</a></p>");
+    if (p->err == HH_OK)
+        p->err = hh_report_html(r, &p->resp->body);
+    hh_report_free(r);
+    free(r);
+    page_close(p);
+}
+
+/* The report as a file to download, audited. */
+static void report_file(page *p, int xlsx)
+{
+    char month[8], detail[120], path[64] = "/tmp/hearthd-report-XXXXXX";
+    hh_report *r = report_for(p, month);
+    hh_diag d;
+    hh_err ret;
+
+    if (!r)
+        return;
+    hh_diag_clear(&d);
+    hh_buf_reset(&p->resp->body);
+    if (xlsx) {
+        char *data = NULL;
+        size_t len = 0;
+        int fd = mkstemp(path);
+        if (fd < 0) {
+            ret = HH_EIO;
+        } else {
+            close(fd);
+            ret = hh_report_xlsx(r, path, &d);
+            if (ret == HH_OK && (ret = hh_platform_read_file(path, p->resp->body.max, &data, &len)) == HH_OK)
+                ret = hh_buf_append(&p->resp->body, data, len);
+            free(data);
+            unlink(path);
+        }
+    } else {
+        ret = hh_report_csv(r, &p->resp->body);
+    }
+    snprintf(detail, sizeof detail, "console: report %s as %s%s", month, xlsx ? "xlsx" : "csv",
+             r->personal ? ", with names and ID numbers" : "");
+    hh_report_free(r);
+    free(r);
+    if (ret != HH_OK) {
+        message_page(p, ret == HH_ERANGE ? 413 : 503, N_("Monthly report"),
+                     _("the report could not be made; narrow it or retry later"));
+        return;
+    }
+    audit(p, "report", p->who.account, detail);
+    p->resp->status = 200;
+    p->resp->content_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                                 : "text/csv; charset=utf-8";
+    snprintf(p->resp->disposition, sizeof p->resp->disposition,
+             "attachment; filename=\"hearth-report-%s.%s\"", month, xlsx ? "xlsx" : "csv");
+}
+
 /* ---- the style sheet --------------------------------------------------------------- */
 
 static const char style[] =
@@ -1714,6 +1813,12 @@ static void route(page *p)
         queues_page(p, NULL, NULL);
     else if (get && strcmp(path, "/audit") == 0)
         audit_page(p);
+    else if (get && strcmp(path, "/report") == 0)
+        report_page(p);
+    else if (get && strcmp(path, "/report.xlsx") == 0)
+        report_file(p, 1);
+    else if (get && strcmp(path, "/report.csv") == 0)
+        report_file(p, 0);
     else if (post && strcmp(path, "/act") == 0)
         act(p);
     else if (post && strcmp(path, "/resolve") == 0)

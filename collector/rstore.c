@@ -144,6 +144,30 @@ hh_err hh_rstore_each_account(hh_cstore *s, hh_row_cb cb, void *ctx)
     return st ? each_item(st, read_account, &row, cb, ctx) : HH_EDB;
 }
 
+hh_err hh_scope_parse(const char *option, const char *text, char out[HH_ACCOUNT_SCOPE_MAX + 1], hh_diag *d)
+{
+    const char *p = text;
+    size_t used = 0;
+
+    out[0] = '\0';
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if ((len != 6 && len != 9 && len != 12) || strspn(p, "0123456789") < len)
+            return hh_diag_fail(d, HH_EINVAL, option, "each code must be 6 (county), 9 (township) "
+                                "or 12 (village) digits: '%.*s'", (int)(len > 20 ? 20 : len), p);
+        if (used + len + 2 > HH_ACCOUNT_SCOPE_MAX)
+            return hh_diag_fail(d, HH_ERANGE, option, "too many codes");
+        used += (size_t)snprintf(out + used, HH_ACCOUNT_SCOPE_MAX + 1 - used, "%s%.*s", used ? "," : "",
+                                 (int)len, p);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (!used)
+        return hh_diag_fail(d, HH_EINVAL, option, "name at least one code");
+    return HH_OK;
+}
+
 int hh_scope_contains(const char *scope, const char *village_code)
 {
     const char *p = scope;
@@ -549,6 +573,7 @@ static hh_err read_work(sqlite3_stmt *st, void *out)
 {
     hh_work *w = out;
     char state[32], reasons[256];
+    int category;
 
     memset(w, 0, sizeof *w);
     if (hh_sql_col_text(st, 0, w->household_id, sizeof w->household_id) != HH_OK ||
@@ -568,6 +593,10 @@ static hh_err read_work(sqlite3_stmt *st, void *out)
         return HH_ECORRUPT;
     w->reasons = hh_reasons_parse(reasons);
     w->per_capita_yuan = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 12);
+    if (hh_sql_col_enum(st, 13, &hh_category_names, &category) != HH_OK ||
+        hh_sql_col_text(st, 14, w->head_id_number, sizeof w->head_id_number) != HH_OK)
+        return HH_ECORRUPT;
+    w->category = (hh_category)category;
     return HH_OK;
 }
 
@@ -585,7 +614,9 @@ hh_err hh_rstore_each_work(hh_cstore *s, hh_review_state state, const char *vill
         "   AND m.closed_ms IS NULL AND m.due_on < ?3),"
         " ifnull((SELECT name FROM members m WHERE m.household_id = t.household_id"
         "   AND m.relation = 'head' ORDER BY m.position LIMIT 1), ''),"
-        " t.reasons, ifnull(t.last_visit_on, ''), t.per_capita_yuan"
+        " t.reasons, ifnull(t.last_visit_on, ''), t.per_capita_yuan, h.category,"
+        " ifnull((SELECT id_number FROM members m WHERE m.household_id = t.household_id"
+        "   AND m.relation = 'head' ORDER BY m.position LIMIT 1), '')"
         " FROM tiers t JOIN households h ON h.id = t.household_id"
         " WHERE (?1 IS NULL OR t.review = ?1) AND (?2 IS NULL OR h.village_code = ?2)"
         " AND (?4 OR (t.review <> 'released' AND t.review <> 'dismissed'"
@@ -909,4 +940,43 @@ hh_err hh_rstore_each_audit(hh_cstore *s, int limit, hh_row_cb cb, void *ctx)
         return HH_EDB;
     sqlite3_bind_int(st, 1, limit);
     return each_item(st, read_audit, &row, cb, ctx);
+}
+
+static hh_err read_village_summary(sqlite3_stmt *st, void *out)
+{
+    hh_village_summary *v = out;
+
+    memset(v, 0, sizeof *v);
+    if (hh_sql_col_text(st, 0, v->village_code, sizeof v->village_code) != HH_OK)
+        return HH_ECORRUPT;
+    v->households = sqlite3_column_int64(st, 1);
+    for (int t = HH_TIER_GREEN; t <= HH_TIER_RED; t++)
+        v->tiers[t] = sqlite3_column_int64(st, 1 + t);
+    for (int c = 1; c <= hh_category_names.count; c++)
+        v->categories[c] = sqlite3_column_int64(st, 5 + c);
+    v->measures_open = sqlite3_column_int64(st, 11);
+    v->measures_overdue = sqlite3_column_int64(st, 12);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_village_summary(hh_cstore *s, const char *today, hh_row_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT h.village_code, count(*),"
+        " sum(t.tier = 1), sum(t.tier = 2), sum(t.tier = 3), sum(t.tier = 4),"
+        " sum(h.category = 'ordinary'), sum(h.category = 'lifted'), sum(h.category = 'unstable'),"
+        " sum(h.category = 'marginal'), sum(h.category = 'sudden_hardship'),"
+        " (SELECT count(*) FROM measures m JOIN households h2 ON h2.id = m.household_id"
+        "   WHERE h2.village_code = h.village_code AND m.closed_ms IS NULL),"
+        " (SELECT count(*) FROM measures m JOIN households h2 ON h2.id = m.household_id"
+        "   WHERE h2.village_code = h.village_code AND m.closed_ms IS NULL AND m.due_on < ?1)"
+        " FROM households h LEFT JOIN tiers t ON t.household_id = h.id"
+        " GROUP BY h.village_code ORDER BY h.village_code";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_village_summary row;
+
+    if (!st)
+        return HH_EDB;
+    hh_sql_bind_text(st, 1, today);
+    return each_item(st, read_village_summary, &row, cb, ctx);
 }

@@ -37,6 +37,10 @@ hh_err hh_rstore_account_disable(hh_cstore *s, const char *name, uint64_t now_ms
 hh_err hh_rstore_account_password(hh_cstore *s, const char *name, const char *hash);
 hh_err hh_rstore_each_account(hh_cstore *s, hh_row_cb cb, void *ctx);
 
+/* Parse a scope: comma-separated codes, each 6 (county), 9 (township) or
+ * 12 (village) digits, at least one (option names it in d's message). */
+hh_err hh_scope_parse(const char *option, const char *text, char out[HH_ACCOUNT_SCOPE_MAX + 1], hh_diag *d);
+
 /* Is village_code inside scope (a comma-separated list of code prefixes)? */
 int hh_scope_contains(const char *scope, const char *village_code);
 /* The first of villages (comma-separated codes) outside scope, into
@@ -127,6 +131,8 @@ typedef struct hh_work {
     uint32_t reasons;           /* HH_REASON_* bits */
     char last_visit_on[HH_DATE_LEN + 1];
     int64_t per_capita_yuan;    /* -1: not known */
+    hh_category category;
+    char head_id_number[HH_ID_NUMBER_LEN + 1];
 } hh_work;
 /* Households with a tier, red first: in state (0: any) and village (NULL:
  * any); unless all (or a state is named), only open warnings (a tier above
@@ -193,6 +199,18 @@ typedef struct hh_tally {
     int64_t count;
 } hh_tally;
 hh_err hh_rstore_each_tally(hh_cstore *s, hh_row_cb cb, void *ctx);
+
+/* A report's figures per village: households, by tier (no tier: counted
+ * in households only) and by category, and the measures open and overdue
+ * (due before today). */
+typedef struct hh_village_summary {
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    int64_t households;
+    int64_t tiers[HH_TIER_RED + 1];                  /* [HH_TIER_GREEN..HH_TIER_RED] */
+    int64_t categories[HH_CATEGORY_SUDDEN_HARDSHIP + 1];
+    int64_t measures_open, measures_overdue;
+} hh_village_summary;
+hh_err hh_rstore_each_village_summary(hh_cstore *s, const char *today, hh_row_cb cb, void *ctx);
 
 /* Warnings opened (cases) and released per month (YYYY-MM, local time) and village,
  * by month. */

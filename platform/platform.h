@@ -78,11 +78,11 @@ hh_err hh_platform_read_file(const char *path, size_t max_bytes,
 hh_err hh_platform_write_file_durable(const char *path, const void *data,
                                       size_t len, mode_t mode);
 
-/* Remove the file at path; a missing file is not an error. */
 /* Make the finished file tmp durable under path: fsync it, rename it over
  * path, fsync the directory. */
 hh_err hh_platform_publish_durable(const char *tmp, const char *path);
 
+/* Remove the file at path; a missing file is not an error. */
 hh_err hh_platform_remove(const char *path);
 
 /* The size in bytes of the file at path. */

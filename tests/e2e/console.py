@@ -39,6 +39,8 @@ def browser():
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
+    opts.add_experimental_option("prefs", {"download.default_directory": SHOTS,
+                                           "download.prompt_for_download": False})
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--ignore-certificate-errors", "--window-size=1366,768", "--lang=zh-CN"):
         opts.add_argument(a)
@@ -215,8 +217,72 @@ def county():
         check("the audit log shows the console's logins and the steps' accounts",
               "login" in text and "zhao" in text)
         shot(drv, "09-audit")
+        report(drv)
     finally:
         drv.quit()
+
+
+def wait_file(path, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and not os.path.exists(path + ".crdownload"):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def check_xlsx(path, personal):
+    """The workbook as Excel would open it (openpyxl reads what Excel reads)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    check("the workbook has a sheet per table, named in Chinese", wb.sheetnames == ["按村汇总", "农户"], repr(wb.sheetnames))
+    v, h = wb["按村汇总"], wb["农户"]
+    heads = [c.value for c in h[2]]
+    check("Chinese headers", heads[:2] == ["户编号", "村"] and "等级" in heads and "预警原因" in heads, repr(heads))
+    check("names and ID numbers only for an account allowed to see them",
+          ("户主" in heads and "身份证号" in heads) == personal, repr(heads))
+    rows = [[c.value for c in r] for r in h.iter_rows(min_row=3)]
+    registry = [r[0] for r in rows]
+    check("registry numbers are text cells, all 16 digits kept",
+          "5118231012010501" in registry and all(isinstance(x, str) for x in registry), repr(registry))
+    if personal:
+        ids = [r[3] for r in rows]
+        check("ID numbers are text cells", "11010519491231002X" in ids and
+              all(isinstance(x, str) or x is None for x in ids), repr(ids))
+    counts = [[c.value for c in r] for r in v.iter_rows(min_row=3)]
+    check("figures are numbers", all(isinstance(x, (int, float)) for r in counts for x in r[1:]), repr(counts))
+    check("the total row adds the villages up",
+          counts[-1][1] == sum(r[1] for r in counts[:-1]) and counts[-1][0] == "合计", repr(counts))
+
+
+def check_csv(path, personal):
+    raw = open(path, "rb").read()
+    check("the CSV starts with a BOM (Excel reads it as UTF-8)", raw.startswith(b"\xef\xbb\xbf"))
+    text = raw.decode("utf-8-sig")
+    check("long numbers stay text in the CSV", '="5118231012010501"' in text)
+    if personal:
+        check("a name that is a formula is defused", '"\'=1+2"' in text and '"=1+2"' not in text)
+
+
+def report(drv):
+    from selenium.webdriver.common.by import By
+    click(drv, drv.find_element(By.LINK_TEXT, "月报"))
+    main = drv.find_element(By.TAG_NAME, "main").text
+    check("the monthly report page: by village and the households, names for an administrator",
+          "按村汇总" in main and "5118231012010501" in main and "李建国" in main, main[:300])
+    check("…with its chart", len(drv.find_elements(By.CSS_SELECTOR, "svg.chart")) == 1)
+    shot(drv, "10-report")
+    month = drv.find_element(By.NAME, "month").get_attribute("value")
+    drv.find_element(By.PARTIAL_LINK_TEXT, "XLSX").click()
+    xlsx = os.path.join(SHOTS, "hearth-report-%s.xlsx" % month)
+    check("the XLSX downloads", wait_file(xlsx), xlsx)
+    if os.path.exists(xlsx):
+        check_xlsx(xlsx, True)
+    drv.find_element(By.PARTIAL_LINK_TEXT, "CSV").click()
+    csv = os.path.join(SHOTS, "hearth-report-%s.csv" % month)
+    check("the CSV downloads", wait_file(csv), csv)
+    if os.path.exists(csv):
+        check_csv(csv, True)
 
 
 # ---- plain HTTP ------------------------------------------------------------------------
@@ -293,9 +359,16 @@ def security():
     check("an oversized field is refused, not cut", status == 400, str(status))
 
 
+def files():
+    """Check the report files the command line wrote: SHOTS/report.xlsx
+    (without names) and SHOTS/report.csv (with --personal)."""
+    check_xlsx(os.path.join(SHOTS, "report.xlsx"), False)
+    check_csv(os.path.join(SHOTS, "report.csv"), True)
+
+
 def main():
     started = time.monotonic()
-    {"village": village, "county": county, "security": security}[PHASE]()
+    {"village": village, "county": county, "security": security, "files": files}[PHASE]()
     print(f"# {PHASE}: {count - failed} of {count} checks in {time.monotonic() - started:.1f} s")
     sys.exit(1 if failed else 0)
 

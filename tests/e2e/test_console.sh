@@ -53,6 +53,12 @@ K=5118231012010503
   --employment none >/dev/null
 "$HEARTH" --db "$A" visit record "$X" --date "$(day -30)" --officer 王村官 --wages 1200 --operating 0 \
   --property 0 --transfer 0 >/dev/null
+F=5118231012010504
+"$HEARTH" --db "$A" household add --village 511823101201 --category lifted --registry-no "$F" >/dev/null
+"$HEARTH" --db "$A" member add "$F" --name '=1+2' --id-number 110105195001010012 --relation head --sex m \
+  --birth-year 1950 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$A" visit record "$F" --date "$(day -20)" --officer 王村官 --wages 30000 --operating 0 \
+  --property 0 --transfer 0 >/dev/null
 "$HEARTH" --db "$A" household add --village 511823101202 --category lifted --registry-no "$O" >/dev/null
 "$HEARTH" --db "$A" visit record "$O" --date "$(day -30)" --officer 王村官 --size 2 --wages 1000 \
   --operating 0 --property 0 --transfer 0 >/dev/null
@@ -121,7 +127,27 @@ expect "every step by its level's account" \
 expect "the conflict is resolved by zhao" "$(SQL 'SELECT account, decision FROM conflicts')" "zhao|theirs"
 sync_both
 expect "the device sees the decision" "$("$HEARTH" --db "$A" tiers --json | grep -c '"review": "monitored"')" "1"
-expect "screenshots of each page were written" "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l | awk '{print ($1 >= 8)}')" "1"
+expect "screenshots of each page were written" "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l | awk '{print ($1 >= 10)}')" "1"
+expect "the downloads are audited with the account" "$(SQL "SELECT count(*) FROM audit WHERE kind = 'report' AND account = 'root' AND detail LIKE '%names and ID%'")" "2"
+
+# ---- the report from the command line ------------------------------------------------------
+M=$(date +%Y-%m)
+check "hearthd report writes the XLSX" D report --month "$M" --villages 511823 --xlsx "$SHOTS/report.xlsx"
+check "…the CSV" D report --month "$M" --villages 511823 --csv "$SHOTS/report.csv" --personal
+check "…and the printable page" D report --month "$M" --villages 511823101201 --html "$SHOTS/report.html" --personal
+run PY files "$COLLECTOR_URL" "$SHOTS" "$HID" "$XID"
+expect "the files read as Excel reads them" "$rc" "0"
+[ "$rc" = 0 ] || { cat "$WORK/out" "$WORK/err" | tail -30 | sed 's/^/#   /'; }
+grep '^ok\|^not ok' "$WORK/out" | sed 's/^/#   /'
+expect "the month's new warning is counted; the page is one village's, with its chart and names" \
+  "$(grep -c '<svg' "$SHOTS/report.html") $(grep -c '李建国' "$SHOTS/report.html") $(grep -c 511823101202 "$SHOTS/report.html")" "1 1 0"
+expect "report files are 0600" "$(stat -c %a "$SHOTS/report.xlsx" "$SHOTS/report.csv" | sort -u)" "600"
+refuse "a month that is not one is refused" 3 "YYYY-MM" D report --month 2026-13 --villages 511823 --csv "$WORK/x.csv"
+refuse "a village code of the wrong length is refused" 3 "6 \\(county\\), 9 \\(township\\) or 12" \
+  D report --month "$M" --villages 5118 --csv "$WORK/x.csv"
+refuse "two outputs at once are refused" 2 "one of --xlsx" D report --month "$M" --villages 511823 --csv a --html b
+expect "the reports are audited, the personal one said so" \
+  "$(SQL "SELECT count(*) FROM audit WHERE kind = 'report' AND account IS NULL") $(SQL "SELECT count(*) FROM audit WHERE kind = 'report' AND account IS NULL AND detail LIKE '%names and ID%'")" "3 2"
 
 stop_collector "$COLLECTOR_PID"
 expect "hearthd stops cleanly on SIGTERM" "$?" "0"
