@@ -81,7 +81,7 @@ AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
                  collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \
                  collector/cmd_review.c collector/html.c collector/console.c \
-                 collector/report.c collector/cmd_report.c
+                 collector/report.c collector/cmd_report.c collector/metrics.c
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(OBJ)/%.o)
 CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(SYNC_SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/hearth.pb-c.o \

@@ -85,6 +85,7 @@ hh_err hh_api_init(hh_api *api, unsigned failures_per_address, unsigned attempts
                    uint64_t window_ms)
 {
     memset(api, 0, sizeof *api);
+    hh_metrics_init(&api->metrics);
     if (pthread_key_create(&api->worker, worker_free) != 0)
         return HH_ENOMEM;
     hh_limiter_init(&api->enrolments, failures_per_address, attempts_total, window_ms);
@@ -466,6 +467,7 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
         busy(resp, "the collector could not store the batch; retry later");
         goto cleanup;
     }
+    hh_metrics_changes(&api->metrics, push.n_changes - push.n_rejections, push.n_rejections);
     hh_platform_fault_point("collector-before-reply");
     if (hh_service_pull(w->reader, &dev, cursor_value(in), in->rulebook_version, in->quarantined_seqs,
                         in->n_quarantined_seqs, w->pull) != HH_OK) {
@@ -507,9 +509,8 @@ cleanup:
     hearth__v1__sync_request__free_unpacked(in, NULL);
 }
 
-void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
+static void route(hh_api *api, const hh_request *req, hh_response *resp)
 {
-    hh_api *api = ctx;
     int get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
 
     if (strcmp(req->path, "/v1/health") == 0 && get) {
@@ -536,4 +537,13 @@ void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
     } else {
         text_reply(resp, 404, "not found");
     }
+}
+
+void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
+{
+    hh_api *api = ctx;
+    uint64_t start = hh_platform_monotonic_ns();
+
+    route(api, req, resp);
+    hh_metrics_request(&api->metrics, req->path, resp->status, hh_platform_monotonic_ns() - start);
 }

@@ -21,6 +21,7 @@
 #include <pthread.h>
 
 #include "limiter.h"
+#include "metrics.h"
 #include "server.h"
 #include "service.h"
 
@@ -34,6 +35,7 @@ typedef struct hh_api {
     hh_limiter enrolments;         /* refused enrolments per address, attempts overall */
     pthread_key_t worker;          /* each server thread's reader and scratch */
     struct hh_console *console;    /* borrowed; NULL: no console (every other path 404) */
+    hh_metrics metrics;            /* every request counted (console.h serves /metrics) */
 } hh_api;
 
 /* Set up what the handler keeps besides the store: enrolment guessing is

@@ -9,6 +9,7 @@
 #include "console.h"
 
 #include <argon2.h>
+#include <mbedtls/base64.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1718,6 +1719,101 @@ static void report_file(page *p, int xlsx)
              "attachment; filename=\"hearth-report-%s.%s\"", month, xlsx ? "xlsx" : "csv");
 }
 
+/* ---- /metrics ---------------------------------------------------------------------- */
+
+/* Is addr one of list's (comma-separated addresses)? */
+static int address_listed(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ", ");
+        if (len == n && n && strncmp(p, addr, n) == 0)
+            return 1;
+        p += len;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* An administrator's HTTP Basic credential, checked like a login (and
+ * counted against the same bounds). */
+static int basic_admin(page *p)
+{
+    const char *h = p->req->authorization;
+    unsigned char decoded[HH_ACCOUNT_NAME_MAX + PASSWORD_MAX + 4];
+    size_t len = 0;
+    unsigned wait = 0;
+    char *colon, detail[160];
+    hh_account a;
+    int known;
+
+    if (!h || strncmp(h, "Basic ", 6) != 0 ||
+        mbedtls_base64_decode(decoded, sizeof decoded - 1, &len, (const unsigned char *)h + 6, strlen(h + 6)) != 0)
+        return 0;
+    decoded[len] = '\0';
+    if (strlen((char *)decoded) != len || !(colon = strchr((char *)decoded, ':')) ||
+        colon - (char *)decoded > HH_ACCOUNT_NAME_MAX)
+        return 0;
+    *colon = '\0';
+    if (hh_limiter_attempt(&p->c->by_account, (char *)decoded, p->now_ms, &wait) ||
+        hh_limiter_attempt(&p->c->by_address, p->req->client_addr, p->now_ms, &wait))
+        return 0;
+    known = hh_rstore_account_get(p->reader, (char *)decoded, &a) == HH_OK && !a.disabled_ms &&
+            strcmp(a.role, "admin") == 0;
+    if (password_ok(&a, known, colon + 1)) {
+        explicit_bzero(decoded, sizeof decoded);
+        return 1;
+    }
+    hh_limiter_failed(&p->c->by_account, (char *)decoded, p->now_ms);
+    hh_limiter_failed(&p->c->by_address, p->req->client_addr, p->now_ms);
+    snprintf(detail, sizeof detail, "metrics: credential refused for %.32s from %.47s", (char *)decoded,
+             p->req->client_addr);
+    explicit_bzero(decoded, sizeof decoded);
+    audit(p, "login_failed", NULL, detail);
+    return 0;
+}
+
+static int count_seen(void *ctx, const hh_device *dev)
+{
+    int64_t *n = ctx;
+
+    n[0] += !dev->revoked_ms && dev->last_seen_ms + 86400000ull >= (uint64_t)n[1];
+    return 0;
+}
+
+static void metrics_page(page *p)
+{
+    int64_t seen[2] = { 0, (int64_t)p->now_ms };
+    uint64_t db = 0, wal = 0;
+    char wal_path[HH_PATH_MAX + 8];
+
+    if (!address_listed(p->c->cfg.metrics_from, p->req->client_addr) &&
+        !(p->who.account[0] && strcmp(p->acct.role, "admin") == 0) && !basic_admin(p)) {
+        hh_buf_reset(&p->resp->body);
+        p->resp->status = 401;
+        p->resp->content_type = "text/plain; charset=utf-8";
+        snprintf(p->resp->authenticate, sizeof p->resp->authenticate, "Basic realm=\"hearthd metrics\"");
+        out(p, "an administrator's credential is needed\n");
+        return;
+    }
+    snprintf(wal_path, sizeof wal_path, "%s-wal", p->c->cfg.db_path);
+    hh_platform_file_size(p->c->cfg.db_path, &db);
+    if (hh_platform_file_size(wal_path, &wal) != HH_OK)
+        wal = 0;
+    hh_buf_reset(&p->resp->body);
+    if (hh_cstore_each_device(p->reader, count_seen, seen) != HH_OK ||
+        hh_metrics_write(p->c->cfg.metrics, seen[0], (int64_t)(db + wal), &p->resp->body) != HH_OK) {
+        hh_buf_reset(&p->resp->body);
+        p->resp->status = 503;
+        p->resp->content_type = "text/plain; charset=utf-8";
+        out(p, "the collector cannot read its figures now\n");
+        return;
+    }
+    p->resp->status = 200;
+    p->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
 /* ---- the style sheet --------------------------------------------------------------- */
 
 static const char style[] =
@@ -1780,6 +1876,10 @@ static void route(page *p)
             message_page(p, 400, N_("Not done"), _("the form could not be read; send it again"));
             return;
         }
+    }
+    if (get && strcmp(path, "/metrics") == 0) {
+        metrics_page(p);
+        return;
     }
     if (strcmp(path, "/login") == 0 && (get || post)) {
         if (post)

@@ -13,6 +13,9 @@
  *   GET  /queues, POST /resolve   conflicts, refused changes, duplicate cases
  *   GET  /audit            the audit log (admins)
  *   GET  /console.css
+ *   GET  /metrics          Prometheus text: from an address in metrics_from, or
+ *                          with an administrator's credential (HTTP Basic, or
+ *                          an administrator's session)
  *
  * It is a view over the review service and the queues, never a second
  * implementation: every action goes through hh_review_act and its kin, which
@@ -29,6 +32,7 @@
 #ifndef HH_CONSOLE_H
 #define HH_CONSOLE_H
 
+#include "metrics.h"
 #include "server.h"
 #include "service.h"
 
@@ -36,6 +40,10 @@ typedef struct hh_console_config {
     unsigned idle_s;                /* a session ends after this long unused */
     unsigned login_failures;        /* per account, and per address, in a window */
     unsigned login_window_s;
+    const char *metrics_from;       /* addresses that may read /metrics without a
+                                       credential (comma-separated), or "" */
+    const char *db_path;            /* for the database's size */
+    hh_metrics *metrics;            /* the API's counters */
 } hh_console_config;
 
 typedef struct hh_console hh_console;

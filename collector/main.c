@@ -34,6 +34,7 @@
 typedef struct config {
     char listen[80];
     char url[128];
+    char metrics_from[256];
     int64_t enrol_code_ttl_s;
     int64_t device_cert_days;
     int64_t max_body_bytes;
@@ -82,13 +83,15 @@ static const char *dir_file(const char *name)
 typedef struct config_key {
     const char *name;
     size_t offset;
-    int64_t min, max;    /* numbers; min > max: text of that size */
+    int64_t min, max;    /* numbers; min > max: text of at most max_text bytes */
+    size_t max_text;
 } config_key;
 
 #define CFG(field) offsetof(config, field)
 static const config_key config_keys[] = {
-    { "listen", CFG(listen), 1, 0 },
-    { "url", CFG(url), 1, 0 },
+    { "listen", CFG(listen), 1, 0, sizeof ((config *)0)->listen },
+    { "url", CFG(url), 1, 0, sizeof ((config *)0)->url },
+    { "metrics_from", CFG(metrics_from), 1, 0, sizeof ((config *)0)->metrics_from },
     { "enrol_code_ttl_s", CFG(enrol_code_ttl_s), 60, 30 * 86400 },
     { "device_cert_days", CFG(device_cert_days), 1, 3650 },
     { "max_body_bytes", CFG(max_body_bytes), 4096, 64 * 1024 * 1024 },
@@ -119,7 +122,7 @@ static hh_err config_take(void *ctx, const char *key, const char *value, int lin
         if (strcmp(k->name, key) != 0)
             continue;
         if (k->min > k->max) {
-            size_t cap = k->offset == CFG(listen) ? sizeof cfg->listen : sizeof cfg->url;
+            size_t cap = k->max_text;
             if (strlen(value) == 0 || strlen(value) >= cap)
                 return hh_diag_fail(d, HH_EPARSE, where, "%s must be 1-%zu characters", key, cap - 1);
             memcpy(field, value, strlen(value) + 1);
@@ -197,7 +200,10 @@ static hh_err config_write(const config *cfg)
         "# The reviewers' console: a session ends after console_idle_s seconds\n"
         "# unused; an account (and, four times as many, an address) may fail\n"
         "# login_failures logins in login_window_s seconds, then waits.\n"
-        "console_idle_s = %lld\nlogin_failures = %lld\nlogin_window_s = %lld\n",
+        "console_idle_s = %lld\nlogin_failures = %lld\nlogin_window_s = %lld\n"
+        "# /metrics answers these addresses (comma-separated) without a credential,\n"
+        "# and anybody else only with an administrator's (HTTP Basic).\n"
+        "# metrics_from = 127.0.0.1\n",
         cfg->listen, cfg->url, (long long)cfg->enrol_code_ttl_s, (long long)cfg->device_cert_days,
         (long long)cfg->max_body_bytes, (long long)cfg->connection_limit,
         (long long)cfg->per_ip_connection_limit, (long long)cfg->timeout_s, (long long)cfg->threads,
@@ -324,7 +330,7 @@ static int cmd_serve(cli *c)
     hh_service *service = NULL;
     hh_console *console = NULL;
     hh_console_config cc = { (unsigned)app.cfg.console_idle_s, (unsigned)app.cfg.login_failures,
-                             (unsigned)app.cfg.login_window_s };
+                             (unsigned)app.cfg.login_window_s, app.cfg.metrics_from, NULL, NULL };
     char db_path[HH_PATH_MAX];
     hh_api api;
     uint16_t port = 0;
@@ -346,6 +352,8 @@ static int cmd_serve(cli *c)
         rc = cli_fail(ret, NULL, "cannot read the keys and certificates in %s", app.dir);
         goto cleanup;
     }
+    cc.db_path = db_path;
+    cc.metrics = &api.metrics;
     if ((ret = hh_service_new(app.store, &service)) != HH_OK ||
         (ret = hh_console_new(service, &cc, &console)) != HH_OK) {
         rc = cli_fail(ret, NULL, "cannot start");

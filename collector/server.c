@@ -163,6 +163,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, request_state *rs, int
             MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
         if (r->disposition[0])
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, r->disposition);
+        if (r->authenticate[0])
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->authenticate);
     }
     rs->status = status;
     rs->bytes_out = len;
@@ -321,6 +323,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.accept_encoding =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     req.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+    req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     req.arg = query_arg;
     req.conn = conn;
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);

@@ -58,6 +58,7 @@ struct hh_request {
     const char *content_encoding;  /* …its Content-Encoding, or NULL */
     const char *accept_encoding;   /* …its Accept-Encoding, or NULL */
     const char *cookie;            /* …its Cookie header, or NULL */
+    const char *authorization;     /* …its Authorization header, or NULL */
     /* A query-string argument, decoded, or NULL (the server's lookup). */
     const char *(*arg)(const hh_request *req, const char *name);
     void *conn;                    /* the server's, for arg */
@@ -74,6 +75,7 @@ typedef struct hh_response {
     char set_cookie[192];          /* "": no Set-Cookie header */
     char location[256];            /* "": no Location header */
     char disposition[128];         /* "": no Content-Disposition header */
+    char authenticate[64];         /* "": no WWW-Authenticate header */
 } hh_response;
 
 typedef void (*hh_handler)(void *ctx, const hh_request *req, hh_response *resp);

@@ -287,7 +287,7 @@ def report(drv):
 
 # ---- plain HTTP ------------------------------------------------------------------------
 
-def request(method, path, body=None, cookie=None):
+def request(method, path, body=None, cookie=None, auth=None):
     u = urllib.parse.urlsplit(URL)
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
@@ -299,6 +299,9 @@ def request(method, path, body=None, cookie=None):
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     if cookie:
         headers["Cookie"] = cookie
+    if auth:
+        import base64
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
     conn.request(method, path, body=body, headers=headers)
     r = conn.getresponse()
     data = r.read().decode("utf-8", "replace")
@@ -346,6 +349,30 @@ def security():
     status, _, _ = request("POST", "/act", {"household": HOUSEHOLD, "action": "dismiss", "note": "x",
                                          "csrf": token}, cookie=cookie)
     check("…and cannot act", status == 401, str(status))
+    # /metrics: for an administrator's credential only (no address is configured yet).
+    status, headers, _ = request("GET", "/metrics")
+    check("/metrics without a credential: 401 asking for one",
+          status == 401 and headers.get("www-authenticate", "").startswith("Basic"), str(status))
+    status, _, _ = request("GET", "/metrics", auth="wang:" + PASSWORDS["wang"])
+    check("…a reviewer's credential is not enough", status == 401, str(status))
+    status, headers, text = request("GET", "/metrics", auth="root:" + PASSWORDS["root"])
+    check("an administrator reads the metrics", status == 200 and "text/plain" in headers.get("content-type", ""),
+          str(status))
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    check("requests by path and status", values.get('hearthd_requests_total{path="/v2/sync",status="200"}', 0) >= 8,
+          repr(values))
+    check("the sync latency histogram", values.get('hearthd_sync_seconds_bucket{le="+Inf"}', 0) ==
+          values.get("hearthd_sync_seconds_count", -1) > 0)
+    check("changes applied and devices seen", values.get("hearthd_changes_applied_total", 0) > 0 and
+          values.get("hearthd_devices_seen_1d") == 2, repr(values))
+    check("the database's size", values.get("hearthd_database_bytes", 0) > 4096)
+    import re
+    check("no personal data, no identifier in the metrics",
+          not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}|511823|李", text))
     # Wrong passwords: the account is locked for the window, even for the right one.
     statuses = [http_login("li", "wrong-password-%d" % i)[0] for i in range(5)]
     check("wrong passwords are refused (401)", statuses == [401] * 5, repr(statuses))

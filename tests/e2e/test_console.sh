@@ -107,6 +107,7 @@ expect "the refused form changed nothing" "$(SQL "SELECT review FROM tiers WHERE
 # preloaded directly: the faketime command would fork, and its PID is not hearthd's.
 stop_collector "$COLLECTOR_PID"
 rm -f "$C/hearthd.url"
+echo "metrics_from = 127.0.0.1" >>"$C/hearthd.conf"
 LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=+6d \
   "$HEARTHD" --dir "$C" serve --listen "${COLLECTOR_URL#https://}" 2>>"$C/serve.log" &
 COLLECTOR_PID=$!
@@ -114,6 +115,8 @@ PIDS_TO_STOP="$PIDS_TO_STOP $COLLECTOR_PID"
 for i in $(seq 1 100); do [ -s "$C/hearthd.url" ] && break; sleep 0.1; done
 COLLECTOR_URL=$(cat "$C/hearthd.url" 2>/dev/null)
 [ -n "$COLLECTOR_URL" ] || not_ok "hearthd starts again on its port, six days on" "$(tail -3 "$C/serve.log")"
+expect "/metrics answers a configured address without a credential" \
+  "$(curl -sk -o /dev/null -w '%{http_code}' "$COLLECTOR_URL/metrics")" "200"
 run PY county "$COLLECTOR_URL" "$SHOTS" "$HID" "$XID"
 expect "Chromium: the township review, the county approval, a measure, a conflict resolved" "$rc" "0"
 [ "$rc" = 0 ] || { cat "$WORK/out" "$WORK/err" | tail -30 | sed 's/^/#   /'; }
