@@ -83,17 +83,30 @@ static int run_enroll(cli *c)
     char message[300], got_pin[HH_PKI_PIN_LEN + 1], path[HH_PATH_MAX + 32] = "";
     char villages[HH_DEVICE_VILLAGES_MAX + 1];
     char cn[HH_PKI_CN_MAX + 1];
+    char joined_url[HH_ENROL_STRING_MAX + 1], joined_code[HH_ENROL_CODE_LEN + 1];
+    char short_pin[HH_PKI_SHORT_PIN_LEN + 1], got_short[HH_PKI_SHORT_PIN_LEN + 1];
     unsigned retry;
     hh_diag d;
     hh_err ret;
     int rc = HH_EXIT_OK;
 
-    if (!url || !code || !pin)
-        return cli_usage(c, "--server, --code and --ca-pin are required");
+    hh_diag_clear(&d);
+    if (c->nargs == 1) {
+        /* The short string: hearth://HOST:PORT/CODE/PIN. */
+        if (url || code || pin)
+            return cli_usage(c, "give the enrolment string, or --server, --code and --ca-pin; not both");
+        if ((ret = hh_enrol_string_parse(c->args[0], joined_url, joined_code, short_pin, &d)) != HH_OK)
+            return cli_fail(HH_EINVAL, &d, "not an enrolment string");
+        url = joined_url;
+        code = joined_code;
+    } else if (!url || !code || !pin) {
+        return cli_usage(c, "give the enrolment string (hearth://…), or --server, --code and --ca-pin");
+    }
     if (strncmp(url, "https://", 8) != 0 || strlen(url) > HH_SERVER_URL_MAX)
         return cli_usage(c, "--server must be an https:// URL of at most %d characters", HH_SERVER_URL_MAX);
-    if (!pin_ok(pin))
+    if (pin && !pin_ok(pin))
         return cli_usage(c, "--ca-pin must look like sha256//<44 base64 characters>");
+    cfg.base_url = url;
     if (strlen(code) == 0 || strlen(code) > 32)
         return cli_usage(c, "--code is the one-time code the administrator gave (at most 32 characters)");
     if ((ret = hh_store_sync_state(agent_store(c), &state)) != HH_OK)
@@ -101,7 +114,6 @@ static int run_enroll(cli *c)
     if (state.enrolled && !cli_has(c, "again"))
         return cli_fail(HH_EEXIST, NULL, "this device is enrolled with %s already (use --again to "
                         "enrol it afresh)", state.server_url);
-    hh_diag_clear(&d);
     hh_buf_init(&key, HH_PKI_PEM_MAX);
     hh_buf_init(&csr, HH_PKI_PEM_MAX);
     hh_buf_init(&ca, HH_PKI_PEM_MAX);
@@ -123,8 +135,11 @@ static int run_enroll(cli *c)
         rc = sync_fail(ret, "enrolment", message);
         goto cleanup;
     }
-    if (hh_pki_pin(ca.data, ca.len, got_pin) != HH_OK || strcmp(got_pin, pin) != 0) {
-        rc = sync_fail(HH_ETLS, "enrolment", "the collector's CA does not match --ca-pin");
+    if (hh_pki_pin(ca.data, ca.len, got_pin) != HH_OK ||
+        (pin ? strcmp(got_pin, pin) != 0
+             : hh_pki_short_pin(got_pin, got_short) != HH_OK || strcmp(got_short, short_pin) != 0)) {
+        rc = sync_fail(HH_ETLS, "enrolment", pin ? "the collector's CA does not match --ca-pin"
+                                                 : "the collector's CA does not match the enrolment string's pin");
         goto cleanup;
     }
     /* The CA goes to a temporary name until the enrolment succeeds. */
@@ -682,8 +697,8 @@ static const cli_opt sync_opts[] = {
 };
 
 const cli_cmd hh_cmd_enroll = {
-    "enroll", "", N_("Enrol this device with a collector (one-time code and CA pin from the "
-    "administrator)."), 0, 0, enroll_opts, run_enroll, AGENT_NEEDS_STORE | AGENT_WRITES };
+    "enroll", "[hearth://HOST:PORT/CODE/PIN]", N_("Enrol this device with a collector: the "
+    "enrolment string from the administrator (or its parts as options)."), 0, 1, enroll_opts, run_enroll, AGENT_NEEDS_STORE | AGENT_WRITES };
 const cli_cmd hh_cmd_sync = {
     "sync", "", N_("Send the outbox to the collector and bring back its tiers."),
     0, 0, sync_opts, run_sync, AGENT_NEEDS_STORE | AGENT_WRITES };

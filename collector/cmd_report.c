@@ -75,8 +75,8 @@ static int cmd_report(cli *c)
         hh_buf_free(&out);
     }
     if (rc == HH_EXIT_OK)
-        fprintf(stderr, "report %s: %d villages, %d households%s -> %s\n", r.month, r.n_villages,
-                r.n_households, r.personal ? " (with names and ID numbers)" : "",
+        fprintf(stderr, _("report %s: %d villages, %d households%s -> %s\n"), r.month, r.n_villages,
+                r.n_households, r.personal ? _(" (with names and ID numbers)") : "",
                 xlsx ? xlsx : csv ? csv : html);
     hh_report_free(&r);
     return rc;

@@ -433,20 +433,6 @@ cleanup:
 
 /* ---- devices -------------------------------------------------------------------------- */
 
-static void make_code(char out[15])
-{
-    static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";  /* no 0/O, 1/I */
-    uint8_t random[12];
-
-    hh_platform_random(random, sizeof random);
-    for (int i = 0, j = 0; i < 12; i++) {
-        out[j++] = alphabet[random[i] % 32];
-        if (i == 3 || i == 7)
-            out[j++] = '-';
-    }
-    out[14] = '\0';
-}
-
 /* The URL devices should use: the one `serve` wrote when it bound its port
  * (the configured listen address may say port 0), else the configured url. */
 static void serving_url(char *out, size_t cap)
@@ -468,7 +454,8 @@ static void serving_url(char *out, size_t cap)
 static int cmd_device_add(cli *c)
 {
     const char *officer = cli_get(c, "officer"), *villages_opt = cli_get(c, "villages");
-    char villages[HH_VILLAGES_TEXT_MAX + 1], code[15], pin[HH_PKI_PIN_LEN + 1], url[256];
+    char villages[HH_VILLAGES_TEXT_MAX + 1], code[HH_ENROL_CODE_LEN + 1], pin[HH_PKI_PIN_LEN + 1], url[256];
+    char joined[HH_ENROL_STRING_MAX + 1];
     char *ca = NULL;
     size_t len;
     int64_t ttl = app.cfg.enrol_code_ttl_s;
@@ -493,7 +480,8 @@ static int cmd_device_add(cli *c)
     if ((ret = hh_cstore_begin(app.store)) == HH_OK) {
         /* A code's first group names it among the usable codes: draw again on a clash. */
         for (int draw = 0; draw < 8; draw++) {
-            make_code(code);
+            if ((ret = hh_enrol_code_new(code)) != HH_OK)
+                break;
             ret = hh_cstore_code_add(app.store, code, officer, villages,
                                      hh_platform_wall_ms() + (uint64_t)ttl * 1000);
             if (ret != HH_EEXIST)
@@ -509,15 +497,19 @@ static int cmd_device_add(cli *c)
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot store the enrolment code");
     serving_url(url, sizeof url);
+    if (hh_enrol_string(url, code, pin, joined) != HH_OK)
+        joined[0] = '\0';
     if (cli_has(c, "json")) {
         printf("{\"code\": \"%s\", \"url\": ", code);
         cli_json_string(stdout, url);
-        printf(", \"ca_pin\": \"%s\", \"villages\": \"%s\", \"expires_in_s\": %lld}\n", pin, villages,
-               (long long)ttl);
+        printf(", \"ca_pin\": \"%s\", \"enrol\": ", pin);
+        cli_json_string(stdout, joined);
+        printf(", \"villages\": \"%s\", \"expires_in_s\": %lld}\n", villages, (long long)ttl);
     } else {
         printf("enrolment code  %s (single use, valid %lld s)\nserver          %s\nca pin          %s\n"
-               "villages        %s\n\non the device:\n  hearth enroll --server %s --code %s --ca-pin '%s'\n",
-               code, (long long)ttl, url, pin, villages, url, code, pin);
+               "villages        %s\n\non the device, type (or scan) one string:\n  hearth enroll %s\n"
+               "or, in full:\n  hearth enroll --server %s --code %s --ca-pin '%s'\n",
+               code, (long long)ttl, url, pin, villages, joined[0] ? joined : "?", url, code, pin);
     }
     return HH_EXIT_OK;
 }

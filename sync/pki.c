@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <mbedtls/asn1.h>
@@ -391,4 +392,113 @@ hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65])
             snprintf(hex + 2 * i, 3, "%02x", hash[i]);
     mbedtls_x509_crt_free(&crt);
     return ret;
+}
+
+/* ---- the enrolment string ------------------------------------------------------- */
+
+static const char code_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";   /* no 0/O, 1/I */
+
+hh_err hh_pki_short_pin(const char *pin, char out[HH_PKI_SHORT_PIN_LEN + 1])
+{
+    unsigned char hash[33];
+    size_t len = 0;
+    int o = 0;
+
+    if (strlen(pin) != HH_PKI_PIN_LEN || strncmp(pin, "sha256//", 8) != 0 ||
+        mbedtls_base64_decode(hash, sizeof hash, &len, (const unsigned char *)pin + 8, strlen(pin + 8)) != 0 ||
+        len != 32)
+        return HH_EINVAL;
+    /* 80 bits, five at a time, most significant first. */
+    for (int i = 0; i < 16; i++) {
+        int bit = i * 5, v = 0;
+        for (int k = 0; k < 5; k++, bit++)
+            v = (v << 1) | ((hash[bit / 8] >> (7 - bit % 8)) & 1);
+        if (i && i % 4 == 0)
+            out[o++] = '-';
+        out[o++] = code_alphabet[v];
+    }
+    out[o] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_enrol_code_new(char out[HH_ENROL_CODE_LEN + 1])
+{
+    uint8_t random[12];
+    int j = 0;
+
+    if (hh_platform_random(random, sizeof random) != HH_OK)
+        return HH_EIO;
+    for (int i = 0; i < 12; i++) {
+        out[j++] = code_alphabet[random[i] % 32];
+        if (i == 3 || i == 7)
+            out[j++] = '-';
+    }
+    out[j] = '\0';
+    return HH_OK;
+}
+
+hh_err hh_enrol_string(const char *url, const char *code, const char *pin,
+                       char out[HH_ENROL_STRING_MAX + 1])
+{
+    char short_pin[HH_PKI_SHORT_PIN_LEN + 1];
+    int n;
+
+    if (strncmp(url, "https://", 8) != 0 || hh_pki_short_pin(pin, short_pin) != HH_OK)
+        return HH_EINVAL;
+    n = snprintf(out, HH_ENROL_STRING_MAX + 1, "hearth://%s/%s/%s", url + 8, code, short_pin);
+    return n > 0 && n <= HH_ENROL_STRING_MAX ? HH_OK : HH_EINVAL;
+}
+
+/* Characters of the code alphabet from text, upper-cased, dashes and spaces
+ * skipped, grouped in fours into out: exactly `chars` of them, else -1. */
+static int canonical_groups(const char *text, size_t len, int chars, char *out)
+{
+    int n = 0, o = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (ch == '-' || ch == ' ')
+            continue;
+        if (ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 'a' + 'A');
+        if (!strchr(code_alphabet, ch) || ch == '\0' || n == chars)
+            return -1;
+        if (n && n % 4 == 0)
+            out[o++] = '-';
+        out[o++] = ch;
+        n++;
+    }
+    out[o] = '\0';
+    return n == chars ? 0 : -1;
+}
+
+hh_err hh_enrol_string_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
+                             char code[HH_ENROL_CODE_LEN + 1], char short_pin[HH_PKI_SHORT_PIN_LEN + 1],
+                             hh_diag *d)
+{
+    const char *host = text, *slash, *second;
+    size_t host_len;
+
+    while (*host == ' ')
+        host++;
+    if (strncasecmp(host, "hearth://", 9) == 0)
+        host += 9;
+    slash = strchr(host, '/');
+    second = slash ? strchr(slash + 1, '/') : NULL;
+    if (!slash || !second)
+        return hh_diag_fail(d, HH_EINVAL, "enrolment", "an enrolment string has three parts: "
+                            "hearth://HOST:PORT/CODE/PIN");
+    host_len = (size_t)(slash - host);
+    if (host_len == 0 || host_len > HH_ENROL_STRING_MAX - 8 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < host_len ||
+        !memchr(host, ':', host_len))
+        return hh_diag_fail(d, HH_EINVAL, "enrolment", "the collector's address must be HOST:PORT");
+    if (canonical_groups(slash + 1, (size_t)(second - slash - 1), 12, code) != 0)
+        return hh_diag_fail(d, HH_EINVAL, "enrolment", "the code must be 12 characters (2-9, A-Z "
+                            "without I and O)");
+    if (canonical_groups(second + 1, strcspn(second + 1, " \r\n"), 16, short_pin) != 0)
+        return hh_diag_fail(d, HH_EINVAL, "enrolment", "the pin must be 16 characters (2-9, A-Z "
+                            "without I and O)");
+    snprintf(url, HH_ENROL_STRING_MAX + 1, "https://%.*s", (int)host_len, host);
+    return HH_OK;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "model/buf.h"
+#include "model/diag.h"
 
 #define HH_PKI_PEM_MAX   8192     /* any key, request or certificate we accept */
 #define HH_PKI_PIN_LEN   52       /* "sha256//" + 44 base64 characters */
@@ -52,6 +53,31 @@ hh_err hh_pki_issue_cert(const hh_pki_issue *req, hh_buf *cert_pem);
 
 /* The pin of a certificate's public key: "sha256//<base64>". */
 hh_err hh_pki_pin(const char *cert_pem, size_t len, char pin[HH_PKI_PIN_LEN + 1]);
+
+/* Enrolment in one short string an officer can type or scan:
+ * "hearth://HOST:PORT/CODE/SHORTPIN". The short pin is the first 80 bits of
+ * the pin's hash in the one-time codes' alphabet (2-9 and A-Z without I and
+ * O, 5 bits a character), in groups of four: "K7Q2-M4XP-9RTD-WZ3A". */
+#define HH_PKI_SHORT_PIN_LEN 19
+#define HH_ENROL_CODE_LEN    14      /* "ABCD-EFGH-JKLM" */
+#define HH_ENROL_STRING_MAX  200
+
+hh_err hh_pki_short_pin(const char *pin, char out[HH_PKI_SHORT_PIN_LEN + 1]);
+
+/* A fresh one-time code, 60 random bits in that alphabet: "ABCD-EFGH-JKLM". */
+hh_err hh_enrol_code_new(char out[HH_ENROL_CODE_LEN + 1]);
+
+/* The string for a collector at url ("https://HOST:PORT"), a code and the CA's
+ * pin. HH_EINVAL when url is not https:// or the result would not fit. */
+hh_err hh_enrol_string(const char *url, const char *code, const char *pin,
+                       char out[HH_ENROL_STRING_MAX + 1]);
+
+/* Read one back, forgiving case, spaces and missing dashes, with or without
+ * "hearth://": the collector's URL (https://HOST:PORT), the code and the short
+ * pin in their canonical forms. HH_EINVAL, with d saying which part is wrong. */
+hh_err hh_enrol_string_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
+                             char code[HH_ENROL_CODE_LEN + 1], char short_pin[HH_PKI_SHORT_PIN_LEN + 1],
+                             hh_diag *d);
 
 /* The SHA-256 of a certificate's DER encoding, as 64 lowercase hex digits. */
 hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65]);

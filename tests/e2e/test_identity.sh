@@ -34,6 +34,32 @@ check "what was recorded before enrolment syncs under that identity" "$HEARTH" -
 expect "…and arrives" "$(SQL "SELECT count(*) FROM visits")" "1"
 cert_before=$(SQL "SELECT cert_sha256 || officer || villages FROM devices WHERE id = '$victim'")
 
+# ---- one short string to type or scan ------------------------------------------------------
+enrol_string() {
+  "$HEARTHD" --dir "$C" device add --officer officer-test --villages 511823101201 --json |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["enrol"])'
+}
+S=$(enrol_string)
+expect "device add gives one enrolment string: URL, code and an 80-bit pin" \
+  "$(printf '%s' "$S" | grep -cE '^hearth://127\.0\.0\.1:[0-9]+/[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){2}/[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$')" "1"
+"$HEARTH" --db "$WORK/s1.db" init >/dev/null
+typed=$(printf '%s' "$S" | tr 'A-Z' 'a-z' | tr -d '-')
+check "typed in lower case without dashes, it enrols the device" "$HEARTH" --db "$WORK/s1.db" enroll "$typed"
+expect "…with the collector's URL" "$(meta "$WORK/s1.db" server_url)" "$COLLECTOR_URL"
+"$HEARTH" --db "$WORK/s2.db" init >/dev/null
+S=$(enrol_string)
+wrong=$(printf '%s' "$S" | sed 's#/[^/]*$#/2222-2222-2222-2222#')
+used=$(SQL "SELECT count(*) FROM enrol_codes WHERE used_ms IS NOT NULL")
+refuse "a pin that is not the collector's CA: nothing sent" 11 "does not match the enrolment string" \
+  "$HEARTH" --db "$WORK/s2.db" enroll "$wrong"
+expect "…and the code was not spent" "$(SQL "SELECT count(*) FROM enrol_codes WHERE used_ms IS NOT NULL")" "$used"
+refuse "a string with a pin too short is refused before any contact" 3 "the pin must be 16 characters" \
+  "$HEARTH" --db "$WORK/s2.db" enroll "$(printf '%s' "$S" | sed 's#....$##')"
+refuse "a string and the options together are refused" 2 "not both" \
+  "$HEARTH" --db "$WORK/s2.db" enroll "$S" --server "$COLLECTOR_URL"
+check "the right string enrols it" "$HEARTH" --db "$WORK/s2.db" enroll "$S"
+expect "…spending its code" "$(SQL "SELECT count(*) FROM enrol_codes WHERE used_ms IS NOT NULL")" "$((used + 1))"
+
 # ---- the takeover: a CSR naming the victim's id, with another officer's code ------------
 "$HEARTH" --db "$T" init >/dev/null
 sqlite3 "$T" "UPDATE meta SET value = '$victim' WHERE key = 'device_id'"
