@@ -91,7 +91,7 @@ AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
-.PHONY: all deps test unit demo bench cross cross-all clean distclean
+.PHONY: all deps test unit demo bench cross cross-all clean distclean install
 # Test objects are not intermediates: keep them between runs.
 .SECONDARY:
 # The agent's Chinese messages, found at run time beside bin/ (sync/i18n.c).
@@ -216,6 +216,33 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory VARIANT=release all $(BIN)/bench_visits $(BIN)/bench_ingest $(BIN)/bench_floor $(BIN)/peak_rss
 	./tests/bench/run.sh $(BUILD_ROOT)/$(TARGET)
+
+# ---- the county's server: make install [PREFIX=/usr/local] [DESTDIR=] ------------
+# The programs, the Chinese messages, the man pages and the systemd unit. On
+# the machine itself (no DESTDIR) also the service's user and its directory
+# (0700), and a collector in it when there is none; then
+# `systemctl enable --now hearthd`.
+PREFIX   ?= /usr/local
+UNITDIR  ?= /lib/systemd/system
+STATEDIR := /var/lib/hearthd
+
+install: deps
+	$(MAKE) --no-print-directory VARIANT=release all
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN)/hearth $(BIN)/hearthd $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(MO) $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES/hearth.mo
+	install -m 0644 agent/hearth.1 collector/dist/hearthd.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' collector/dist/hearthd.service >$(DESTDIR)$(UNITDIR)/hearthd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hearthd.service
+	@if [ -z "$(DESTDIR)" ]; then \
+	  id hearthd >/dev/null 2>&1 || useradd --system --home-dir $(STATEDIR) --no-create-home \
+	    --shell /usr/sbin/nologin hearthd || exit 1; \
+	  install -d -m 0700 -o hearthd -g hearthd $(STATEDIR) || exit 1; \
+	  [ -f $(STATEDIR)/collector.db ] || runuser -u hearthd -- $(PREFIX)/bin/hearthd --dir $(STATEDIR) init || exit 1; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed: set listen and url in $(STATEDIR)/hearthd.conf, then: systemctl enable --now hearthd"; \
+	fi
 
 clean:
 	rm -rf $(BUILD_ROOT)/$(TARGET) $(BUILD_ROOT)/$(TARGET)-asan

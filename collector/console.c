@@ -52,7 +52,8 @@ typedef struct session {
 
 struct hh_console {
     hh_service *service;
-    hh_console_config cfg;
+    hh_console_config cfg;          /* read and changed under lock */
+    char metrics_from[256];         /* cfg.metrics_from points here */
     pthread_mutex_t lock;
     session sessions[SESSIONS_MAX];
     hh_limiter by_account, by_address;
@@ -379,6 +380,8 @@ hh_err hh_console_new(hh_service *svc, const hh_console_config *cfg, hh_console 
     }
     c->service = svc;
     c->cfg = *cfg;
+    snprintf(c->metrics_from, sizeof c->metrics_from, "%s", cfg->metrics_from ? cfg->metrics_from : "");
+    c->cfg.metrics_from = c->metrics_from;
     /* Accounts and addresses each have their bound; the overall bound of the
      * limiter is not used (one busy office must not lock out the county). */
     hh_limiter_init(&c->by_account, cfg->login_failures, UINT32_MAX, (uint64_t)cfg->login_window_s * 1000);
@@ -386,6 +389,19 @@ hh_err hh_console_new(hh_service *svc, const hh_console_config *cfg, hh_console 
                     (uint64_t)cfg->login_window_s * 1000);
     *out = c;
     return HH_OK;
+}
+
+void hh_console_configure(hh_console *c, const hh_console_config *cfg)
+{
+    pthread_mutex_lock(&c->lock);
+    c->cfg.idle_s = cfg->idle_s;
+    c->cfg.login_failures = cfg->login_failures;
+    c->cfg.login_window_s = cfg->login_window_s;
+    snprintf(c->metrics_from, sizeof c->metrics_from, "%s", cfg->metrics_from ? cfg->metrics_from : "");
+    pthread_mutex_unlock(&c->lock);
+    hh_limiter_bounds(&c->by_account, cfg->login_failures, UINT32_MAX, (uint64_t)cfg->login_window_s * 1000);
+    hh_limiter_bounds(&c->by_address, 4 * cfg->login_failures, UINT32_MAX,
+                      (uint64_t)cfg->login_window_s * 1000);
 }
 
 void hh_console_free(hh_console *c)
@@ -537,7 +553,7 @@ static int password_ok(const hh_account *a, int known, const char *password)
 static void login(page *p)
 {
     const char *name = field(p, "name"), *password = field(p, "password");
-    unsigned wait_a = 0, wait_b = 0;
+    unsigned wait_a = 0, wait_b = 0, idle_s;
     char detail[160];
     hh_account a;
     session s;
@@ -577,9 +593,11 @@ static void login(page *p)
     }
     snprintf(detail, sizeof detail, "console login from %.47s", p->req->client_addr);
     audit(p, "login", a.name, detail);
+    pthread_mutex_lock(&p->c->lock);
+    idle_s = p->c->cfg.idle_s;
+    pthread_mutex_unlock(&p->c->lock);
     snprintf(p->resp->set_cookie, sizeof p->resp->set_cookie,
-             SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%u", s.token,
-             p->c->cfg.idle_s);
+             SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%u", s.token, idle_s);
     redirect(p, "/");
 }
 
@@ -1787,8 +1805,12 @@ static void metrics_page(page *p)
     int64_t seen[2] = { 0, (int64_t)p->now_ms };
     uint64_t db = 0, wal = 0;
     char wal_path[HH_PATH_MAX + 8];
+    int listed;
 
-    if (!address_listed(p->c->cfg.metrics_from, p->req->client_addr) &&
+    pthread_mutex_lock(&p->c->lock);
+    listed = address_listed(p->c->metrics_from, p->req->client_addr);
+    pthread_mutex_unlock(&p->c->lock);
+    if (!listed &&
         !(p->who.account[0] && strcmp(p->acct.role, "admin") == 0) && !basic_admin(p)) {
         hh_buf_reset(&p->resp->body);
         p->resp->status = 401;

@@ -52,6 +52,10 @@ typedef struct hh_console hh_console;
 hh_err hh_console_new(hh_service *svc, const hh_console_config *cfg, hh_console **out);
 void hh_console_free(hh_console *c);
 
+/* Take new settings while serving (SIGHUP): the idle time, the login bounds
+ * and metrics_from; db_path and metrics stay as they were. */
+void hh_console_configure(hh_console *c, const hh_console_config *cfg);
+
 /* Is path one of the console's? */
 int hh_console_path(const char *path);
 

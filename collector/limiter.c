@@ -14,6 +14,16 @@ void hh_limiter_init(hh_limiter *l, unsigned failures_per_key, unsigned attempts
     l->window_ms = window_ms ? window_ms : 1;
 }
 
+void hh_limiter_bounds(hh_limiter *l, unsigned failures_per_key, unsigned attempts_total,
+                       uint64_t window_ms)
+{
+    pthread_mutex_lock(&l->lock);
+    l->failures_per_key = failures_per_key;
+    l->attempts_total = attempts_total;
+    l->window_ms = window_ms ? window_ms : 1;
+    pthread_mutex_unlock(&l->lock);
+}
+
 void hh_limiter_free(hh_limiter *l)
 {
     pthread_mutex_destroy(&l->lock);

@@ -37,6 +37,10 @@ void hh_limiter_init(hh_limiter *l, unsigned failures_per_key, unsigned attempts
                      uint64_t window_ms);
 void hh_limiter_free(hh_limiter *l);
 
+/* New bounds for the windows to come (the counts so far are kept). */
+void hh_limiter_bounds(hh_limiter *l, unsigned failures_per_key, unsigned attempts_total,
+                       uint64_t window_ms);
+
 /* One attempt by key at now_ms: returns 0 and counts it when it may go ahead;
  * returns 1 (and counts nothing) when key has failed too often or everybody has
  * tried too often in this window, with *retry_after_s until the window ends. */

@@ -321,6 +321,38 @@ cleanup:
 
 /* ---- serve ---------------------------------------------------------------------------- */
 
+/* SIGHUP: read hearthd.conf again. The console's settings take effect now;
+ * a changed setting of the server itself (its address, limits, threads) is
+ * named as waiting for a restart. A file that does not parse changes nothing. */
+static void reread_config(hh_console *console)
+{
+    config fresh;
+    hh_diag d;
+
+    hh_diag_clear(&d);
+    if (config_load(&fresh, &d) != HH_OK) {
+        fprintf(stderr, "hearthd: SIGHUP: settings not changed: %s: %s\n", d.field, d.message);
+        return;
+    }
+    hh_console_configure(console, &(hh_console_config){ (unsigned)fresh.console_idle_s,
+                                                          (unsigned)fresh.login_failures,
+                                                          (unsigned)fresh.login_window_s,
+                                                          fresh.metrics_from, NULL, NULL });
+    for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+        const config_key *k = &config_keys[i];
+        const char *was = (const char *)&app.cfg + k->offset, *now = (const char *)&fresh + k->offset;
+        int console_key = k->offset == CFG(console_idle_s) || k->offset == CFG(login_failures) ||
+                          k->offset == CFG(login_window_s) || k->offset == CFG(metrics_from);
+        int changed = k->min > k->max ? strcmp(was, now) != 0
+                                      : *(const int64_t *)(const void *)was != *(const int64_t *)(const void *)now;
+        if (changed && !console_key)
+            fprintf(stderr, "hearthd: SIGHUP: %s changed: it takes effect at the next start\n", k->name);
+    }
+    fprintf(stderr, "hearthd: SIGHUP: settings read again (console: idle %llds, %lld failed logins per %llds, "
+                    "metrics from '%s')\n", (long long)fresh.console_idle_s, (long long)fresh.login_failures,
+            (long long)fresh.login_window_s, fresh.metrics_from);
+}
+
 static int cmd_serve(cli *c)
 {
     char *key = NULL, *cert = NULL, *ca = NULL, *ca_key = NULL, url[200];
@@ -413,6 +445,7 @@ static int cmd_serve(cli *c)
         else
             fprintf(stderr, "hearthd: SIGHUP: log %s; still serving %s\n",
                     log_path ? "reopened" : "unchanged", url);
+        reread_config(console);
     }
     fprintf(stderr, "hearthd: signal %d: finishing the requests in flight and stopping\n", sig);
     hh_server_stop(server);

@@ -395,7 +395,13 @@ def files():
 
 def main():
     started = time.monotonic()
-    {"village": village, "county": county, "security": security, "files": files}[PHASE]()
+    try:
+        {"village": village, "county": county, "security": security, "files": files}[PHASE]()
+    except Exception as e:
+        import traceback
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        check(f"{PHASE} runs to its end", False,
+              f"{type(e).__name__} at line {where.lineno}: {str(e).splitlines()[0] if str(e) else ''}")
     print(f"# {PHASE}: {count - failed} of {count} checks in {time.monotonic() - started:.1f} s")
     sys.exit(1 if failed else 0)
 
