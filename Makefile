@@ -88,7 +88,7 @@ CORE_OBJ := $(PLATFORM_SRC:%.c=$(OBJ)/%.o) $(MODEL_SRC:%.c=$(OBJ)/%.o) \
             $(OBJ)/gen/default_rulebook.o
 AGENT_OBJ := $(AGENT_SRC:%.c=$(OBJ)/%.o)
 
-UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review
+UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review html
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench cross cross-all clean distclean install
@@ -162,6 +162,9 @@ endif
 $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -largon2 -lxlsxwriter -o $@
+
+# The console's HTML writer is the collector's, tested on its own.
+$(BIN)/test_html: $(OBJ)/collector/html.o
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)

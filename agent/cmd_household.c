@@ -165,7 +165,7 @@ static int print_visit_line(void *ctx, const hh_visit *v)
     char officer[HH_OFFICER_MAX + 1], income[32];
 
     (void)ctx;
-    hh_yuan(hh_income_total(&v->income), income, sizeof income);
+    hh_present_yuan(hh_income_total(&v->income), income, sizeof income);
     printf("  %s  ", v->visited_on);
     hh_print_padded(stdout, cli_printable(v->officer, officer, sizeof officer), 12);
     printf(_("  income %s yuan  %.8s\n"), income, v->id);
@@ -209,7 +209,7 @@ static int household_show(cli *c)
     field_line(_("relocated"), value);
     ret = hh_store_tier_get(agent_store(c), h->id, 0, &t);
     if (ret == HH_OK) {
-        hh_reasons_text(&t.v, hh_store_rulebook(agent_store(c)), hh_i18n_zh() ? "；" : "; ",
+        hh_present_reasons(&t.v, hh_store_rulebook(agent_store(c)), hh_i18n_zh() ? "；" : "; ",
                            reasons, sizeof reasons);
         snprintf(value, sizeof value, _("%s (%s, rulebook %s, last visit %s)"),
                  hh_i18n_enum(&hh_tier_names, (int)t.v.tier),

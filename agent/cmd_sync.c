@@ -95,7 +95,7 @@ static int run_enroll(cli *c)
         /* The short string: hearth://HOST:PORT/CODE/PIN. */
         if (url || code || pin)
             return cli_usage(c, "give the enrolment string, or --server, --code and --ca-pin; not both");
-        if ((ret = hh_enrol_string_parse(c->args[0], joined_url, joined_code, short_pin, &d)) != HH_OK)
+        if ((ret = hh_pki_enrol_parse(c->args[0], joined_url, joined_code, short_pin, &d)) != HH_OK)
             return cli_fail(HH_EINVAL, &d, "not an enrolment string");
         url = joined_url;
         code = joined_code;

@@ -337,7 +337,7 @@ static void print_new_tier(hh_store *s, const char *household_id)
     if (hh_store_tier_get(s, household_id, 1, &now) != HH_OK)
         return;
     printf(_("tier %s (provisional, until the next sync)\n"), hh_i18n_enum(&hh_tier_names, (int)now.v.tier));
-    hh_reasons_text(&now.v, hh_store_rulebook(s), hh_i18n_zh() ? "；" : "; ", reasons,
+    hh_present_reasons(&now.v, hh_store_rulebook(s), hh_i18n_zh() ? "；" : "; ", reasons,
                        sizeof reasons);
     if (reasons[0]) {
         printf("  ");

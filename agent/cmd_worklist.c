@@ -118,7 +118,7 @@ static void print_item(const work_item *w, const hh_rulebook *rules, int columns
 
     when_text(w, when, sizeof when);
     cli_printable(w->row.head[0] ? w->row.head : "-", head, sizeof head);
-    hh_reasons_text(v, rules, hh_i18n_zh() ? "；" : "; ", reasons, sizeof reasons);
+    hh_present_reasons(v, rules, hh_i18n_zh() ? "；" : "; ", reasons, sizeof reasons);
     review_text(&w->row.t, review, sizeof review);
     if (columns < NARROW_COLUMNS) {
         hh_print_padded(stdout, tier, 2);

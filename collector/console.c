@@ -742,7 +742,7 @@ static void overview_page(page *p)
     chart.labels = labels;
     chart.values = values;
     if (o->n && p->err == HH_OK)
-        p->err = hh_svg_bars(&p->resp->body, &chart);
+        p->err = hh_html_bars(&p->resp->body, &chart);
     /* The table: tiers, then the review states that hold any household. */
     out(p, "<div class=\"scroll\"><table><thead><tr><th>");
     msg(p, "Village");
@@ -800,7 +800,7 @@ static void overview_page(page *p)
         chart.labels = labels;
         chart.values = values;
         if (p->err == HH_OK)
-            p->err = hh_svg_lines(&p->resp->body, &chart);
+            p->err = hh_html_lines(&p->resp->body, &chart);
     } else {
         notice(p, "empty", _("no warning has been acted on yet"));
     }
@@ -844,7 +844,7 @@ static void reasons_cell(page *p, uint32_t reasons, int64_t per_capita)
     memset(&v, 0, sizeof v);
     v.reasons = reasons;
     v.per_capita_yuan = per_capita;
-    hh_reasons_text(&v, hh_cstore_rules(p->reader), "；", sentences, sizeof sentences);
+    hh_present_reasons(&v, hh_cstore_rules(p->reader), "；", sentences, sizeof sentences);
     text(p, sentences);
 }
 
@@ -869,7 +869,7 @@ static int work_row(void *ctx, const void *row)
     text(p, k->registry_no);
     out(p, "</td><td>%s</td><td class=\"num\">", k->village_code);
     if (k->per_capita_yuan >= 0) {
-        hh_yuan(k->per_capita_yuan, yuan, sizeof yuan);
+        hh_present_yuan(k->per_capita_yuan, yuan, sizeof yuan);
         text(p, yuan);
     }
     out(p, "</td><td>");
@@ -1006,7 +1006,7 @@ static int visit_row(void *ctx, const hh_visit *v)
     out(p, "</td><td>");
     text(p, v->officer);
     out(p, "</td><td class=\"num\">");
-    hh_yuan(pc, yuan, sizeof yuan);
+    hh_present_yuan(pc, yuan, sizeof yuan);
     text(p, yuan);
     out(p, "</td><td>");
     text(p, shocks);
@@ -1299,7 +1299,7 @@ static void household_page(page *p, const char *id, const char *problem, const c
             hh_buf_init(&rows, p->resp->body.max);
             if (hh_buf_append(&rows, p->resp->body.data + chart_at, p->resp->body.len - chart_at) == HH_OK) {
                 p->resp->body.len = chart_at;
-                p->err = hh_svg_lines(&p->resp->body, &chart);
+                p->err = hh_html_lines(&p->resp->body, &chart);
                 if (p->err == HH_OK)
                     p->err = hh_buf_append(&p->resp->body, rows.data, rows.len);
             } else {

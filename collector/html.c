@@ -81,7 +81,7 @@ static hh_err open_svg(hh_buf *b, const hh_chart *c, int height)
     return ret;
 }
 
-hh_err hh_svg_bars(hh_buf *b, const hh_chart *c)
+hh_err hh_html_bars(hh_buf *b, const hh_chart *c)
 {
     int64_t max = 1;
     int n = c->n < HH_CHART_POINTS_MAX ? c->n : HH_CHART_POINTS_MAX;
@@ -138,7 +138,7 @@ static int point_y(int64_t v, int64_t max, int plot_h)
     return LEGEND_H + plot_h - (int)(v * plot_h / max);
 }
 
-hh_err hh_svg_lines(hh_buf *b, const hh_chart *c)
+hh_err hh_html_lines(hh_buf *b, const hh_chart *c)
 {
     int64_t max = 1;
     int n = c->n < HH_CHART_POINTS_MAX ? c->n : HH_CHART_POINTS_MAX;

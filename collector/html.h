@@ -33,10 +33,10 @@ typedef struct hh_chart {
 } hh_chart;
 
 /* Stacked horizontal bars, one row per label, with a legend and the counts. */
-hh_err hh_svg_bars(hh_buf *b, const hh_chart *c);
+hh_err hh_html_bars(hh_buf *b, const hh_chart *c);
 
 /* Lines over the labels (months, visits), with a legend, a y axis from 0 and
  * each point's value on hover. */
-hh_err hh_svg_lines(hh_buf *b, const hh_chart *c);
+hh_err hh_html_lines(hh_buf *b, const hh_chart *c);
 
 #endif

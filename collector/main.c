@@ -513,7 +513,7 @@ static int cmd_device_add(cli *c)
     if ((ret = hh_cstore_begin(app.store)) == HH_OK) {
         /* A code's first group names it among the usable codes: draw again on a clash. */
         for (int draw = 0; draw < 8; draw++) {
-            if ((ret = hh_enrol_code_new(code)) != HH_OK)
+            if ((ret = hh_pki_enrol_code(code)) != HH_OK)
                 break;
             ret = hh_cstore_code_add(app.store, code, officer, villages,
                                      hh_platform_wall_ms() + (uint64_t)ttl * 1000);
@@ -530,7 +530,7 @@ static int cmd_device_add(cli *c)
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot store the enrolment code");
     serving_url(url, sizeof url);
-    if (hh_enrol_string(url, code, pin, joined) != HH_OK)
+    if (hh_pki_enrol_string(url, code, pin, joined) != HH_OK)
         joined[0] = '\0';
     if (cli_has(c, "json")) {
         printf("{\"code\": \"%s\", \"url\": ", code);

@@ -246,7 +246,7 @@ static void household_row(const hh_report *r, int i, cell *c)
     v.reasons = w->reasons;
     v.per_capita_yuan = w->per_capita_yuan;
     c[k].kind = CELL_TEXT;
-    hh_reasons_text(&v, &r->rules, "；", c[k].text, sizeof c[k].text);
+    hh_present_reasons(&v, &r->rules, "；", c[k].text, sizeof c[k].text);
     k++;
     set_text(&c[k++], hh_i18n_zh() ? hh_review_state_zh(w->state)
                                    : hh_enum_name(&hh_review_state_names, (int)w->state));
@@ -478,7 +478,7 @@ hh_err hh_report_html(const hh_report *r, hh_buf *out)
     chart.labels = labels;
     chart.values = values;
     if (n)
-        ret = hh_svg_bars(out, &chart);
+        ret = hh_html_bars(out, &chart);
     if (ret == HH_OK)
         ret = html_table(out, r, &tables[0], cells, 0);
     if (ret == HH_OK)

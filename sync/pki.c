@@ -421,7 +421,7 @@ hh_err hh_pki_short_pin(const char *pin, char out[HH_PKI_SHORT_PIN_LEN + 1])
     return HH_OK;
 }
 
-hh_err hh_enrol_code_new(char out[HH_ENROL_CODE_LEN + 1])
+hh_err hh_pki_enrol_code(char out[HH_ENROL_CODE_LEN + 1])
 {
     uint8_t random[12];
     int j = 0;
@@ -437,7 +437,7 @@ hh_err hh_enrol_code_new(char out[HH_ENROL_CODE_LEN + 1])
     return HH_OK;
 }
 
-hh_err hh_enrol_string(const char *url, const char *code, const char *pin,
+hh_err hh_pki_enrol_string(const char *url, const char *code, const char *pin,
                        char out[HH_ENROL_STRING_MAX + 1])
 {
     char short_pin[HH_PKI_SHORT_PIN_LEN + 1];
@@ -472,7 +472,7 @@ static int canonical_groups(const char *text, size_t len, int chars, char *out)
     return n == chars ? 0 : -1;
 }
 
-hh_err hh_enrol_string_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
+hh_err hh_pki_enrol_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
                              char code[HH_ENROL_CODE_LEN + 1], char short_pin[HH_PKI_SHORT_PIN_LEN + 1],
                              hh_diag *d)
 {
@@ -496,7 +496,7 @@ hh_err hh_enrol_string_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1]
     if (canonical_groups(slash + 1, (size_t)(second - slash - 1), 12, code) != 0)
         return hh_diag_fail(d, HH_EINVAL, "enrolment", "the code must be 12 characters (2-9, A-Z "
                             "without I and O)");
-    if (canonical_groups(second + 1, strcspn(second + 1, " \r\n"), 16, short_pin) != 0)
+    if (canonical_groups(second + 1, strcspn(second + 1, "\r\n"), 16, short_pin) != 0)
         return hh_diag_fail(d, HH_EINVAL, "enrolment", "the pin must be 16 characters (2-9, A-Z "
                             "without I and O)");
     snprintf(url, HH_ENROL_STRING_MAX + 1, "https://%.*s", (int)host_len, host);

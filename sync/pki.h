@@ -65,17 +65,17 @@ hh_err hh_pki_pin(const char *cert_pem, size_t len, char pin[HH_PKI_PIN_LEN + 1]
 hh_err hh_pki_short_pin(const char *pin, char out[HH_PKI_SHORT_PIN_LEN + 1]);
 
 /* A fresh one-time code, 60 random bits in that alphabet: "ABCD-EFGH-JKLM". */
-hh_err hh_enrol_code_new(char out[HH_ENROL_CODE_LEN + 1]);
+hh_err hh_pki_enrol_code(char out[HH_ENROL_CODE_LEN + 1]);
 
 /* The string for a collector at url ("https://HOST:PORT"), a code and the CA's
  * pin. HH_EINVAL when url is not https:// or the result would not fit. */
-hh_err hh_enrol_string(const char *url, const char *code, const char *pin,
+hh_err hh_pki_enrol_string(const char *url, const char *code, const char *pin,
                        char out[HH_ENROL_STRING_MAX + 1]);
 
 /* Read one back, forgiving case, spaces and missing dashes, with or without
  * "hearth://": the collector's URL (https://HOST:PORT), the code and the short
  * pin in their canonical forms. HH_EINVAL, with d saying which part is wrong. */
-hh_err hh_enrol_string_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
+hh_err hh_pki_enrol_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
                              char code[HH_ENROL_CODE_LEN + 1], char short_pin[HH_PKI_SHORT_PIN_LEN + 1],
                              hh_diag *d);
 

@@ -7,7 +7,7 @@
 #include "model/validate.h"
 #include "sync/i18n.h"
 
-void hh_yuan(int64_t yuan, char *out, size_t cap)
+void hh_present_yuan(int64_t yuan, char *out, size_t cap)
 {
     char digits[24];
     size_t n, used = 0;
@@ -37,8 +37,8 @@ static void reason_text(uint32_t bit, const hh_tier_view *v, const hh_rulebook *
                   : bit == HH_REASON_INCOME_MARGINAL ? r->orange_below_yuan : r->yellow_below_yuan;
 
     if (v->per_capita_yuan >= 0)
-        hh_yuan(v->per_capita_yuan, income, sizeof income);
-    hh_yuan(limit, line, sizeof line);
+        hh_present_yuan(v->per_capita_yuan, income, sizeof income);
+    hh_present_yuan(limit, line, sizeof line);
     switch (bit) {
     case HH_REASON_INCOME_BELOW_LINE:
     case HH_REASON_INCOME_MARGINAL:
@@ -74,7 +74,7 @@ static void reason_text(uint32_t bit, const hh_tier_view *v, const hh_rulebook *
     }
 }
 
-void hh_reasons_text(const hh_tier_view *v, const hh_rulebook *rules, const char *sep,
+void hh_present_reasons(const hh_tier_view *v, const hh_rulebook *rules, const char *sep,
                      char *out, size_t cap)
 {
     size_t used = 0;

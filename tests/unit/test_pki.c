@@ -121,12 +121,61 @@ static void bad_requests_refused(void **state)
     hh_buf_free(&forged);
 }
 
+/* The short pin, against one computed apart (Python: the first 10 bytes of the
+ * hash, 5 bits a character, most significant first, in the codes' alphabet). */
+static void enrolment_string(void **state)
+{
+    static const char pin[] = "sha256//uU1Xoaez4NLZ3zHek4xVrkSfrCSk9ZtQ4CQeTBm1RRc=";
+    char short_pin[HH_PKI_SHORT_PIN_LEN + 1], text[HH_ENROL_STRING_MAX + 1];
+    char url[HH_ENROL_STRING_MAX + 1], code[HH_ENROL_CODE_LEN + 1], again[HH_PKI_SHORT_PIN_LEN + 1];
+    hh_diag d;
+    (void)state;
+    assert_int_equal(hh_pki_short_pin(pin, short_pin), HH_OK);
+    assert_string_equal(short_pin, "R78P-HAF9-QHJF-7QGZ");
+    assert_int_equal(hh_pki_short_pin("sha256//short", short_pin), HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_string("https://c.example:8443", "ABCD-EFGH-JKLM", pin, text), HH_OK);
+    assert_string_equal(text, "hearth://c.example:8443/ABCD-EFGH-JKLM/R78P-HAF9-QHJF-7QGZ");
+    assert_int_equal(hh_pki_enrol_string("http://c.example:80", "ABCD-EFGH-JKLM", pin, text), HH_EINVAL);
+    /* Read back as typed: case, spaces and dashes forgiven, the scheme optional. */
+    hh_diag_clear(&d);
+    assert_int_equal(hh_pki_enrol_parse(" c.example:8443/abcdefghjklm/r78p haf9qhjf-7qgz", url, code, again, &d),
+                     HH_OK);
+    assert_string_equal(url, "https://c.example:8443");
+    assert_string_equal(code, "ABCD-EFGH-JKLM");
+    assert_string_equal(again, "R78P-HAF9-QHJF-7QGZ");
+    /* Refused: a part missing, no port, a letter outside the alphabet (O, I, 0, 1), a
+     * character too many or too few. */
+    assert_int_equal(hh_pki_enrol_parse("hearth://c.example:8443/ABCD-EFGH-JKLM", url, code, again, &d), HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c.example/ABCD-EFGH-JKLM/R78P-HAF9-QHJF-7QGZ", url, code, again,
+                                        &d), HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c:1/ABCD-EFGH-JKLO/R78P-HAF9-QHJF-7QGZ", url, code, again, &d),
+                     HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c:1/ABCD-EFGH-JKL1/R78P-HAF9-QHJF-7QGZ", url, code, again, &d),
+                     HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c:1/ABCD-EFGH-JKLMN/R78P-HAF9-QHJF-7QGZ", url, code, again, &d),
+                     HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c:1/ABCD-EFGH-JKLM/R78P-HAF9-QHJF-7QG", url, code, again, &d),
+                     HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c:1/ABCD-EFGH-JKLM/R78P-HAF9-QHJF-7QGZZ", url, code, again, &d),
+                     HH_EINVAL);
+    assert_int_equal(hh_pki_enrol_parse("hearth://c;rm:1/ABCD-EFGH-JKLM/R78P-HAF9-QHJF-7QGZ", url, code, again,
+                                        &d), HH_EINVAL);
+    /* Fresh codes: in the alphabet, grouped, and different. */
+    assert_int_equal(hh_pki_enrol_code(code), HH_OK);
+    assert_int_equal(hh_pki_enrol_code(again), HH_OK);
+    assert_int_equal(strlen(code), HH_ENROL_CODE_LEN);
+    assert_true(code[4] == '-' && code[9] == '-');
+    assert_int_equal(strspn(code, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ-"), HH_ENROL_CODE_LEN);
+    assert_string_not_equal(code, again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chain_verifies),
         cmocka_unit_test(names_and_pins),
         cmocka_unit_test(bad_requests_refused),
+        cmocka_unit_test(enrolment_string),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
