@@ -417,6 +417,39 @@ static void answer_v2(const hh_request *req, worker *w, Hearth__V1__SyncResponse
     }
 }
 
+/* What the device says of itself, bounded: a version of printable ASCII (else
+ * "?"), ages and skews within ten years (past that the clock is nonsense and
+ * the figure is clamped, not refused: the sync itself goes on). */
+static void device_health(const Hearth__V1__DeviceHealth *in, uint64_t now_ms, hh_device_health *out)
+{
+    const int64_t ten_years_ms = 10LL * 366 * 86400 * 1000;
+    const char *v;
+
+    memset(out, 0, sizeof *out);
+    if (!in)
+        return;
+    out->known = 1;
+    out->outbox_depth = in->has_outbox_depth ? in->outbox_depth : 0;
+    out->oldest_unsent_age_ms = in->has_oldest_unsent_age_ms && in->oldest_unsent_age_ms < (uint64_t)ten_years_ms
+                              ? in->oldest_unsent_age_ms : in->has_oldest_unsent_age_ms ? (uint64_t)ten_years_ms : 0;
+    if (in->has_clock_ms) {
+        int64_t skew = (int64_t)(in->clock_ms - now_ms);
+        if (in->clock_ms > now_ms + (uint64_t)ten_years_ms)
+            skew = ten_years_ms;
+        else if (in->clock_ms + (uint64_t)ten_years_ms < now_ms)
+            skew = -ten_years_ms;
+        out->clock_skew_ms = skew;
+    }
+    v = in->agent_version ? in->agent_version : "";
+    for (size_t i = 0; v[i]; i++) {
+        if (i >= HH_AGENT_VERSION_MAX || v[i] < 0x20 || v[i] > 0x7e) {
+            v = "?";
+            break;
+        }
+    }
+    snprintf(out->agent_version, sizeof out->agent_version, "%s", v);
+}
+
 static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_response *resp)
 {
     Hearth__V1__SyncRequest *in = NULL;
@@ -451,6 +484,7 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     push.n_changes = n_changes;
     push.rejections = w->rejections;
     push.details = w->details;
+    device_health(in->health, hh_platform_wall_ms(), &push.health);
     switch (hh_service_push(api->service, &push, LOCK_WAIT_MS)) {
     case HH_OK:
         break;

@@ -680,6 +680,32 @@ static int month_row(void *ctx, const void *row)
     return 0;
 }
 
+/* Unsent for two days or a clock two minutes off stands out. */
+#define HEALTH_UNSENT_LATE_MS (2 * 86400000ull)
+#define HEALTH_SKEW_BAD_MS    120000
+
+static void health_cells(page *p, const hh_device_health *h)
+{
+    int64_t skew_s;
+
+    if (!h->known) {
+        out(p, "<td></td><td></td><td></td><td></td>");
+        return;
+    }
+    out(p, "<td class=\"num\">%u</td><td class=\"num%s\">", h->outbox_depth,
+        h->oldest_unsent_age_ms > HEALTH_UNSENT_LATE_MS ? " late" : "");
+    if (h->outbox_depth && h->oldest_unsent_age_ms >= 86400000ull)
+        out(p, _("%llu d"), (unsigned long long)(h->oldest_unsent_age_ms / 86400000ull));
+    else if (h->outbox_depth)
+        out(p, _("%llu h"), (unsigned long long)(h->oldest_unsent_age_ms / 3600000ull));
+    skew_s = h->clock_skew_ms / 1000;
+    out(p, "</td><td class=\"num%s\">%+lld s</td><td>",
+        h->clock_skew_ms > HEALTH_SKEW_BAD_MS || h->clock_skew_ms < -HEALTH_SKEW_BAD_MS ? " late" : "",
+        (long long)skew_s);
+    text(p, h->agent_version);
+    out(p, "</td>");
+}
+
 static int device_row(void *ctx, const hh_device *dev)
 {
     page *p = ctx;
@@ -695,7 +721,9 @@ static int device_row(void *ctx, const hh_device *dev)
     text(p, dev->villages);
     out(p, "</td><td>");
     date_ms(p, dev->last_seen_ms);
-    out(p, "</td><td class=\"num\">%llu</td><td>", (unsigned long long)dev->acked_seq);
+    out(p, "</td><td class=\"num\">%llu</td>", (unsigned long long)dev->acked_seq);
+    health_cells(p, &dev->health);
+    out(p, "<td>");
     if (dev->revoked_ms)
         msg(p, "revoked");
     else if (stale)
@@ -817,6 +845,14 @@ static void overview_page(page *p)
     msg(p, "Last sync");
     out(p, "</th><th>");
     msg(p, "Changes received");
+    out(p, "</th><th>");
+    msg(p, "Outbox");
+    out(p, "</th><th>");
+    msg(p, "Oldest unsent");
+    out(p, "</th><th>");
+    msg(p, "Clock skew");
+    out(p, "</th><th>");
+    msg(p, "Version");
     out(p, "</th><th>");
     msg(p, "State");
     out(p, "</th></tr></thead><tbody>");

@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 5
+#define CSTORE_SCHEMA_VERSION 6
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -158,6 +158,12 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     /* 5: a pull brings each household's latest visits, but not those the
      * device itself sent: found by entity. */
     "CREATE INDEX applied_entity ON applied(entity_id, device_id);",
+    /* 6: each device's health as its last sync reported it, for the console. */
+    "ALTER TABLE devices ADD COLUMN health_ms INTEGER;"
+    "ALTER TABLE devices ADD COLUMN outbox_depth INTEGER;"
+    "ALTER TABLE devices ADD COLUMN oldest_unsent_age_ms INTEGER;"
+    "ALTER TABLE devices ADD COLUMN clock_skew_ms INTEGER;"
+    "ALTER TABLE devices ADD COLUMN agent_version TEXT;",
 };
 
 struct hh_cstore {
@@ -468,10 +474,19 @@ static hh_err read_device(sqlite3_stmt *st, hh_device *out)
     out->revoked_ms = (uint64_t)sqlite3_column_int64(st, 5);
     out->last_seen_ms = (uint64_t)sqlite3_column_int64(st, 6);
     out->acked_seq = (uint64_t)sqlite3_column_int64(st, 7);
+    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+        out->health.known = 1;
+        out->health.outbox_depth = (uint32_t)sqlite3_column_int64(st, 9);
+        out->health.oldest_unsent_age_ms = (uint64_t)sqlite3_column_int64(st, 10);
+        out->health.clock_skew_ms = sqlite3_column_int64(st, 11);
+        if (hh_sql_col_text(st, 12, out->health.agent_version, sizeof out->health.agent_version) != HH_OK)
+            return HH_ECORRUPT;
+    }
     return HH_OK;
 }
 
-#define DEVICE_COLS "id, officer, villages, cert_sha256, enrolled_ms, revoked_ms, last_seen_ms, acked_seq"
+#define DEVICE_COLS "id, officer, villages, cert_sha256, enrolled_ms, revoked_ms, last_seen_ms, acked_seq," \
+    " health_ms, outbox_depth, oldest_unsent_age_ms, clock_skew_ms, ifnull(agent_version, '')"
 
 hh_err hh_cstore_device_get(hh_cstore *s, const char *id, hh_device *out)
 {
@@ -591,17 +606,29 @@ hh_err hh_cstore_device_revoke(hh_cstore *s, const char *id, uint64_t now_ms)
     return sqlite3_changes(s->db) == 1 ? HH_OK : HH_ENOTFOUND;
 }
 
-hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms)
+hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms,
+                             const hh_device_health *health)
 {
     static const char sql[] =
-        "UPDATE devices SET last_seen_ms = ?2, acked_seq = max(acked_seq, ?3) WHERE id = ?1";
+        "UPDATE devices SET last_seen_ms = ?2, acked_seq = max(acked_seq, ?3),"
+        " health_ms = CASE WHEN ?4 THEN ?2 ELSE health_ms END,"
+        " outbox_depth = CASE WHEN ?4 THEN ?5 ELSE outbox_depth END,"
+        " oldest_unsent_age_ms = CASE WHEN ?4 THEN ?6 ELSE oldest_unsent_age_ms END,"
+        " clock_skew_ms = CASE WHEN ?4 THEN ?7 ELSE clock_skew_ms END,"
+        " agent_version = CASE WHEN ?4 THEN ?8 ELSE agent_version END WHERE id = ?1";
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    int known = health && health->known;
 
     if (!st)
         return HH_EDB;
     hh_sql_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now_ms);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)acked_seq);
+    sqlite3_bind_int(st, 4, known);
+    sqlite3_bind_int64(st, 5, known ? (sqlite3_int64)health->outbox_depth : 0);
+    sqlite3_bind_int64(st, 6, known ? (sqlite3_int64)health->oldest_unsent_age_ms : 0);
+    sqlite3_bind_int64(st, 7, known ? (sqlite3_int64)health->clock_skew_ms : 0);
+    hh_sql_bind_text(st, 8, known ? health->agent_version : "");
     return hh_sql_done(st);
 }
 

@@ -24,6 +24,16 @@ typedef struct hh_cstore hh_cstore;
 #define HH_VILLAGES_MAX      64
 #define HH_VILLAGES_TEXT_MAX (HH_VILLAGES_MAX * (HH_VILLAGE_CODE_LEN + 1))
 
+/* What a device said of itself at its last sync (DeviceHealth), checked. */
+#define HH_AGENT_VERSION_MAX 64
+typedef struct hh_device_health {
+    int known;                                 /* 0: it never said */
+    uint32_t outbox_depth;                     /* changes not yet acknowledged */
+    uint64_t oldest_unsent_age_ms;
+    int64_t clock_skew_ms;                     /* its clock minus the collector's */
+    char agent_version[HH_AGENT_VERSION_MAX + 1];
+} hh_device_health;
+
 typedef struct hh_device {
     char id[HH_UUID_LEN + 1];
     char officer[HH_OFFICER_MAX + 1];
@@ -31,6 +41,7 @@ typedef struct hh_device {
     char cert_sha256[65];                      /* hex; "" until enrolled */
     uint64_t enrolled_ms, revoked_ms, last_seen_ms;
     uint64_t acked_seq;
+    hh_device_health health;
 } hh_device;
 
 /* Set SQLite up for the collector; before any other SQLite call. */
@@ -92,7 +103,10 @@ hh_err hh_cstore_code_redeem(hh_cstore *s, const char *code, const char *device_
 
 hh_err hh_cstore_device_get(hh_cstore *s, const char *id, hh_device *out);
 hh_err hh_cstore_device_revoke(hh_cstore *s, const char *id, uint64_t now_ms);
-hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms);
+/* A device synced: when, how far it is acknowledged, and its health when it
+ * said (health NULL or not known: the last report stays). */
+hh_err hh_cstore_device_seen(hh_cstore *s, const char *id, uint64_t acked_seq, uint64_t now_ms,
+                             const hh_device_health *health);
 typedef int (*hh_device_cb)(void *ctx, const hh_device *dev);
 hh_err hh_cstore_each_device(hh_cstore *s, hh_device_cb cb, void *ctx);
 

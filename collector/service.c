@@ -262,7 +262,7 @@ static hh_err apply_push(hh_service *svc, hh_push *p)
             p->conflict_seq = p->changes[i]->seq;
     }
     if (ret == HH_OK)
-        ret = hh_cstore_device_seen(svc->w, p->dev->id, p->acked_seq, hh_platform_wall_ms());
+        ret = hh_cstore_device_seen(svc->w, p->dev->id, p->acked_seq, hh_platform_wall_ms(), &p->health);
     if (ret == HH_ECONFLICT) {
         /* Nothing of this push stays; the refusal is recorded, and the device
          * (restored from a backup, say) starts a new epoch above seq_high. */

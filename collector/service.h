@@ -50,6 +50,7 @@ typedef struct hh_push {
     size_t n_changes;
     Hearth__V1__Rejection *rejections;     /* room for n_changes, filled */
     char (*details)[HH_REJECT_DETAIL_MAX]; /* room for n_changes, one per rejection */
+    hh_device_health health;               /* what the device said of itself */
     /* out */
     size_t n_rejections;
     uint64_t acked_seq;                    /* every seq <= this is applied or rejected */

@@ -10,6 +10,7 @@ county approval, a measure, a conflict, the audit log). Prints TAP-like
 `ok`/`not ok` lines and exits 1 when any check failed."""
 import http.client
 import os
+import re
 import ssl
 import sys
 import time
@@ -126,6 +127,9 @@ def village():
         body = drv.find_element(By.TAG_NAME, "table").text
         check("the overview counts the village's households by tier", "511823101201" in body, body[:200])
         check("…and only the account's villages", "511823101202" not in body, body)
+        devices = drv.find_elements(By.TAG_NAME, "table")[-1].text
+        check("the devices' health: outbox depth, clock skew, version",
+              "hearth 0.1.0" in devices and re.search(r"[+-][0-2] s", devices), devices)
         shot(drv, "01-overview")
         click(drv, drv.find_element(By.LINK_TEXT, "工作清单"))
         Select(drv.find_element(By.NAME, "tier")).select_by_value("red")
@@ -370,7 +374,6 @@ def security():
     check("changes applied and devices seen", values.get("hearthd_changes_applied_total", 0) > 0 and
           values.get("hearthd_devices_seen_1d") == 2, repr(values))
     check("the database's size", values.get("hearthd_database_bytes", 0) > 4096)
-    import re
     check("no personal data, no identifier in the metrics",
           not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}|511823|李", text))
     # Wrong passwords: the account is locked for the window, even for the right one.
