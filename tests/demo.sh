@@ -90,6 +90,12 @@ step "device A's worklist for the day, most urgent first (hearth worklist --due)
 step "device B's worklist on a 40-column screen"
 COLUMNS=40 "$hearth" --db "$dir/b.db" worklist --due | head -12
 
+step "the monthly report (月报) for the county, as Excel, and the console"
+hd report --month "$(date +%Y-%m)" --villages 511823 --xlsx "$dir/report.xlsx"
+url=$(cat "$dir/collector/hearthd.url")
+printf 'the reviewers console: %s/  (accounts zhao / demo-county-pass, li / demo-village-pass)\n' "$url"
+printf 'login page answers: %s\n' "$(curl -sk -o /dev/null -w '%{http_code}' "$url/login")"
+
 step "stopping the collector (SIGTERM to pid $collector_pid)"
 kill -TERM "$collector_pid"
 wait "$collector_pid" 2>/dev/null || true
