@@ -884,6 +884,21 @@ static void reasons_cell(page *p, uint32_t reasons, int64_t per_capita)
     text(p, sentences);
 }
 
+/* The worklist's columns. On a phone each row becomes a card, each cell
+ * labelled with its column (data-label, shown by the style sheet). */
+static const char *const work_cols[] = {
+    N_("Tier"), N_("Head of household"), N_("Registry no."), N_("Village"), N_("Per-capita income (yuan)"),
+    N_("Reasons"), N_("Review state"), N_("Measures open"), N_("Last visit"),
+};
+
+static void work_cell(page *p, int col, const char *cls)
+{
+    out(p, "<td%s%s%s data-label=\"", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+    if (col >= 2)
+        msg(p, work_cols[col]);
+    out(p, "\">");
+}
+
 static int work_row(void *ctx, const void *row)
 {
     worklist *w = ctx;
@@ -897,28 +912,40 @@ static int work_row(void *ctx, const void *row)
     if (++w->total > WORKLIST_ROWS_MAX)
         return 0;
     w->shown++;
-    out(p, "<tr><td>");
+    out(p, "<tr>");
+    work_cell(p, 0, NULL);
     tier_badge(p, k->tier);
-    out(p, "</td><td><a href=\"/household?id=%s\">", k->household_id);
+    out(p, "</td>");
+    work_cell(p, 1, NULL);
+    out(p, "<a href=\"/household?id=%s\">", k->household_id);
     text(p, k->head_name[0] ? k->head_name : _("(no head recorded)"));
-    out(p, "</a></td><td>");
+    out(p, "</a></td>");
+    work_cell(p, 2, NULL);
     text(p, k->registry_no);
-    out(p, "</td><td>%s</td><td class=\"num\">", k->village_code);
+    out(p, "</td>");
+    work_cell(p, 3, NULL);
+    out(p, "%s</td>", k->village_code);
+    work_cell(p, 4, "num");
     if (k->per_capita_yuan >= 0) {
         hh_present_yuan(k->per_capita_yuan, yuan, sizeof yuan);
         text(p, yuan);
     }
-    out(p, "</td><td>");
+    out(p, "</td>");
+    work_cell(p, 5, NULL);
     reasons_cell(p, k->reasons, k->per_capita_yuan);
-    out(p, "</td><td>");
+    out(p, "</td>");
+    work_cell(p, 6, NULL);
     text(p, state_text(k->state));
-    out(p, "</td><td class=\"num%s\">%d", k->overdue_measures ? " late" : "", k->open_measures);
+    out(p, "</td>");
+    work_cell(p, 7, k->overdue_measures ? "num late" : "num");
+    out(p, "%d", k->open_measures);
     if (k->overdue_measures) {
         out(p, " (");
         out(p, _("%d overdue"), k->overdue_measures);
         out(p, ")");
     }
-    out(p, "</td><td>");
+    out(p, "</td>");
+    work_cell(p, 8, NULL);
     text(p, k->last_visit_on);
     out(p, "</td></tr>");
     return 0;
@@ -971,25 +998,13 @@ static void worklist_page(page *p)
     msg(p, "overdue measures only");
     out(p, "</label><button>");
     msg(p, "Filter");
-    out(p, "</button></form><div class=\"scroll\"><table class=\"work\"><thead><tr><th>");
-    msg(p, "Tier");
-    out(p, "</th><th>");
-    msg(p, "Head of household");
-    out(p, "</th><th>");
-    msg(p, "Registry no.");
-    out(p, "</th><th>");
-    msg(p, "Village");
-    out(p, "</th><th>");
-    msg(p, "Per-capita income (yuan)");
-    out(p, "</th><th>");
-    msg(p, "Reasons");
-    out(p, "</th><th>");
-    msg(p, "Review state");
-    out(p, "</th><th>");
-    msg(p, "Measures open");
-    out(p, "</th><th>");
-    msg(p, "Last visit");
-    out(p, "</th></tr></thead><tbody>");
+    out(p, "</button></form><div class=\"scroll\"><table class=\"work\"><thead><tr>");
+    for (size_t i = 0; i < sizeof work_cols / sizeof work_cols[0]; i++) {
+        out(p, "<th>");
+        msg(p, work_cols[i]);
+        out(p, "</th>");
+    }
+    out(p, "</tr></thead><tbody>");
     ret = hh_rstore_each_work(p->reader, (hh_review_state)st, village, 0, p->today, work_row, &w);
     out(p, "</tbody></table></div>");
     if (ret != HH_OK) {
@@ -1898,7 +1913,12 @@ static const char style[] =
     "form.act fieldset{background:#fff;border:1px solid #ccc;margin:.6em 0;max-width:640px;display:flex;"
     "flex-direction:column;gap:.5em}form.inline{display:flex;flex-wrap:wrap;gap:.3em}"
     ".timeline{background:#fff;padding:.5em 2em}.timeline li{margin:.3em 0}.act{color:#666}"
-    "@media (max-width:600px){main{padding:0 .5em}header nav a{margin-right:.6em}}";
+    "@media (max-width:600px){main{padding:0 .5em}header nav a{margin-right:.6em}"
+    "table.work,table.work tbody,table.work tr,table.work td{display:block;min-width:0}"
+    "table.work thead{display:none}table.work tr{border:1px solid #ccc;margin:.5em 0;padding:.3em;background:#fff}"
+    "table.work td{border:none;padding:.1em .3em;text-align:left}"
+    "table.work td:not([data-label=\"\"])::before{content:attr(data-label);margin-right:.5em;color:#666;"
+    "font-size:.85em}}";
 
 /* ---- routing ----------------------------------------------------------------------- */
 

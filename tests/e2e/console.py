@@ -58,10 +58,11 @@ def click(drv, element):
     WebDriverWait(drv, 15).until(expected_conditions.staleness_of(old))
 
 
-def shot(drv, name):
-    """A screenshot of the whole page, as tall as its content."""
+def shot(drv, name, width=1366):
+    """A screenshot of the whole page, as tall as its content, at width."""
+    drv.set_window_size(width, 768)
     height = drv.execute_script("return document.documentElement.scrollHeight")
-    drv.set_window_size(1366, max(768, min(int(height), 6000)))
+    drv.set_window_size(width, max(768, min(int(height), 6000)))
     drv.save_screenshot(os.path.join(SHOTS, name + ".png"))
     drv.set_window_size(1366, 768)
 
@@ -191,6 +192,11 @@ def county():
         shot(drv, "06-overview-county")
         drv.get(URL + "/worklist")
         shot(drv, "06-worklist-county")
+        shot(drv, "06-worklist-phone", 400)
+        drv.set_window_size(400, 800)
+        wide = drv.execute_script("return document.body.scrollWidth")
+        drv.set_window_size(1366, 768)
+        check("on a phone the page itself does not scroll sideways (tables scroll in their box)", wide <= 400, str(wide))
         check("a county account's worklist holds both villages' warnings",
               drv.find_element(By.TAG_NAME, "main").text.count("5118231012") >= 3)
         drv.get(URL + "/household?id=" + HOUSEHOLD)
