@@ -16,6 +16,7 @@
 #include "model/validate.h"
 #include "platform/platform.h"
 #include "sync/i18n.h"
+#include "sync/export.h"
 #include "sync/present.h"
 
 /* ---- building --------------------------------------------------------------------- */
@@ -298,21 +299,11 @@ static void report_title(const hh_report *r, char *out, size_t cap)
 
 /* ---- CSV ----------------------------------------------------------------------------- */
 
-/* A CSV field: quoted; a number kept as text when a spreadsheet would round
- * it (="…"); text a spreadsheet would run as a formula defused with '. */
 static hh_err csv_field(hh_buf *b, const cell *c)
 {
-    const char *s = c->text;
-    hh_err ret = HH_OK;
-
     if (c->kind == CELL_NUMBER || c->kind == CELL_EMPTY)
-        return hh_buf_puts(b, c->kind == CELL_NUMBER ? s : "");
-    if (c->kind == CELL_CODE && *s && strspn(s, "0123456789Xx") == strlen(s))
-        return hh_buf_printf(b, "=\"%s\"", s);
-    ret = hh_buf_puts(b, strchr("=+-@\t\r", *s) && *s ? "\"'" : "\"");
-    for (; *s && ret == HH_OK; s++)
-        ret = *s == '"' ? hh_buf_puts(b, "\"\"") : hh_buf_append(b, s, 1);
-    return ret == HH_OK ? hh_buf_puts(b, "\"") : ret;
+        return hh_buf_puts(b, c->kind == CELL_NUMBER ? c->text : "");
+    return hh_export_csv_field(b, c->text, c->kind == CELL_CODE);
 }
 
 hh_err hh_report_csv(const hh_report *r, hh_buf *out)
@@ -328,11 +319,20 @@ hh_err hh_report_csv(const hh_report *r, hh_buf *out)
     report_title(r, title, sizeof title);
     ret = hh_buf_puts(out, "\xEF\xBB\xBF");     /* the BOM: Excel then reads UTF-8 */
     if (ret == HH_OK)
-        ret = hh_buf_printf(out, "\"%s\"\r\n", title);
+        ret = hh_export_csv_field(out, title, 0);
+    if (ret == HH_OK)
+        ret = hh_buf_puts(out, "\r\n");
     for (int t = 0; t < 2 && ret == HH_OK; t++) {
-        ret = hh_buf_printf(out, "\r\n\"%s\"\r\n", _(tables[t].title));
-        for (int k = 0; k < tables[t].n_cols && ret == HH_OK; k++)
-            ret = hh_buf_printf(out, "%s\"%s\"", k ? "," : "", _(tables[t].heads[k]));
+        ret = hh_buf_puts(out, "\r\n");
+        if (ret == HH_OK)
+            ret = hh_export_csv_field(out, _(tables[t].title), 0);
+        if (ret == HH_OK)
+            ret = hh_buf_puts(out, "\r\n");
+        for (int k = 0; k < tables[t].n_cols && ret == HH_OK; k++) {
+            ret = k ? hh_buf_puts(out, ",") : HH_OK;
+            if (ret == HH_OK)
+                ret = hh_export_csv_field(out, _(tables[t].heads[k]), 0);
+        }
         if (ret == HH_OK)
             ret = hh_buf_puts(out, "\r\n");
         for (int i = 0; i < tables[t].n_rows && ret == HH_OK; i++) {

@@ -22,4 +22,10 @@ typedef hh_err (*hh_export_tier_fn)(void *ctx, const char *household_id, hh_expo
 hh_err hh_export(hh_sqlcache *sql, const char *village, int csv, hh_export_tier_fn tier_of,
                  void *tier_ctx, hh_buf *out);
 
+/* One CSV field (no separator), quoted when it must be: text a spreadsheet
+ * would run as a formula (leading = + - @, tab, CR) gets a leading '; a code
+ * (code: registry, ID or village number) of 12 digits or more goes in as
+ * ="…", so a spreadsheet keeps every digit. */
+hh_err hh_export_csv_field(hh_buf *b, const char *text, int code);
+
 #endif

@@ -57,16 +57,22 @@ contains "update counted" "$WORK/out" "households 0 created, 1 updated, 0 unchan
 check "household shows the update" "$HEARTH" household show 5118231012010001 --json
 contains "category updated" "$WORK/out" '"category": "marginal"'
 
-# CSV for Excel.
+# CSV for Excel. A visit corrected by a later one is marked out of force.
+first=$("$HEARTH" visit list 5118231012010001 --json | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["visit"]["id"])')
+check "a correction of a visit" "$HEARTH" visit record 5118231012010001 --supersedes "$first" --date 2026-11-20 \
+  --officer o-c --wages 9000 --operating 0 --property 0 --transfer 0
 check "export --csv" "$HEARTH" export --csv --out "$WORK/export.csv"
 expect "CSV starts with a UTF-8 BOM" "$(head -c 3 "$WORK/export.csv" | od -An -tx1 | tr -d ' ')" "efbbbf"
 expect "CSV rows end in CRLF" "$(head -1 "$WORK/export.csv" | tail -c 2 | od -An -tx1 | tr -d ' ')" "0d0a"
-expect "CSV has a header and a row per visit" "$(wc -l <"$WORK/export.csv")" "57"
+expect "CSV has a header and a row per visit" "$(wc -l <"$WORK/export.csv")" "58"
 expect "CSV parses, Chinese intact" "$(/usr/bin/python3 -c '
 import csv,sys
 rows=list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
 site=[r["resettlement_site"] for r in rows if r["resettlement_site"]][0]
-print(len(rows), rows[0]["registry_no"], rows[0]["visit.income_yuan.wages"] != "", site)' "$WORK/export.csv")" \
-  "56 5118231012010001 True 大树镇安置点"
+corrected={r["visit.supersedes"] for r in rows if r["visit.supersedes"]}
+stale={r["visit.id"] for r in rows if r["visit.in_force"] == "false"}
+print(len(rows), rows[0]["registry_no"], rows[0]["village_code"], rows[0]["visit.income_yuan.wages"] != "", site,
+      len(stale), stale == corrected)' "$WORK/export.csv")" \
+  "57 =\"5118231012010001\" =\"511823101201\" True 大树镇安置点 1 True"
 refuse "export needs a format" 2 "exactly one of --json and --csv" "$HEARTH" export
 finish
