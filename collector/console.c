@@ -615,6 +615,29 @@ static void logout(page *p)
 
 /* ---- overview ---------------------------------------------------------------------- */
 
+/* Two figures month by month, the latest MONTHS_SHOWN months. */
+typedef struct monthly {
+    int n;
+    char months[MONTHS_SHOWN][8];
+    int64_t v[2][MONTHS_SHOWN];
+} monthly;
+
+/* The index of month in m (months come in order), a new one dropping the oldest. */
+static int monthly_slot(monthly *m, const char *month)
+{
+    if (m->n && strcmp(m->months[m->n - 1], month) == 0)
+        return m->n - 1;
+    if (m->n == MONTHS_SHOWN) {
+        memmove(m->months, m->months + 1, sizeof m->months[0] * (MONTHS_SHOWN - 1));
+        for (int k = 0; k < 2; k++)
+            memmove(m->v[k], m->v[k] + 1, sizeof m->v[k][0] * (MONTHS_SHOWN - 1));
+        m->n--;
+    }
+    snprintf(m->months[m->n], sizeof m->months[0], "%s", month);
+    m->v[0][m->n] = m->v[1][m->n] = 0;
+    return m->n++;
+}
+
 typedef struct overview {
     page *p;
     int n;
@@ -622,9 +645,8 @@ typedef struct overview {
     int64_t tiers[HH_TIER_RED + 1][VILLAGES_SHOWN];     /* [tier][village] */
     int64_t states[HH_REVIEW_STATE_COUNT + 1][VILLAGES_SHOWN];
     int more;                                           /* villages past the table */
-    int n_months;
-    char months[MONTHS_SHOWN][8];
-    int64_t opened[MONTHS_SHOWN], released[MONTHS_SHOWN];
+    monthly warnings;            /* opened, released */
+    monthly watched;             /* red, orange households */
 } overview;
 
 /* The index of village in o (added when new), or -1 when the table is full. */
@@ -659,25 +681,61 @@ static int month_row(void *ctx, const void *row)
 {
     overview *o = ctx;
     const hh_month_count *m = row;
-    int i = o->n_months - 1;
+    int i;
 
     if (!hh_scope_contains(o->p->acct.scope, m->village_code))
         return 0;
-    if (i < 0 || strcmp(o->months[i], m->month) != 0) {
-        if (o->n_months == MONTHS_SHOWN) {
-            /* Keep the latest months: drop the oldest. */
-            memmove(o->months, o->months + 1, sizeof o->months[0] * (MONTHS_SHOWN - 1));
-            memmove(o->opened, o->opened + 1, sizeof o->opened[0] * (MONTHS_SHOWN - 1));
-            memmove(o->released, o->released + 1, sizeof o->released[0] * (MONTHS_SHOWN - 1));
-            o->n_months--;
-        }
-        i = o->n_months++;
-        snprintf(o->months[i], sizeof o->months[0], "%s", m->month);
-        o->opened[i] = o->released[i] = 0;
-    }
-    o->opened[i] += m->opened;
-    o->released[i] += m->released;
+    i = monthly_slot(&o->warnings, m->month);
+    o->warnings.v[0][i] += m->opened;
+    o->warnings.v[1][i] += m->released;
     return 0;
+}
+
+static int tier_month_row(void *ctx, const void *row)
+{
+    overview *o = ctx;
+    const hh_tier_month *m = row;
+    int i;
+
+    if (!hh_scope_contains(o->p->acct.scope, m->village_code) || m->tier < HH_TIER_ORANGE)
+        return 0;
+    i = monthly_slot(&o->watched, m->month);
+    o->watched.v[m->tier == HH_TIER_RED ? 0 : 1][i] += m->households;
+    return 0;
+}
+
+/* A line chart of m's two figures, or a notice when there is no month. */
+static void month_chart(page *p, const monthly *m, const char *title, const char *first, const char *second,
+                        hh_tier first_colour, hh_tier second_colour, const char *none)
+{
+    const char *labels[MONTHS_SHOWN];
+    int64_t values[2 * MONTHS_SHOWN];
+    hh_chart chart;
+
+    out(p, "<h2>");
+    msg(p, title);
+    out(p, "</h2>");
+    if (!m->n) {
+        notice(p, "empty", _(none));
+        return;
+    }
+    memset(&chart, 0, sizeof chart);
+    chart.title = _(title);
+    chart.n_series = 2;
+    chart.series[0] = _(first);
+    chart.series[1] = _(second);
+    chart.colours[0] = tier_colour(first_colour);
+    chart.colours[1] = tier_colour(second_colour);
+    chart.n = m->n;
+    for (int i = 0; i < m->n; i++) {
+        labels[i] = m->months[i];
+        values[i] = m->v[0][i];
+        values[m->n + i] = m->v[1][i];
+    }
+    chart.labels = labels;
+    chart.values = values;
+    if (p->err == HH_OK)
+        p->err = hh_html_lines(&p->resp->body, &chart);
 }
 
 /* Unsent for two days or a clock two minutes off stands out. */
@@ -737,12 +795,15 @@ static int device_row(void *ctx, const hh_device *dev)
 static void overview_page(page *p)
 {
     overview *o = calloc(1, sizeof *o);
+    char month[8];
     const char *labels[VILLAGES_SHOWN > MONTHS_SHOWN ? VILLAGES_SHOWN : MONTHS_SHOWN];
     int64_t values[HH_CHART_SERIES_MAX * VILLAGES_SHOWN];
     hh_chart chart;
 
+    snprintf(month, sizeof month, "%.7s", p->today);
     if (!o || (o->p = p, hh_rstore_each_tally(p->reader, tally_row, o)) != HH_OK ||
-        hh_rstore_each_month(p->reader, month_row, o) != HH_OK) {
+        hh_rstore_each_month(p->reader, month_row, o) != HH_OK ||
+        hh_rstore_each_tier_month(p->reader, tier_month_row, o) != HH_OK) {
         free(o);
         message_page(p, 503, N_("Busy"), _("the collector cannot read its records now; retry later"));
         return;
@@ -807,31 +868,23 @@ static void overview_page(page *p)
     out(p, "</tbody></table></div>");
     if (o->more)
         notice(p, "note", _("more villages than the table shows: open the worklist by village"));
-    /* Warnings month by month. */
-    out(p, "<h2>");
-    msg(p, "Warnings opened and released, by month");
-    out(p, "</h2>");
-    if (o->n_months) {
-        memset(&chart, 0, sizeof chart);
-        chart.title = _("Warnings opened and released, by month");
-        chart.n_series = 2;
-        chart.series[0] = _("opened");
-        chart.series[1] = _("released");
-        chart.colours[0] = tier_colour(HH_TIER_RED);
-        chart.colours[1] = tier_colour(HH_TIER_GREEN);
-        chart.n = o->n_months;
-        for (int i = 0; i < o->n_months; i++) {
-            labels[i] = o->months[i];
-            values[i] = o->opened[i];
-            values[o->n_months + i] = o->released[i];
+    /* Month by month: the households under watch (this month as they stand
+     * now), and the warnings opened and released. */
+    {
+        int64_t red = 0, orange = 0;
+        int now;
+        for (int i = 0; i < o->n; i++) {
+            red += o->tiers[HH_TIER_RED][i];
+            orange += o->tiers[HH_TIER_ORANGE][i];
         }
-        chart.labels = labels;
-        chart.values = values;
-        if (p->err == HH_OK)
-            p->err = hh_html_lines(&p->resp->body, &chart);
-    } else {
-        notice(p, "empty", _("no warning has been acted on yet"));
+        now = monthly_slot(&o->watched, month);
+        o->watched.v[0][now] = red;
+        o->watched.v[1][now] = orange;
     }
+    month_chart(p, &o->watched, N_("Red and orange households, by month"), N_("red"), N_("orange"),
+                HH_TIER_RED, HH_TIER_ORANGE, N_("no household has a tier yet"));
+    month_chart(p, &o->warnings, N_("Warnings opened and released, by month"), N_("opened"), N_("released"),
+                HH_TIER_RED, HH_TIER_GREEN, N_("no warning has been acted on yet"));
     /* The devices. */
     out(p, "<h2>");
     msg(p, "Devices");

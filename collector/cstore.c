@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 6
+#define CSTORE_SCHEMA_VERSION 7
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -164,6 +164,11 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "ALTER TABLE devices ADD COLUMN oldest_unsent_age_ms INTEGER;"
     "ALTER TABLE devices ADD COLUMN clock_skew_ms INTEGER;"
     "ALTER TABLE devices ADD COLUMN agent_version TEXT;",
+    /* 7: households per village and tier, month by month, as the serving
+     * collector last counted them in each month (the console's history). */
+    "CREATE TABLE tier_months ("
+    "  month TEXT NOT NULL, village_code TEXT NOT NULL, tier INTEGER NOT NULL,"
+    "  households INTEGER NOT NULL, PRIMARY KEY (month, village_code, tier)) STRICT, WITHOUT ROWID;",
 };
 
 struct hh_cstore {

@@ -18,6 +18,7 @@
 #include "console.h"
 #include "commands.h"
 #include "cstore.h"
+#include "rstore.h"
 #include "model/exchange.h"
 #include "model/kv.h"
 #include "model/validate.h"
@@ -321,6 +322,30 @@ cleanup:
 
 /* ---- serve ---------------------------------------------------------------------------- */
 
+/* The console's month-by-month history: households per village and tier are
+ * counted when serving starts and every so often, the last count of a month
+ * standing for it. */
+#define MONTH_COUNT_EVERY_MS (10u * 60 * 1000)
+
+static void count_month(hh_service *service)
+{
+    hh_cstore *store = hh_service_lock(service, 10000);
+    hh_err ret = HH_EBUSY;
+
+    if (store) {
+        if ((ret = hh_cstore_begin(store)) == HH_OK) {
+            if ((ret = hh_rstore_count_month(store)) == HH_OK)
+                ret = hh_cstore_commit(store);
+            else
+                hh_cstore_rollback(store);
+        }
+        hh_service_unlock(service);
+    }
+    if (ret != HH_OK)
+        fprintf(stderr, "hearthd: cannot count this month's tiers now (%s); next try in %u min\n",
+                hh_strerror(ret), MONTH_COUNT_EVERY_MS / 60000);
+}
+
 /* SIGHUP: read hearthd.conf again. The console's settings take effect now;
  * a changed setting of the server itself (its address, limits, threads) is
  * named as waiting for a restart. A file that does not parse changes nothing. */
@@ -439,7 +464,14 @@ static int cmd_serve(cli *c)
             hh_platform_pid());
     /* SIGHUP (log rotation, a closed terminal) does not stop the service: the
      * log is opened again, under its name, and serving goes on. */
-    while (hh_platform_is_hangup(sig = hh_platform_wait_termination())) {
+    count_month(service);
+    for (;;) {
+        if (!(sig = hh_platform_wait_termination_for(MONTH_COUNT_EVERY_MS))) {
+            count_month(service);
+            continue;
+        }
+        if (!hh_platform_is_hangup(sig))
+            break;
         if (log_path && hh_platform_redirect_stderr(log_path) != HH_OK)
             fprintf(stderr, "hearthd: SIGHUP: cannot reopen %s; the log goes on here\n", log_path);
         else

@@ -980,3 +980,44 @@ hh_err hh_rstore_each_village_summary(hh_cstore *s, const char *today, hh_row_cb
     hh_sql_bind_text(st, 1, today);
     return each_item(st, read_village_summary, &row, cb, ctx);
 }
+
+hh_err hh_rstore_count_month(hh_cstore *s)
+{
+    static const char clear[] =
+        "DELETE FROM tier_months WHERE month = strftime('%Y-%m', 'now', 'localtime')";
+    static const char count[] =
+        "INSERT INTO tier_months (month, village_code, tier, households)"
+        " SELECT strftime('%Y-%m', 'now', 'localtime'), h.village_code, t.tier, count(*)"
+        " FROM tiers t JOIN households h ON h.id = t.household_id GROUP BY h.village_code, t.tier";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), clear);
+    hh_err ret;
+
+    if (!st || (ret = hh_sql_done(st)) != HH_OK)
+        return st ? ret : HH_EDB;
+    if (!(st = hh_sql(hh_cstore_sql(s), count)))
+        return HH_EDB;
+    return hh_sql_done(st);
+}
+
+static hh_err read_tier_month(sqlite3_stmt *st, void *out)
+{
+    hh_tier_month *m = out;
+
+    memset(m, 0, sizeof *m);
+    if (hh_sql_col_text(st, 0, m->month, sizeof m->month) != HH_OK ||
+        hh_sql_col_text(st, 1, m->village_code, sizeof m->village_code) != HH_OK)
+        return HH_ECORRUPT;
+    m->tier = (hh_tier)sqlite3_column_int(st, 2);
+    m->households = sqlite3_column_int64(st, 3);
+    return HH_OK;
+}
+
+hh_err hh_rstore_each_tier_month(hh_cstore *s, hh_row_cb cb, void *ctx)
+{
+    static const char sql[] =
+        "SELECT month, village_code, tier, households FROM tier_months ORDER BY month, village_code, tier";
+    sqlite3_stmt *st = hh_sql(hh_cstore_sql(s), sql);
+    hh_tier_month row;
+
+    return st ? each_item(st, read_tier_month, &row, cb, ctx) : HH_EDB;
+}

@@ -221,6 +221,19 @@ typedef struct hh_month_count {
 } hh_month_count;
 hh_err hh_rstore_each_month(hh_cstore *s, hh_row_cb cb, void *ctx);
 
+/* Households per village and tier this month, counted now (replacing this
+ * month's earlier count); in the caller's write transaction. */
+hh_err hh_rstore_count_month(hh_cstore *s);
+
+/* Those counts, month by month (YYYY-MM, local time). */
+typedef struct hh_tier_month {
+    char month[8];
+    char village_code[HH_VILLAGE_CODE_LEN + 1];
+    hh_tier tier;
+    int64_t households;
+} hh_tier_month;
+hh_err hh_rstore_each_tier_month(hh_cstore *s, hh_row_cb cb, void *ctx);
+
 /* The audit log, newest first, at most limit lines; who is the account or
  * the device. */
 typedef struct hh_audit_row {

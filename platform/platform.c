@@ -455,6 +455,19 @@ int hh_platform_wait_termination(void)
     return sig;
 }
 
+int hh_platform_wait_termination_for(unsigned ms)
+{
+    struct timespec wait = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    sigset_t set;
+    int sig;
+
+    termination_set(&set);
+    do {
+        sig = sigtimedwait(&set, NULL, &wait);
+    } while (sig < 0 && errno == EINTR);
+    return sig < 0 ? 0 : sig;
+}
+
 void hh_platform_hostname(char *out, size_t cap)
 {
     if (cap == 0)

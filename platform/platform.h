@@ -104,6 +104,9 @@ hh_err hh_platform_block_termination(void);
 /* Wait until SIGTERM, SIGINT or SIGHUP arrives; returns the signal number. */
 int hh_platform_wait_termination(void);
 
+/* The same for at most ms milliseconds: 0 when none came. */
+int hh_platform_wait_termination_for(unsigned ms);
+
 /* Is sig the hang-up signal (reopen the log, keep serving)? */
 int hh_platform_is_hangup(int sig);
 

@@ -56,6 +56,13 @@ def click(drv, element):
     old = drv.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(drv, 15).until(expected_conditions.staleness_of(old))
+    settle(drv)
+
+
+def settle(drv):
+    """Wait until the page has loaded, after any redirect."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(drv, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def shot(drv, name, width=1366):
@@ -124,7 +131,8 @@ def village():
         h1 = login(drv, "li")
         check("li logs in and lands on the overview, in Chinese", h1 == "总览", h1)
         charts = drv.find_elements(By.CSS_SELECTOR, "svg.chart")
-        check("the overview draws households by tier as an SVG chart", len(charts) == 1, str(len(charts)))
+        check("the overview draws households by tier and red and orange by month as SVG charts", len(charts) == 2,
+              str(len(charts)))
         body = drv.find_element(By.TAG_NAME, "table").text
         check("the overview counts the village's households by tier", "511823101201" in body, body[:200])
         check("…and only the account's villages", "511823101202" not in body, body)
@@ -186,7 +194,9 @@ def county():
         logout(drv)
         login(drv, "zhao")
         charts = drv.find_elements(By.CSS_SELECTOR, "svg.chart")
-        check("the overview charts warnings by month once there are some", len(charts) == 2, str(len(charts)))
+        check("the overview charts warnings by month once there are some", len(charts) == 3, str(len(charts)))
+        points = [t.get_attribute("textContent") for t in drv.find_elements(By.CSS_SELECTOR, "svg.chart circle title")]
+        check("red households month by month, from the months counted before", "2026-01 7" in points, repr(points))
         body = drv.find_element(By.TAG_NAME, "table").text
         check("a county account sees every village", "511823101201" in body and "511823101202" in body, body)
         shot(drv, "06-overview-county")
@@ -408,7 +418,8 @@ def main():
         {"village": village, "county": county, "security": security, "files": files}[PHASE]()
     except Exception as e:
         import traceback
-        where = traceback.extract_tb(e.__traceback__)[-1]
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith("console.py")]
+        where = frames[-1]
         check(f"{PHASE} runs to its end", False,
               f"{type(e).__name__} at line {where.lineno}: {str(e).splitlines()[0] if str(e) else ''}")
     print(f"# {PHASE}: {count - failed} of {count} checks in {time.monotonic() - started:.1f} s")

@@ -125,6 +125,7 @@ cp "$WORK/conf.new" "$C/hearthd.conf"
 
 stop_collector "$COLLECTOR_PID"
 rm -f "$C/hearthd.url"
+SQL "INSERT INTO tier_months VALUES ('2026-01', '511823101201', 4, 7), ('2026-01', '511823101201', 3, 2)"
 LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=+6d \
   "$HEARTHD" --dir "$C" serve --listen "${COLLECTOR_URL#https://}" 2>>"$C/serve.log" &
 COLLECTOR_PID=$!
@@ -132,6 +133,9 @@ PIDS_TO_STOP="$PIDS_TO_STOP $COLLECTOR_PID"
 for i in $(seq 1 100); do [ -s "$C/hearthd.url" ] && break; sleep 0.1; done
 COLLECTOR_URL=$(cat "$C/hearthd.url" 2>/dev/null)
 [ -n "$COLLECTOR_URL" ] || not_ok "hearthd starts again on its port, six days on" "$(tail -3 "$C/serve.log")"
+expect "serving counted this month's households per village and tier when it started" \
+  "$(SQL "SELECT sum(households) FROM tier_months WHERE month = (SELECT max(month) FROM tier_months)")" \
+  "$(SQL 'SELECT count(*) FROM tiers')"
 expect "/metrics answers a configured address without a credential" \
   "$(curl -sk -o /dev/null -w '%{http_code}' "$COLLECTOR_URL/metrics")" "200"
 run PY county "$COLLECTOR_URL" "$SHOTS" "$HID" "$XID"
