@@ -1601,6 +1601,14 @@ static int duplicate_row(void *ctx, const void *row)
     out(p, "</td><td>");
     resolve_form_open(p, "duplicate", key);
     choice_button(p, "keep-both", N_("Keep both"));
+    if (strcmp(k->kind, "id_mismatch") != 0) {
+        choice_button(p, "merge-a", N_("Merge into the first household"));
+        choice_button(p, "merge-b", N_("Merge into the second household"));
+    }
+    if (strcmp(k->kind, "id_number") == 0) {
+        choice_button(p, "move-a", N_("The person belongs to the second household"));
+        choice_button(p, "move-b", N_("The person belongs to the first household"));
+    }
     out(p, "</form></td></tr>");
     return 0;
 }
@@ -1649,6 +1657,36 @@ static void queues_page(page *p, const char *problem, const char *done)
     page_close(p);
 }
 
+/* A duplicate case: keep both, merge into one side (merge-a, merge-b), or move
+ * the person's record to the other side (move-a: a's member to b). */
+static hh_err resolve_duplicate(page *p, hh_cstore *store, const char *key, const char *choice, const char *note,
+                                hh_diag *d)
+{
+    hh_dup_request q = { 0, HH_DUP_KEEP_BOTH, p->who.account, note, NULL, NULL };
+    hh_duplicate k;
+    char *end;
+    hh_err ret;
+
+    q.id = strtoll(key, &end, 10);
+    if (*end || q.id <= 0)
+        return HH_EINVAL;
+    if (strcmp(choice, "keep-both") != 0) {
+        if ((ret = hh_rstore_duplicate_get(store, q.id, &k)) != HH_OK)
+            return ret;
+        if (strcmp(choice, "merge-a") == 0 || strcmp(choice, "merge-b") == 0) {
+            q.act = HH_DUP_MERGE;
+            q.into = choice[6] == 'a' ? k.household_a : k.household_b;
+        } else if (strcmp(choice, "move-a") == 0 || strcmp(choice, "move-b") == 0) {
+            q.act = HH_DUP_MOVE;
+            q.member = choice[5] == 'a' ? k.member_a : k.member_b;
+            q.into = choice[5] == 'a' ? k.household_b : k.household_a;
+        } else {
+            return HH_EINVAL;
+        }
+    }
+    return hh_dupes_resolve(store, &q, p->now_ms, d);
+}
+
 static void resolve(page *p)
 {
     const char *kind = field(p, "kind"), *key = field(p, "key"), *choice = field(p, "choice");
@@ -1685,9 +1723,8 @@ static void resolve(page *p)
             q.note = note;
             ret = *end || !q.seq ? HH_EINVAL : hh_quarantine_decide(store, &q, p->now_ms, &d);
         }
-    } else if (strcmp(kind, "duplicate") == 0 && strcmp(choice, "keep-both") == 0) {
-        hh_dup_request q = { strtoll(key, &end, 10), HH_DUP_KEEP_BOTH, p->who.account, note, NULL, NULL };
-        ret = *end || q.id <= 0 ? HH_EINVAL : hh_dupes_resolve(store, &q, p->now_ms, &d);
+    } else if (strcmp(kind, "duplicate") == 0) {
+        ret = resolve_duplicate(p, store, key, choice, note, &d);
     }
     hh_service_unlock(p->c->service);
     if (hh_cstore_begin_read(p->reader) != HH_OK) {

@@ -63,6 +63,15 @@ F=5118231012010504
 "$HEARTH" --db "$A" visit record "$O" --date "$(day -30)" --officer 王村官 --size 2 --wages 1000 \
   --operating 0 --property 0 --transfer 0 >/dev/null
 "$HEARTH" --db "$A" household add --village 511823101201 --category ordinary --registry-no "$K" >/dev/null
+# A third device, in the other village only, records the same person (李建国's ID
+# number) in a household of its own: a duplicate case for a reviewer.
+E="$WORK/e.db"
+Z=5118231012020502
+enrol "$E" "$C" 511823101202 || not_ok "E enrols"
+"$HEARTH" --db "$E" household add --village 511823101202 --category lifted --registry-no "$Z" >/dev/null
+"$HEARTH" --db "$E" member add "$Z" --name 李建国 --id-number 11010519491231002X --relation head --sex f \
+  --birth-year 1949 --labour full --health healthy --school none --insurance yes --employment none >/dev/null
+"$HEARTH" --db "$E" sync >/dev/null 2>&1
 sync_both
 sync_both
 "$HEARTH" --db "$A" household edit "$K" --category marginal >/dev/null
@@ -71,7 +80,9 @@ sync_both
 sync_both
 expect "the collector holds the red household, and a conflict" \
   "$(SQL "SELECT t.tier FROM tiers t JOIN households h ON h.id = t.household_id WHERE registry_no = '$H'") $(SQL 'SELECT count(*) FROM conflicts WHERE resolved_ms IS NULL')" "4 1"
+expect "…and a duplicate case" "$(SQL "SELECT count(*) FROM duplicates WHERE kind = 'id_number' AND resolved_ms IS NULL")" "1"
 HID=$(SQL "SELECT id FROM households WHERE registry_no = '$H'")
+ZID=$(SQL "SELECT id FROM households WHERE registry_no = '$Z'")
 XID=$(SQL "SELECT id FROM households WHERE registry_no = '$X'")
 OID=$(SQL "SELECT id FROM households WHERE registry_no = '$O'")
 
@@ -149,6 +160,9 @@ expect "every step by its level's account" \
   "$(SQL "SELECT group_concat(account || ':' || action, ' ') FROM (SELECT account, action FROM review_steps ORDER BY id)")" \
   "li:verify li:village wang:township zhao:county zhao:intervene"
 expect "the conflict is resolved by zhao" "$(SQL 'SELECT account, decision FROM conflicts')" "zhao|theirs"
+expect "the duplicate is resolved by zhao: the person's second record folded into the first household's" \
+  "$(SQL "SELECT account, resolution FROM duplicates") $(SQL "SELECT count(*) FROM members WHERE household_id = '$ZID'") $(SQL "SELECT count(*) FROM members WHERE household_id = '$HID'")" \
+  "zhao|move 0 1"
 sync_both
 expect "the device sees the decision" "$("$HEARTH" --db "$A" tiers --json | grep -c '"review": "monitored"')" "1"
 expect "screenshots of each page were written" "$(ls "$SHOTS"/*.png 2>/dev/null | wc -l | awk '{print ($1 >= 10)}')" "1"
