@@ -106,7 +106,7 @@ static const config_key config_keys[] = {
     { "enrol_failures_per_address", CFG(enrol_failures_per_address), 1, 100000 },
     { "enrol_attempts_total", CFG(enrol_attempts_total), 1, 1000000 },
     { "enrol_window_s", CFG(enrol_window_s), 1, 86400 },
-    { "console_idle_s", CFG(console_idle_s), 60, 86400 },
+    { "console_idle_s", CFG(console_idle_s), 5, 86400 },
     { "login_failures", CFG(login_failures), 1, 1000 },
     { "login_window_s", CFG(login_window_s), 10, 86400 },
 };

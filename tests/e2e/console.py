@@ -50,12 +50,22 @@ def browser():
 
 def click(drv, element):
     """Click, and wait for the next page to replace this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
     old = drv.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(drv, 15).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # The old page's root is gone once the next page is in. Chromium says so
+        # as a stale element or, between two documents, as a node that "does not
+        # belong to the document": both mean replaced.
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    WebDriverWait(drv, 15).until(replaced)
     settle(drv)
 
 
@@ -204,6 +214,8 @@ def county():
         shot(drv, "06-worklist-county")
         shot(drv, "06-worklist-phone", 400)
         drv.set_window_size(400, 800)
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(drv, 10).until(lambda d: d.execute_script("return window.innerWidth") <= 400)
         wide = drv.execute_script("return document.body.scrollWidth")
         drv.set_window_size(1366, 768)
         check("on a phone the page itself does not scroll sideways (tables scroll in their box)", wide <= 400, str(wide))

@@ -134,6 +134,20 @@ expect "a settings file that does not parse changes nothing, and serving goes on
   "$(grep -c 'settings not changed' "$C/serve.log") $(metrics_status) $(kill -0 "$COLLECTOR_PID" && echo alive)" "1 200 alive"
 cp "$WORK/conf.new" "$C/hearthd.conf"
 
+# A session ends after console_idle_s unused (5 s here, read on SIGHUP).
+echo "console_idle_s = 5" >>"$C/hearthd.conf"
+kill -HUP "$COLLECTOR_PID"
+for i in $(seq 1 50); do [ "$(grep -c 'settings read again' "$C/serve.log")" -ge 2 ] && break; sleep 0.1; done
+cookie=$(curl -sk -D - -o /dev/null --data-urlencode name=zhao --data-urlencode password=county-pass-1 \
+  "$COLLECTOR_URL/login" | sed -n 's/^[Ss]et-[Cc]ookie: \(hh_session=[0-9a-f]*\).*/\1/p')
+page() { curl -sk -o /dev/null -w '%{http_code} %{redirect_url}' -H "Cookie: $cookie" "$COLLECTOR_URL/"; }
+expect "a fresh session opens the overview" "$(page)" "200 "
+sleep 3
+expect "…used within the idle time it lives on" "$(page)" "200 "
+sleep 6
+expect "…idle longer than console_idle_s it is over: back to the login page" "$(page)" "303 $COLLECTOR_URL/login"
+cp "$WORK/conf.new" "$C/hearthd.conf"
+
 stop_collector "$COLLECTOR_PID"
 rm -f "$C/hearthd.url"
 SQL "INSERT INTO tier_months VALUES ('2026-01', '511823101201', 4, 7), ('2026-01', '511823101201', 3, 2)"
