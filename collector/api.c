@@ -19,6 +19,7 @@
 #include "console.h"
 #include "platform/platform.h"
 #include "proto/hearth.pb-c.h"
+#include "sync/i18n.h"
 #include "sync/pki.h"
 #include "sync/wire.h"
 
@@ -578,6 +579,9 @@ void hh_api_handle(void *ctx, const hh_request *req, hh_response *resp)
     hh_api *api = ctx;
     uint64_t start = hh_platform_monotonic_ns();
 
+    /* The protocol speaks English (a refusal's detail is stored, and shown by
+     * the device as it came); the console chooses its page's language itself. */
+    hh_i18n_use(0);
     route(api, req, resp);
     hh_metrics_request(&api->metrics, req->path, resp->status, hh_platform_monotonic_ns() - start);
 }
