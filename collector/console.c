@@ -224,6 +224,25 @@ static void notice(page *p, const char *cls, const char *message)
     out(p, "</p>");
 }
 
+/* A table's start: its box (scrolling sideways on a narrow screen), class and
+ * column heads (messages). The rows follow; table_close ends it. */
+static void table_open(page *p, const char *cls, const char *const *heads, size_t n)
+{
+    out(p, "<div class=\"scroll\"><table%s%s%s><thead><tr>", cls ? " class=\"" : "", cls ? cls : "",
+        cls ? "\"" : "");
+    for (size_t i = 0; i < n; i++) {
+        out(p, "<th>");
+        msg(p, heads[i]);
+        out(p, "</th>");
+    }
+    out(p, "</tr></thead><tbody>");
+}
+
+static void table_close(page *p)
+{
+    out(p, "</tbody></table></div>");
+}
+
 /* A whole page saying one thing, with its status. */
 static void message_page(page *p, int status, const char *title, const char *message)
 {
@@ -865,7 +884,7 @@ static void overview_page(page *p)
         }
         out(p, "</tr>");
     }
-    out(p, "</tbody></table></div>");
+    table_close(p);
     if (o->more)
         notice(p, "note", _("more villages than the table shows: open the worklist by village"));
     /* Month by month: the households under watch (this month as they stand
@@ -888,30 +907,17 @@ static void overview_page(page *p)
     /* The devices. */
     out(p, "<h2>");
     msg(p, "Devices");
-    out(p, "</h2><div class=\"scroll\"><table><thead><tr><th>");
-    msg(p, "Officer");
-    out(p, "</th><th>");
-    msg(p, "Device");
-    out(p, "</th><th>");
-    msg(p, "Villages");
-    out(p, "</th><th>");
-    msg(p, "Last sync");
-    out(p, "</th><th>");
-    msg(p, "Changes received");
-    out(p, "</th><th>");
-    msg(p, "Outbox");
-    out(p, "</th><th>");
-    msg(p, "Oldest unsent");
-    out(p, "</th><th>");
-    msg(p, "Clock skew");
-    out(p, "</th><th>");
-    msg(p, "Version");
-    out(p, "</th><th>");
-    msg(p, "State");
-    out(p, "</th></tr></thead><tbody>");
+    out(p, "</h2>");
+    {
+        static const char *const heads[] = {
+            N_("Officer"), N_("Device"), N_("Villages"), N_("Last sync"), N_("Changes received"),
+            N_("Outbox"), N_("Oldest unsent"), N_("Clock skew"), N_("Version"), N_("State"),
+        };
+        table_open(p, NULL, heads, sizeof heads / sizeof heads[0]);
+    }
     if (hh_cstore_each_device(p->reader, device_row, p) != HH_OK)
         p->err = HH_EDB;
-    out(p, "</tbody></table></div>");
+    table_close(p);
     free(o);
     page_close(p);
 }
@@ -1051,15 +1057,10 @@ static void worklist_page(page *p)
     msg(p, "overdue measures only");
     out(p, "</label><button>");
     msg(p, "Filter");
-    out(p, "</button></form><div class=\"scroll\"><table class=\"work\"><thead><tr>");
-    for (size_t i = 0; i < sizeof work_cols / sizeof work_cols[0]; i++) {
-        out(p, "<th>");
-        msg(p, work_cols[i]);
-        out(p, "</th>");
-    }
-    out(p, "</tr></thead><tbody>");
+    out(p, "</button></form>");
+    table_open(p, "work", work_cols, sizeof work_cols / sizeof work_cols[0]);
     ret = hh_rstore_each_work(p->reader, (hh_review_state)st, village, 0, p->today, work_row, &w);
-    out(p, "</tbody></table></div>");
+    table_close(p);
     if (ret != HH_OK) {
         message_page(p, 503, N_("Busy"), _("the collector cannot read its records now; retry later"));
         return;
@@ -1334,21 +1335,12 @@ static void household_page(page *p, const char *id, const char *problem, const c
     /* Members: ID numbers shown with their middle hidden. */
     out(p, "<h2>");
     msg(p, "Members");
-    out(p, "</h2><div class=\"scroll\"><table><thead><tr><th>");
-    msg(p, "Name");
-    out(p, "</th><th>");
-    msg(p, "Relation");
-    out(p, "</th><th>");
-    msg(p, "ID number");
-    out(p, "</th><th>");
-    msg(p, "Born");
-    out(p, "</th><th>");
-    msg(p, "Labour");
-    out(p, "</th><th>");
-    msg(p, "Health");
-    out(p, "</th><th>");
-    msg(p, "Work");
-    out(p, "</th></tr></thead><tbody>");
+    out(p, "</h2>");
+    {
+        static const char *const heads[] = { N_("Name"), N_("Relation"), N_("ID number"), N_("Born"),
+                                              N_("Labour"), N_("Health"), N_("Work") };
+        table_open(p, NULL, heads, sizeof heads / sizeof heads[0]);
+    }
     for (int i = 0; i < h->member_count; i++) {
         const hh_member *mb = &h->members[i];
         out(p, "<tr><td>");
@@ -1364,31 +1356,24 @@ static void household_page(page *p, const char *id, const char *problem, const c
         text(p, hh_i18n_enum(&hh_employment_names, (int)mb->employment));
         out(p, "</td></tr>");
     }
-    out(p, "</tbody></table></div><h2>");
+    table_close(p);
+    out(p, "<h2>");
     msg(p, "Visits");
     out(p, "</h2>");
     /* The table is written as the visits are read; the chart, drawn from the
      * same rows, goes before it. */
     {
+        static const char *const heads[] = { N_("Visited on"), N_("Officer"), N_("Per-capita income (yuan)"),
+                                              N_("Shocks"), N_("Notes") };
         size_t chart_at = p->resp->body.len;
         hh_buf rows;
 
         y->p = p;
         y->h = h;
-        out(p, "<div class=\"scroll\"><table><thead><tr><th>");
-        msg(p, "Visited on");
-        out(p, "</th><th>");
-        msg(p, "Officer");
-        out(p, "</th><th>");
-        msg(p, "Per-capita income (yuan)");
-        out(p, "</th><th>");
-        msg(p, "Shocks");
-        out(p, "</th><th>");
-        msg(p, "Notes");
-        out(p, "</th></tr></thead><tbody>");
+        table_open(p, NULL, heads, sizeof heads / sizeof heads[0]);
         if (hh_records_each_visit(hh_cstore_sql(p->reader), id, visit_row, y) != HH_OK)
             p->err = HH_EDB;
-        out(p, "</tbody></table></div>");
+        table_close(p);
         if (y->n > 1 && p->err == HH_OK) {
             memset(&chart, 0, sizeof chart);
             chart.title = _("Per-capita income by visit (yuan)");
@@ -1419,19 +1404,16 @@ static void household_page(page *p, const char *id, const char *problem, const c
         p->err = HH_EDB;
     out(p, "</ol><h2>");
     msg(p, "Measures");
-    out(p, "</h2><div class=\"scroll\"><table><thead><tr><th>#</th><th>");
-    msg(p, "Measure");
-    out(p, "</th><th>");
-    msg(p, "Responsible");
-    out(p, "</th><th>");
-    msg(p, "Due on");
-    out(p, "</th><th>");
-    msg(p, "State");
-    out(p, "</th></tr></thead><tbody>");
+    out(p, "</h2>");
+    {
+        static const char *const heads[] = { "#", N_("Measure"), N_("Responsible"), N_("Due on"), N_("State") };
+        table_open(p, NULL, heads, sizeof heads / sizeof heads[0]);
+    }
     m->p = p;
     if (hh_rstore_each_measure(p->reader, id, 0, measure_row, m) != HH_OK)
         p->err = HH_EDB;
-    out(p, "</tbody></table></div><h2>");
+    table_close(p);
+    out(p, "<h2>");
     msg(p, "Actions");
     out(p, "</h2>");
     action_forms(p, h, state, m);
@@ -1617,13 +1599,8 @@ static void queue_head(page *p, const char *title, const char *const *columns, i
 {
     out(p, "<h2>");
     msg(p, title);
-    out(p, "</h2><div class=\"scroll\"><table><thead><tr>");
-    for (int i = 0; i < n; i++) {
-        out(p, "<th>");
-        msg(p, columns[i]);
-        out(p, "</th>");
-    }
-    out(p, "</tr></thead><tbody>");
+    out(p, "</h2>");
+    table_open(p, NULL, columns, (size_t)n);
 }
 
 static void queues_page(page *p, const char *problem, const char *done)
@@ -1643,15 +1620,15 @@ static void queues_page(page *p, const char *problem, const char *done)
         notice(p, "done", done);
     queue_head(p, N_("Conflicting edits"), conflict_cols, 6);
     ret = hh_cstore_each_conflict(p->reader, 0, conflict_row, p);
-    out(p, "</tbody></table></div>");
+    table_close(p);
     queue_head(p, N_("Refused changes"), quarantine_cols, 4);
     if (ret == HH_OK)
         ret = hh_cstore_each_quarantined(p->reader, 0, quarantine_row, p);
-    out(p, "</tbody></table></div>");
+    table_close(p);
     queue_head(p, N_("Duplicate records (数据比对)"), duplicate_cols, 5);
     if (ret == HH_OK)
         ret = hh_rstore_each_duplicate(p->reader, 1, duplicate_row, p);
-    out(p, "</tbody></table></div>");
+    table_close(p);
     if (ret != HH_OK)
         p->err = ret;
     page_close(p);
@@ -1768,18 +1745,13 @@ static void audit_page(page *p)
         return;
     }
     page_open(p, N_("Audit log"));
-    out(p, "<div class=\"scroll\"><table><thead><tr><th>");
-    msg(p, "When");
-    out(p, "</th><th>");
-    msg(p, "What");
-    out(p, "</th><th>");
-    msg(p, "Who");
-    out(p, "</th><th>");
-    msg(p, "Detail");
-    out(p, "</th></tr></thead><tbody>");
+    {
+        static const char *const heads[] = { N_("When"), N_("What"), N_("Who"), N_("Detail") };
+        table_open(p, NULL, heads, sizeof heads / sizeof heads[0]);
+    }
     if (hh_rstore_each_audit(p->reader, AUDIT_ROWS, audit_row, p) != HH_OK)
         p->err = HH_EDB;
-    out(p, "</tbody></table></div>");
+    table_close(p);
     page_close(p);
 }
 

@@ -93,7 +93,8 @@ hh_err hh_metrics_write(hh_metrics *m, int64_t devices_seen_1d, int64_t database
                             load(&m->sync_sum_us) / 1e6, load(&m->sync_count));
     if (ret == HH_OK)
         ret = hh_buf_printf(out,
-                            "# HELP hearthd_changes_applied_total Changes from devices acknowledged: applied, or held already.\n"
+                            "# HELP hearthd_changes_applied_total Changes from devices acknowledged:"
+                            " applied, or held already.\n"
                             "# TYPE hearthd_changes_applied_total counter\n"
                             "hearthd_changes_applied_total %llu\n"
                             "# HELP hearthd_changes_refused_total Changes from devices refused (quarantined).\n"
