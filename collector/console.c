@@ -430,7 +430,7 @@ void hh_console_free(hh_console *c)
     hh_limiter_free(&c->by_account);
     hh_limiter_free(&c->by_address);
     pthread_mutex_destroy(&c->lock);
-    memset(c->sessions, 0, sizeof c->sessions);
+    explicit_bzero(c->sessions, sizeof c->sessions);
     free(c);
 }
 
@@ -449,7 +449,7 @@ static int session_find(hh_console *c, const hh_request *req, uint64_t now_ms, s
         if (!s->token[0] || !same_secret(s->token, token))
             continue;
         if (now_ms - s->seen_ms > (uint64_t)c->cfg.idle_s * 1000) {
-            memset(s, 0, sizeof *s);    /* idle too long: over */
+            explicit_bzero(s, sizeof *s);    /* idle too long: over */
             break;
         }
         s->seen_ms = now_ms;
@@ -483,6 +483,7 @@ static hh_err session_start(hh_console *c, const char *account, uint64_t now_ms,
     c->sessions[slot] = fresh;
     pthread_mutex_unlock(&c->lock);
     *out = fresh;
+    explicit_bzero(&fresh, sizeof fresh);
     return HH_OK;
 }
 
@@ -491,7 +492,7 @@ static void session_end(hh_console *c, const char *token)
     pthread_mutex_lock(&c->lock);
     for (int i = 0; i < SESSIONS_MAX; i++)
         if (c->sessions[i].token[0] && same_secret(c->sessions[i].token, token))
-            memset(&c->sessions[i], 0, sizeof c->sessions[i]);
+            explicit_bzero(&c->sessions[i], sizeof c->sessions[i]);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -587,9 +588,8 @@ static void login(page *p)
         hh_limiter_attempt(&p->c->by_address, p->req->client_addr, p->now_ms, &wait_b)) {
         char problem[200];
         unsigned wait = wait_a > wait_b ? wait_a : wait_b;
-        snprintf(detail, sizeof detail, "console login locked for %.32s from %.47s", name,
-                 p->req->client_addr);
-        audit(p, "login_locked", NULL, detail);
+        /* Audited once, when the lock engaged (below): a flood of attempts
+         * against a locked account writes nothing. */
         snprintf(problem, sizeof problem, _("too many failed logins: try again in %u minutes"),
                  (wait + 59) / 60);
         login_form(p, 429, problem);
@@ -603,6 +603,12 @@ static void login(page *p)
         snprintf(detail, sizeof detail, "console login failed for %.32s from %.47s", name,
                  p->req->client_addr);
         audit(p, "login_failed", NULL, detail);
+        if (hh_limiter_attempt(&p->c->by_account, name, p->now_ms, &wait_a) ||
+            hh_limiter_attempt(&p->c->by_address, p->req->client_addr, p->now_ms, &wait_b)) {
+            snprintf(detail, sizeof detail, "console login locked for %.32s from %.47s", name,
+                     p->req->client_addr);
+            audit(p, "login_locked", NULL, detail);
+        }
         login_form(p, 401, _("wrong account name or password"));
         return;
     }
@@ -617,6 +623,7 @@ static void login(page *p)
     pthread_mutex_unlock(&p->c->lock);
     snprintf(p->resp->set_cookie, sizeof p->resp->set_cookie,
              SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%u", s.token, idle_s);
+    explicit_bzero(&s, sizeof s);
     redirect(p, "/");
 }
 
@@ -2109,7 +2116,9 @@ void hh_console_handle(hh_console *c, hh_cstore *reader, const hh_request *req, 
     }
     route(&p);
     hh_cstore_rollback(reader);
+    explicit_bzero(p.f, sizeof *p.f);    /* a login form held a password */
     free(p.f);
     snprintf(resp->log_note, sizeof resp->log_note, "console%s%s", p.who.account[0] ? " " : "",
              p.who.account);
+    explicit_bzero(&p.who, sizeof p.who);
 }
