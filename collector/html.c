@@ -150,7 +150,7 @@ hh_err hh_html_lines(hh_buf *b, const hh_chart *c)
         for (int i = 0; i < n; i++)
             if (value(c, s, i) > max)
                 max = value(c, s, i);
-    max = nice_top(max);
+    max = nice_top(max < 2 ? 2 : max);   /* the axis marks 0, the middle and the top: whole numbers */
     ret = open_svg(b, c, height);
     /* Axes, with 0, the middle and the top marked. */
     for (int k = 0; k <= 2 && ret == HH_OK; k++) {

@@ -73,6 +73,14 @@ static void lines_scale_and_bounds(void **state)
     assert_non_null(strstr(hh_buf_str(&b), ">10</text>"));
     assert_non_null(strstr(hh_buf_str(&b), ">5</text>"));
     assert_int_equal(count(hh_buf_str(&b), "<circle"), 3);
+    /* At most 1: the axis runs to 2, so its middle mark is a whole 1, not 0 twice. */
+    hh_buf_reset(&b);
+    for (int i = 0; i < 3; i++)
+        values[i] = i == 2;
+    assert_int_equal(hh_html_lines(&b, &c), HH_OK);
+    assert_non_null(strstr(hh_buf_str(&b), ">2</text>"));
+    assert_non_null(strstr(hh_buf_str(&b), ">1</text>"));
+    assert_int_equal(count(hh_buf_str(&b), ">0</text>"), 1);
     /* More points than a chart takes: the first HH_CHART_POINTS_MAX are drawn. */
     hh_buf_reset(&b);
     c.n = HH_CHART_POINTS_MAX + 10;
