@@ -191,6 +191,11 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
         return HH_ENOMEM;
     snprintf(s->path, sizeof s->path, "%s", path);
     hh_buf_init(&s->payload, HH_CHANGE_BYTES_MAX);
+    /* Names, ID numbers and health: the files are the officer's alone. */
+    if (hh_platform_private_db(path, flags & SQLITE_OPEN_CREATE) != HH_OK) {
+        ret = hh_diag_fail(d, HH_EIO, "db", "cannot create %s", path);
+        goto fail;
+    }
     if (sqlite3_open_v2(path, &s->db, flags, hh_vfs_name()) != SQLITE_OK) {
         ret = hh_diag_fail(d, HH_EDB, "db", "cannot open %s: %s", path,
                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -1304,6 +1309,10 @@ hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d)
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.partial", path) >= sizeof tmp)
         return hh_diag_fail(d, HH_ERANGE, "out", "the path is too long");
     hh_platform_remove(tmp);
+    /* The copy holds what the database holds: its owner's alone, like it
+     * (made empty 0600 first; VACUUM INTO fills an empty file). */
+    if (hh_platform_private_db(tmp, 1) != HH_OK)
+        return hh_diag_fail(d, HH_EIO, "out", "cannot create %s", tmp);
     /* A consistent copy of everything committed, the WAL's content included,
      * written beside the target and published only when whole and synced. */
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)

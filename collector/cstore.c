@@ -202,6 +202,10 @@ static hh_err connect(const char *path, int flags, hh_cstore **out, hh_diag *d)
     *out = NULL;
     if (!s)
         return HH_ENOMEM;
+    if (hh_platform_private_db(path, flags & SQLITE_OPEN_CREATE) != HH_OK) {
+        free(s);
+        return hh_diag_fail(d, HH_EIO, "database", "cannot create %s", path);
+    }
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                             "PRAGMA foreign_keys = ON;"

@@ -374,6 +374,28 @@ hh_err hh_platform_publish_durable(const char *tmp, const char *path)
     return ret;
 }
 
+hh_err hh_platform_private_db(const char *path, int create)
+{
+    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+    char name[HH_PATH_MAX + 16];
+    struct stat st;
+
+    if (create && access(path, F_OK) != 0 && errno == ENOENT) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return HH_EIO;
+        if (fd >= 0)
+            close(fd);
+    }
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffixes[i]) >= sizeof name)
+            return HH_ERANGE;
+        if (stat(name, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+            (void)chmod(name, st.st_mode & 0700);
+    }
+    return HH_OK;
+}
+
 hh_err hh_platform_remove(const char *path)
 {
     if (unlink(path) != 0 && errno != ENOENT)

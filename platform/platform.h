@@ -78,6 +78,14 @@ hh_err hh_platform_read_file(const char *path, size_t max_bytes,
 hh_err hh_platform_write_file_durable(const char *path, const void *data,
                                       size_t len, mode_t mode);
 
+/* A database's files are its owner's alone, whatever the umask: when create
+ * and path is missing it is made empty with mode 0600 (SQLite gives the
+ * journal, WAL and shared-memory files the database's mode); path and its
+ * -wal, -shm and -journal files that others may read are set to 0600. A file
+ * this process may not change is left as it is (HH_OK: opening it is the
+ * caller's test); HH_EIO when path cannot be created. */
+hh_err hh_platform_private_db(const char *path, int create);
+
 /* Make the finished file tmp durable under path: fsync it, rename it over
  * path, fsync the directory. */
 hh_err hh_platform_publish_durable(const char *tmp, const char *path);

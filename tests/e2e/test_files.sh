@@ -5,7 +5,7 @@
 # and `hearth rescue` saves what it holds into a file a new database imports;
 # on a full disk (a small tmpfs in a private mount namespace) a write fails
 # with exit 6, the free space and "nothing was lost", and succeeds once there
-# is room.
+# is room. Database files are their owner's alone (0600) whatever the umask.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/d.db"
@@ -73,4 +73,25 @@ contains "…saying the disk is full, with the space left" "$WORK/full.err" "dis
 contains "…and that nothing was lost" "$WORK/full.err" "nothing stored before was lost"
 expect "the database is intact, its visit kept" "$(head -n 2 "$WORK/after.out" | tr '\n' ' ')" "ok 1 "
 contains "with room again, the same write succeeds" "$WORK/after.out" "^again=0$"
+
+# ---- modes: names, ID numbers and health are the owner's alone ---------------------------
+P="$WORK/private"
+mkdir -p "$P"
+(
+  umask 022
+  "$HEARTH" --db "$P/p.db" init >/dev/null
+  "$HEARTH" --db "$P/p.db" household add --village 511823101201 --category lifted --registry-no "$H" >/dev/null
+  "$HEARTH" --db "$P/p.db" backup --out "$P/copy.db" >/dev/null
+  "$HEARTHD" --dir "$P/c" init >/dev/null
+)
+expect "with umask 022: the database, its WAL and shared memory, a backup and the collector's database are 0600" \
+  "$(cd "$P" && stat -c '%a %n' p.db p.db-wal p.db-shm copy.db c/collector.db | tr '\n' ' ')" \
+  "600 p.db 600 p.db-wal 600 p.db-shm 600 copy.db 600 c/collector.db "
+chmod 0644 "$P/p.db" "$P/p.db-wal"
+"$HEARTH" --db "$P/p.db" status >/dev/null
+expect "a database left readable by others is made private when next opened" \
+  "$(stat -c '%a' "$P/p.db" "$P/p.db-wal" | tr '\n' ' ')" "600 600 "
+refuse "a database that is not there is not created by a command that reads" 5 "no device database" \
+  "$HEARTH" --db "$P/none.db" status
+expect "…and no file is left behind" "$(ls "$P" | grep -c none)" "0"
 finish
