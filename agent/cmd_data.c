@@ -20,32 +20,6 @@
 
 /* ---- import --------------------------------------------------------------------- */
 
-typedef struct line_iter {
-    const char *text;
-    size_t len, pos;
-    long line_no;
-} line_iter;
-
-/* The next non-blank line (without its newline); 0 at the end. */
-static int next_line(line_iter *it, const char **line, size_t *len)
-{
-    while (it->pos < it->len) {
-        const char *start = it->text + it->pos;
-        const char *nl = memchr(start, '\n', it->len - it->pos);
-        size_t n = nl ? (size_t)(nl - start) : it->len - it->pos;
-        it->pos += n + (nl ? 1 : 0);
-        it->line_no++;
-        if (n > 0 && start[n - 1] == '\r')
-            n--;
-        if (strspn(start, " \t") >= n)
-            continue;
-        *line = start;
-        *len = n;
-        return 1;
-    }
-    return 0;
-}
-
 typedef struct import_counts {
     long households_created, households_updated, households_unchanged;
     long visits_added, visits_present;
@@ -114,13 +88,13 @@ cleanup:
 static hh_err import_all(hh_store *s, void *arg, hh_diag *d)
 {
     import_job *job = arg;
-    line_iter it = { job->text, job->len, 0, 0 };
+    hh_lines it = { job->text, job->len, 0, 0 };
     const char *line;
     size_t len;
     long done = 0;
     hh_err ret;
 
-    while (next_line(&it, &line, &len)) {
+    while (hh_lines_next(&it, &line, &len)) {
         /* Already validated in the first pass; parsed again to save memory. */
         if ((ret = hh_exchange_parse(line, len, hh_platform_current_year(), job->rec, d)) != HH_OK ||
             (ret = import_line(s, job->rec, &job->counts, d)) != HH_OK) {
@@ -145,7 +119,7 @@ static int run_import(cli *c)
     import_job job = { 0 };
     char *text = NULL;
     size_t len = 0;
-    line_iter it;
+    hh_lines it;
     const char *line;
     size_t line_len;
     long bad = 0;
@@ -178,8 +152,8 @@ static int run_import(cli *c)
     }
 
     /* Pass 1: every line, every error. */
-    it = (line_iter){ job.text, job.len, 0, 0 };
-    while (next_line(&it, &line, &line_len)) {
+    it = (hh_lines){ job.text, job.len, 0, 0 };
+    while (hh_lines_next(&it, &line, &line_len)) {
         job.total_lines++;
         hh_diag_clear(&d);
         if (hh_exchange_parse(line, line_len, hh_platform_current_year(), job.rec, &d) == HH_OK)

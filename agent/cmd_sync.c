@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "answer.h"
 #include "commands.h"
 #include "sync/i18n.h"
 #include "model/hlc.h"
@@ -30,7 +31,6 @@
 
 #define BATCH_BYTES_MAX   (32 * 1024)
 #define QUARANTINE_ASK_MAX 64     /* refused changes asked about per request */
-#define PULL_VISITS_MAX 4000      /* history visits one answer may bring (the collector sends <= 3000) */
 #define BATCH_CHANGES_MAX 512
 #define RESPONSE_BYTES_MAX (4u * 1024 * 1024)
 #define ROUNDS_MAX        100000   /* a bound on one sync's requests */
@@ -327,51 +327,22 @@ static void back_off(int attempt, unsigned retry_after_s)
 
 /* One request: the pending batch (maybe empty) and the pull. */
 
-/* The open measures of one pulled tier, checked against their bounds; text is
- * made printable (it is shown on the officer's terminal). */
-static hh_err pulled_measures(const Hearth__V1__TierUpdate *u, hh_pulled_tier *p)
-{
-    p->n_measures = 0;
-    for (size_t m = 0; m < u->n_measures && m < HH_OPEN_MEASURES_MAX; m++) {
-        const Hearth__V1__OpenMeasure *o = u->measures[m];
-        hh_open_measure *dst = &p->measures[p->n_measures];
-        if (!o->measure || !o->due_on || !o->responsible ||
-            strlen(o->measure) > HH_MEASURE_CODE_MAX || strlen(o->responsible) > HH_RESPONSIBLE_MAX ||
-            hh_validate_date(o->due_on, NULL) != HH_OK)
-            return HH_EPROTO;
-        dst->id = o->has_id && o->id <= INT64_MAX ? (int64_t)o->id : 0;
-        hh_text_printable(o->measure, dst->measure, sizeof dst->measure);
-        hh_text_printable(o->responsible, dst->responsible, sizeof dst->responsible);
-        snprintf(dst->due_on, sizeof dst->due_on, "%s", o->due_on);
-        p->n_measures++;
-    }
-    return HH_OK;
-}
-
 static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, sync_totals *t,
                          int *more, unsigned *retry_after, char *message, size_t cap)
 {
     Hearth__V1__SyncRequest req = HEARTH__V1__SYNC_REQUEST__INIT;
     Hearth__V1__DeviceHealth health = HEARTH__V1__DEVICE_HEALTH__INIT;
-    Hearth__V1__SyncResponse *resp = NULL;
+    hh_answer got_answer = { 0 };
     hh_store *store = agent_store(c);
     int64_t pending = 0;
     uint64_t oldest_pending_ms = 0;
-    hh_rejected *rejected = NULL;
-    hh_visit *visits = NULL;
-    size_t n_visits = 0;
-    hh_pulled_tier *pulled = NULL;
-    hh_quarantine_result results[QUARANTINE_ASK_MAX];
     uint64_t waiting[QUARANTINE_ASK_MAX];
-    size_t n_results;
     hh_buf body, compact, answer;
     uint8_t cursor[8];
     size_t count = 0, acked = 0, quarantined = 0;
     uint32_t protocol = HH_WIRE_PROTOCOL;
-    hh_pull pull;
     hh_pull_result got;
-    uint64_t last_seq = 0, new_cursor;
-    const char *rulebook_text = NULL;
+    uint64_t last_seq = 0;
     hh_diag d;
     hh_err ret;
 
@@ -429,101 +400,21 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     }
     if (ret != HH_OK)
         goto cleanup;
-    resp = hearth__v1__sync_response__unpack(NULL, answer.len, (const uint8_t *)answer.data);
-    if (!resp || resp->protocol != protocol || resp->n_rejections > BATCH_CHANGES_MAX ||
-        resp->n_tiers > 10000 || (count && resp->acked_seq < last_seq)) {
-        snprintf(message, cap, "the collector's answer is malformed or does not acknowledge the batch");
-        ret = HH_EPROTO;
+    if ((ret = hh_answer_read((const uint8_t *)answer.data, answer.len, protocol, count, last_seq,
+                              st->cursor, &got_answer, message, cap)) != HH_OK)
         goto cleanup;
-    }
     hh_platform_fault_point("sync-before-ack");
     /* 1. The acknowledgement, on its own. */
-    rejected = calloc(resp->n_rejections + 1, sizeof *rejected);
-    pulled = calloc(resp->n_tiers + 1, sizeof *pulled);
-    if (!rejected || !pulled) {
-        ret = HH_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < resp->n_rejections; i++) {
-        rejected[i].seq = resp->rejections[i]->seq;
-        /* Shown to the officer later: printable text only, whatever was sent. */
-        hh_text_printable(resp->rejections[i]->detail ? resp->rejections[i]->detail : "refused",
-                          rejected[i].reason, sizeof rejected[i].reason);
-    }
-    if (count && (ret = hh_store_outbox_ack(store, resp->acked_seq, rejected, resp->n_rejections,
-                                            &acked, &quarantined)) != HH_OK)
+    if (count && (ret = hh_store_outbox_ack(store, got_answer.msg->acked_seq, got_answer.rejected,
+                                            got_answer.n_rejected, &acked, &quarantined)) != HH_OK)
         goto cleanup;
     hh_platform_fault_point("sync-before-pull");
     /* 2. What was pulled, with its cursor. */
-    for (size_t i = 0; i < resp->n_tiers; i++) {
-        const Hearth__V1__TierUpdate *u = resp->tiers[i];
-        hh_pulled_tier *p = &pulled[i];
-        const char *rulebook = NULL;
-        if (hh_wire_tier_names(resp, u, p->household_id, &rulebook) != HH_OK ||
-            !u->has_tier || u->tier < HEARTH__V1__TIER__TIER_GREEN || u->tier > HEARTH__V1__TIER__TIER_RED ||
-            strlen(rulebook) > HH_RULEBOOK_VERSION_MAX ||
-            u->n_reasons > HH_REASON_COUNT ||
-            (u->last_visit_on && hh_validate_date(u->last_visit_on, NULL) != HH_OK)) {
-            snprintf(message, cap, "the collector sent a malformed tier update");
-            ret = HH_EPROTO;
-            goto cleanup;
-        }
-        p->tier = (hh_tier)u->tier;
-        for (size_t r = 0; r < u->n_reasons; r++)
-            p->reasons |= hh_reason_parse(u->reasons[r]);
-        snprintf(p->rulebook, sizeof p->rulebook, "%s", rulebook);
-        snprintf(p->last_visit_on, sizeof p->last_visit_on, "%s", u->last_visit_on ? u->last_visit_on : "");
-        p->per_capita_yuan = u->has_per_capita_yuan && u->per_capita_yuan >= 0 &&
-                             u->per_capita_yuan <= 4 * (int64_t)HH_MONEY_MAX_YUAN ? u->per_capita_yuan : -1;
-        p->review = u->has_review ? (hh_review_state)hh_codec_review_from_pb((int)u->review) : 0;
-        if ((ret = pulled_measures(u, p)) != HH_OK) {
-            snprintf(message, cap, "the collector sent a malformed measure");
-            goto cleanup;
-        }
-    }
-    new_cursor = st->cursor;
-    if (resp->has_cursor && resp->cursor.len == 8) {
-        new_cursor = 0;
-        for (int i = 0; i < 8; i++)
-            new_cursor = (new_cursor << 8) | resp->cursor.data[i];
-    }
-    if (resp->rulebook && resp->rulebook->text)
-        rulebook_text = resp->rulebook->text;
-    if (resp->n_households > 1000) {
-        snprintf(message, cap, "the collector sent too many households at once");
-        ret = HH_EPROTO;
-        goto cleanup;
-    }
-    if (resp->has_server_hlc) {
+    if (got_answer.msg->has_server_hlc) {
         t->has_skew = 1;
-        t->skew_ms = (int64_t)hh_platform_wall_ms() - (int64_t)HH_HLC_MS(resp->server_hlc);
+        t->skew_ms = (int64_t)hh_platform_wall_ms() - (int64_t)HH_HLC_MS(got_answer.msg->server_hlc);
     }
-    n_results = 0;
-    for (size_t i = 0; i < resp->n_quarantine_results && n_results < QUARANTINE_ASK_MAX; i++) {
-        const Hearth__V1__QuarantineResult *q = resp->quarantine_results[i];
-        if (!q->has_seq || !q->has_outcome || (q->outcome != HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_ACCEPTED &&
-                                               q->outcome != HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_DISCARDED))
-            continue;   /* an outcome this device does not know: asked again next time */
-        results[n_results].seq = q->seq;
-        results[n_results].accepted = q->outcome == HEARTH__V1__QUARANTINE_OUTCOME__OUTCOME_ACCEPTED;
-        hh_text_printable(q->note ? q->note : "", results[n_results].note, sizeof results[n_results].note);
-        n_results++;
-    }
-    if (resp->n_visits > PULL_VISITS_MAX) {
-        snprintf(message, cap, "the collector sent too many visits at once");
-        ret = HH_EPROTO;
-        goto cleanup;
-    }
-    if (!(visits = calloc(resp->n_visits + 1, sizeof *visits))) {
-        ret = HH_ENOMEM;
-        goto cleanup;
-    }
-    for (size_t i = 0; i < resp->n_visits; i++)   /* one this version cannot check is left out */
-        if (hh_codec_visit_from_pb(resp->visits[i], &visits[n_visits], NULL) == HH_OK)
-            n_visits++;
-    pull = (hh_pull){ resp->households, resp->n_households, pulled, resp->n_tiers, new_cursor,
-                      rulebook_text, resp->server_hlc, results, n_results, visits, n_visits };
-    if ((ret = hh_store_apply_pull(store, &pull, &got, &d)) != HH_OK) {
+    if ((ret = hh_store_apply_pull(store, &got_answer.pull, &got, &d)) != HH_OK) {
         if (snprintf(message, cap, "cannot store what was pulled: %s", d.message[0] ? d.message
                      : hh_strerror(ret)) < 0)
             message[0] = '\0';
@@ -538,13 +429,9 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     t->skipped += got.tiers_skipped + got.households_skipped;
     if (got.rulebook_refused)
         snprintf(t->rulebook_refused, sizeof t->rulebook_refused, "%s", got.rulebook_reason);
-    *more = resp->more || count > 0;
+    *more = got_answer.msg->more || count > 0;
 cleanup:
-    if (resp)
-        hearth__v1__sync_response__free_unpacked(resp, NULL);
-    free(rejected);
-    free(pulled);
-    free(visits);
+    hh_answer_free(&got_answer);
     hh_buf_free(&body);
     hh_buf_free(&compact);
     hh_buf_free(&answer);

@@ -748,8 +748,8 @@ hh_err hh_rstore_household_merge(hh_cstore *s, const char *from, const char *int
         "DELETE FROM field_owners WHERE entity_id IN (SELECT f.id FROM members f WHERE"
         " f.household_id = ?1 AND EXISTS (SELECT 1 FROM members t WHERE t.household_id = ?2"
         " AND t.id_number = f.id_number))",
-        "DELETE FROM members WHERE household_id = ?1 AND id_number IN"
-        " (SELECT id_number FROM members WHERE household_id = ?2)",
+        ("DELETE FROM members WHERE household_id = ?1 AND id_number IN"
+         " (SELECT id_number FROM members WHERE household_id = ?2)"),
         "UPDATE members SET household_id = ?2, position = position + 1000 WHERE household_id = ?1",
         "UPDATE visits SET household_id = ?2 WHERE household_id = ?1",
         "DELETE FROM tiers WHERE household_id = ?1",

@@ -3,7 +3,8 @@
 # dependency stack Debian 12 does not ship for the target: mbedTLS 3.6 LTS and
 # libcurl 8.x (HTTP/HTTPS only) linked against that mbedTLS, all static. For an
 # ARM board (armhf, arm64) also SQLite, zlib, the protobuf-c runtime and cmocka, so
-# the agent links fully static and its unit tests run under qemu-user.
+# the agent links fully static and its unit tests run under qemu-user. For the
+# host, the protobuf-c runtime's source, which the fuzzing targets compile in.
 #
 # Sources are Debian source packages fetched by cross/fetch-source.sh (newest
 # version that downloads whole), kept under build/deps/src/ for every target.
@@ -61,6 +62,9 @@ packages=(build-essential pkg-config cmake dpkg-dev patch python3 python3-protob
           curl iproute2 nftables bc strace libargon2-dev gettext tmux
           libxlsxwriter-dev chromium chromium-driver python3-selenium python3-openpyxl
           fonts-wqy-zenhei)
+# The fuzzing targets (make fuzz, and their corpus in make test): clang's
+# libFuzzer with ASan and UBSan, and llvm-symbolizer for readable reports.
+[ "$target" = host ] && packages+=(clang-14 libclang-rt-14-dev llvm-14)
 if [ "$target" != host ]; then
   packages+=("gcc-$HH_TRIPLET" "libc6-dev-$HH_DEBARCH-cross" qemu-user tcl binutils-"$HH_TRIPLET")
 fi
@@ -82,7 +86,13 @@ fi
 sources=(mbedtls/trixie curl/trixie)
 # The runtime libraries Debian 12 builds with, at the same versions as the host
 # (protoc-c 1.4.1 output needs the 1.4.1 runtime).
-[ "$target" != host ] && sources+=(sqlite3/bookworm zlib/bookworm protobuf-c/bookworm cmocka/bookworm)
+# The host takes the protobuf-c runtime's source too: the fuzzing targets
+# compile it in, so coverage reaches the decoder.
+if [ "$target" = host ]; then
+  sources+=(protobuf-c/bookworm)
+else
+  sources+=(sqlite3/bookworm zlib/bookworm protobuf-c/bookworm cmocka/bookworm)
+fi
 "$here/fetch-source.sh" --dest "$src" --apt-dir "$deps/apt" "${sources[@]}"
 
 dsc_of() {   # dsc_of PACKAGE: the .dsc of the version fetch-source took
@@ -272,6 +282,19 @@ build_protobuf_c() {
   stamp protobuf-c protobuf-c "$dep_cflags"
 }
 
+# --- 6b. the same runtime's source for the host's fuzzing build (the Makefile
+# compiles it with clang's instrumentation, VARIANT=fuzz).
+stage_protobuf_c_source() {
+  fresh protobuf-c-src protobuf-c && return 0
+  local tree="$work/protobuf-c" dest="$prefix/protobuf-c-src/protobuf-c"
+  unpack protobuf-c "$tree"
+  say "keeping the protobuf-c $(version_of protobuf-c) runtime's source for the fuzzing targets"
+  rm -rf "$dest" && mkdir -p "$dest"
+  cp "$tree/protobuf-c/protobuf-c.c" "$tree/protobuf-c/protobuf-c.h" "$dest/"
+  rm -rf "$tree"
+  stamp protobuf-c-src protobuf-c
+}
+
 # --- 7. cmocka for the unit tests under qemu ----------------------------------
 build_cmocka() {
   fresh cmocka cmocka && return 0
@@ -293,6 +316,7 @@ build_cmocka() {
 
 build_mbedtls
 build_curl
+[ "$target" = host ] && stage_protobuf_c_source
 if [ "$target" != host ]; then
   build_sqlite
   build_zlib

@@ -607,3 +607,24 @@ hh_err hh_exchange_write_tier(hh_buf *out, const hh_tier_json *t)
     return hh_buf_puts(out, "}\n");
 #undef W
 }
+
+int hh_lines_next(hh_lines *it, const char **line, size_t *len)
+{
+    while (it->pos < it->len) {
+        const char *start = it->text + it->pos;
+        const char *nl = memchr(start, '\n', it->len - it->pos);
+        size_t n = nl ? (size_t)(nl - start) : it->len - it->pos, blank = 0;
+        it->pos += n + (nl ? 1 : 0);
+        it->line_no++;
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        while (blank < n && (start[blank] == ' ' || start[blank] == '\t'))
+            blank++;
+        if (blank == n)
+            continue;
+        *line = start;
+        *len = n;
+        return 1;
+    }
+    return 0;
+}

@@ -38,6 +38,16 @@ typedef struct hh_exchange_record {
 hh_err hh_exchange_parse(const char *line, size_t len, int current_year,
                          hh_exchange_record *out, hh_diag *d);
 
+/* The lines of a file: each non-blank line in turn, without its newline (or
+ * its carriage return), with its 1-based number. Set text and len, zero the
+ * rest; hh_lines_next gives 0 at the end. */
+typedef struct hh_lines {
+    const char *text;
+    size_t len, pos;
+    long line_no;
+} hh_lines;
+int hh_lines_next(hh_lines *it, const char **line, size_t *len);
+
 /* Append one exchange line (with its newline) for household h and/or visit v.
  * When h is NULL, v names its household by ref's registry_no, else ref's id. */
 hh_err hh_exchange_write(hh_buf *out, const hh_household *h, const hh_visit *v,

@@ -240,6 +240,14 @@ hh_err hh_codec_change_reidentify(const uint8_t *in, size_t len, const char *dev
     ret = pack_change(msg, out);
     msg->device_id = old_id;   /* the unpacked message frees its own string */
     hearth__v1__change__free_unpacked(msg, NULL);
+    /* protobuf-c keeps what it did not know and packs it again as it reads
+     * it: an unknown field numbered 0 (tolerated in a long tag) comes out as
+     * a tag no decoder takes. What this gives must decode. */
+    if (ret == HH_OK) {
+        if (!(msg = hearth__v1__change__unpack(NULL, out->len, (const uint8_t *)out->data)))
+            return HH_ECORRUPT;
+        hearth__v1__change__free_unpacked(msg, NULL);
+    }
     return ret;
 }
 

@@ -137,7 +137,9 @@ hh_err hh_codec_change_encode(const hh_change *c, hh_buf *out);
  * device epoch and seq replaced, everything else kept byte for byte in meaning.
  * For a device that the collector enrolled under a new id, or that starts a new
  * epoch after a restore. Replaces out's contents; HH_ECORRUPT if in is not a
- * Change, HH_ERANGE if the result would exceed HH_CHANGE_BYTES_MAX. */
+ * Change (or carries what would not decode once packed again: fuzzing found
+ * an unknown field numbered 0), HH_ERANGE if the result would exceed
+ * HH_CHANGE_BYTES_MAX. */
 hh_err hh_codec_change_reidentify(const uint8_t *in, size_t len, const char *device_id,
                                   uint32_t device_epoch, uint64_t seq, hh_buf *out);
 

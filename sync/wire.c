@@ -170,6 +170,8 @@ hh_err hh_wire_request_compact(const uint8_t *in, size_t len, hh_buf *out)
 
     if (!req || !req->device_id)
         ret = HH_EPROTO;
+    else if (req->n_compact_changes)   /* not protocol 1 (fuzzing found these leaked) */
+        ret = HH_EINVAL;
     else if (req->n_changes > WIRE_CHANGES_MAX)
         ret = HH_ERANGE;
     else if (req->n_changes &&

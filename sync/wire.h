@@ -35,7 +35,8 @@ void hh_wire_key_text(const uint8_t key[HH_WIRE_KEY_LEN], char out[HH_UUID_LEN +
 
 /* A packed protocol-1 SyncRequest as a packed protocol-2 one (not yet
  * deflated) in out: HH_EINVAL when one of its changes cannot be compacted
- * exactly (send it as it is), HH_EPROTO when in is not a SyncRequest. */
+ * exactly, or it carries compact changes already (send it as it is),
+ * HH_EPROTO when in is not a SyncRequest. */
 hh_err hh_wire_request_compact(const uint8_t *in, size_t len, hh_buf *out);
 
 /* What a protocol-2 request's changes expand to; the caller provides room for

@@ -5,6 +5,11 @@
 #          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   wire   messages from our encoder decoded by python3-protobuf
 #   e2e    the real `hearth` binary on temporary databases, plain and sanitized
+#   crash  power cut at 10,000 random points in the device's and the
+#          collector's writes (tests/crash/): every database opens whole, every
+#          step reported durable is there once
+#   fuzz   every committed fuzzing input (corpus and crashes) through its
+#          libFuzzer target under ASan and UBSan (tests/fuzz/replay.sh)
 #   tls    testssl.sh scans a running collector: AEAD suites, TLS 1.2/1.3 only
 #   deps   the dependency fetch, offline, against a stand-in apt
 #   cross  for each board build: its unit tests under qemu-user, and its static
@@ -13,17 +18,18 @@
 # Every runner prints TAP; this script counts "ok" and "not ok" lines, shows the
 # failures, and counts a runner that dies without reporting as one failure.
 #
-# usage: tests/run.sh --build DIR --asan-build DIR [--cross DIR]...
+# usage: tests/run.sh --build DIR --asan-build DIR [--fuzz-build DIR] [--cross DIR]...
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="" asan=""
+build="" asan="" fuzz=""
 crosses=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --asan-build) asan=$2; shift 2 ;;
+    --fuzz-build) fuzz=$2; shift 2 ;;
     --cross) crosses+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -78,6 +84,12 @@ for variant in "$build" "$asan"; do
       HEARTH_DESC="$build/gen/hearth.desc" bash "$t"
   done
 done
+
+# Power cuts (about 3 minutes): once, plain build. HEARTH_POWERCUT_RUNS changes the count.
+suite "crash power cuts" "$build/bin/powercut" --runs "${HEARTH_POWERCUT_RUNS:-10000}" \
+  "$root/tests/data/sample.jsonl"
+
+[ -n "$fuzz" ] && suite "fuzz corpus replay" bash "$root/tests/fuzz/replay.sh" "$fuzz"
 
 # An independent TLS scan of the collector (about a minute): once, plain build.
 suite "tls testssl" env HEARTH="$build/bin/hearth" HEARTHD="$build/bin/hearthd" \
