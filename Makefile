@@ -88,7 +88,7 @@ SYNC_SRC     := sync/codec.c sync/pki.c sync/cli.c sync/records.c sync/client.c 
                 sync/wire.c
 AGENT_SRC    := agent/store.c agent/cmd_household.c agent/cmd_visit.c agent/form.c \
                 agent/cmd_worklist.c \
-                agent/cmd_data.c agent/cmd_sync.c agent/answer.c agent/version.c
+                agent/cmd_data.c agent/cmd_sync.c agent/answer.c agent/keys.c agent/cmd_keys.c agent/version.c
 COLLECTOR_SRC := collector/cstore.c collector/merge.c collector/server.c collector/api.c \
                  collector/limiter.c collector/service.c collector/rstore.c collector/review.c collector/queues.c \
                  collector/cmd_review.c collector/html.c collector/console.c \
@@ -106,7 +106,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 FUZZ_OBJ := $(OBJ)/tests/fuzz/fuzz.o $(OBJ)/agent/store.o $(OBJ)/agent/answer.o \
             $(filter-out $(OBJ)/collector/cmd_%.o,$(COLLECTOR_OBJ)) $(CORE_OBJ) $(OBJ)/deps/protobuf-c.o
 
-UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review html
+UNIT_TESTS := validate tier rulebook hlc json exchange store pki wire review html seal
 UNIT_BINS  := $(UNIT_TESTS:%=$(BIN)/test_%)
 
 .PHONY: all deps test unit demo bench cross cross-all clean distclean install fuzz fuzz-build fuzz-bins
@@ -181,8 +181,10 @@ $(BIN)/hearthd: $(OBJ)/collector/main.o $(COLLECTOR_OBJ) $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANITIZE) $(LDFLAGS) $^ $(DEPS_LIBS) $(SYS_LIBS) -lmicrohttpd -lgnutls -largon2 -lxlsxwriter -o $@
 
-# The console's HTML writer is the collector's, tested on its own.
+# The console's HTML writer is the collector's, tested on its own; so is the
+# device's data key.
 $(BIN)/test_html: $(OBJ)/collector/html.o
+$(BIN)/test_seal: $(OBJ)/agent/keys.o
 
 $(BIN)/test_%: $(OBJ)/tests/unit/test_%.o $(OBJ)/agent/store.o $(CORE_OBJ)
 	@mkdir -p $(@D)

@@ -20,6 +20,11 @@ const char *agent_db_path(const cli *c);
 hh_err agent_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_diag *),
                             void *arg, hh_diag *d);
 
+/* Make a sealed database at path openable (agent/cmd_keys.c): its key from
+ * the session, else (may_ask, on a terminal) from the PIN typed now. HH_OK
+ * too when it has no PIN; HH_EPERM when it is locked. */
+hh_err agent_unlock(const char *path, int may_ask, hh_diag *d);
+
 /* Versions of Hearth and the libraries linked in, one line. */
 const char *hh_version_string(void);
 

@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "keys.h"
 #include "sync/i18n.h"
 #include "model/exchange.h"
 #include "model/validate.h"
@@ -250,6 +251,10 @@ static int run_backup(cli *c)
     hh_diag_clear(&d);
     if ((ret = hh_store_backup(agent_store(c), out_path, &d)) != HH_OK)
         return cli_fail(ret, &d, "backup");
+    /* A sealed copy opens with the same PIN: its key file goes beside it. */
+    if (hh_keys_exist(agent_db_path(c)) && (ret = hh_keys_copy(agent_db_path(c), out_path)) != HH_OK)
+        return cli_fail(ret, NULL, "backup: the copy %s is sealed, but its key file %s.keys/data.key "
+                        "cannot be written", out_path, out_path);
     printf(_("backed up %s to %s\n"), agent_db_path(c), out_path);
     return HH_EXIT_OK;
 }
@@ -274,7 +279,8 @@ static int run_rescue(cli *c)
     if (!out_path)
         return cli_usage(c, "--out FILE is required (the rescued records go there)");
     hh_diag_clear(&d);
-    if ((ret = hh_store_open_rescue(agent_db_path(c), &s, &d)) != HH_OK)
+    if ((ret = agent_unlock(agent_db_path(c), 1, &d)) != HH_OK ||
+        (ret = hh_store_open_rescue(agent_db_path(c), &s, &d)) != HH_OK)
         return cli_fail(ret, &d, "cannot open the device database at all");
     hh_buf_init(&out, EXPORT_BYTES_MAX);
     ret = hh_export(hh_store_sql(s), NULL, 0, NULL, NULL, &out);

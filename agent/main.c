@@ -23,7 +23,7 @@ static const cli_cmd *const commands[] = {
     &hh_cmd_import, &hh_cmd_export,
     &hh_cmd_enroll, &hh_cmd_sync,
     &hh_cmd_worklist, &hh_cmd_tiers, &hh_cmd_outbox, &hh_cmd_status, &hh_cmd_rescue, &hh_cmd_backup, &hh_cmd_version,
-    &hh_cmd_lang, NULL
+    &hh_cmd_lang, &hh_cmd_pin_set, &hh_cmd_unlock, &hh_cmd_lock, NULL
 };
 
 static const cli_opt globals[] = {
@@ -70,6 +70,9 @@ static int prepare(cli *c)
         return cli_fail(HH_EUSAGE, NULL, "no database path: give --db PATH or set HEARTH_DB");
     if (c->cmd->flags & AGENT_NEEDS_STORE) {
         hh_diag_clear(&d);
+        /* A sealed database opens with its key: the session's, or the PIN's. */
+        if ((err = agent_unlock(state.db_path, 1, &d)) != HH_OK)
+            return cli_fail(err, &d, "cannot open the device database");
         err = hh_store_open(state.db_path, &state.store, &d);
         if (err == HH_OK && (c->cmd->flags & AGENT_WRITES))
             err = hh_store_check(state.store, &d);

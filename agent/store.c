@@ -201,9 +201,34 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
+    /* Nothing this connection does on close may fold or remove the WAL
+     * before the database is known to be ours and whole: a sealed database
+     * opened with the wrong key sees none of its WAL's frames, and a close
+     * that checkpointed would delete them. (Writable opens keep both
+     * settings: see below.) */
+    {
+        int on = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    }
     hh_sqlcache_init(&s->sql, s->db);
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
+    /* Sorting and temporary tables stay in memory: a temporary file would
+     * hold records unsealed. */
+    sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+    /* A new sealed database leaves room at the end of every page for the
+     * seal's nonce and tag (platform/vfs.h), before its first byte is written. */
+    if ((flags & SQLITE_OPEN_CREATE) && hh_vfs_has_key(path)) {
+        int reserve = HH_VFS_RESERVE;
+        char pragma[40];
+        snprintf(pragma, sizeof pragma, "PRAGMA page_size = %d", HH_VFS_PAGE);
+        if (sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_file_control(s->db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK) {
+            ret = store_fail(s, d, "cannot prepare the sealed database");
+            goto fail;
+        }
+    }
     /* An existing file that Hearth did not make is left exactly as it is: not
      * even its journal mode is changed. */
     if (!(flags & (SQLITE_OPEN_CREATE | SQLITE_OPEN_READONLY)) && hh_sql_user_version(s->db) == 0) {
@@ -233,9 +258,6 @@ static hh_err connect(const char *path, int flags, hh_store **out, hh_diag *d)
          * checkpoint's fsyncs) until it passes WAL_FOLD_BYTES; sync folds it
          * in too, after talking to the collector. Recent work may thus live
          * in device.db-wal: copy the database with `hearth backup`. */
-        int on = 1;
-        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
-        sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
         s->writable = 1;
     }
     *out = s;
@@ -1297,11 +1319,29 @@ hh_err hh_store_checkpoint(hh_store *s)
                ? HH_OK : HH_EDB;
 }
 
+/* A consistent copy of everything committed in db, the WAL's content
+ * included, into the empty file tmp: sealed under the key of sealed_as when
+ * that database has one (the copy keeps db's page layout and reserve). */
+static hh_err vacuum_into(sqlite3 *db, const char *tmp, const char *sealed_as, hh_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    hh_err ret;
+
+    if (sealed_as && hh_vfs_has_key(sealed_as) && hh_vfs_copy_key(sealed_as, tmp) != HH_OK)
+        return hh_diag_fail(d, HH_ENOMEM, "out", "cannot seal %s", tmp);
+    if (sqlite3_prepare_v2(db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d, "cannot copy the database");
+    sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
+    ret = sqlite3_step(st) == SQLITE_DONE ? HH_OK : hh_sql_err(sqlite3_errcode(db));
+    if (ret != HH_OK)
+        hh_diag_fail(d, ret, "out", "cannot write %s: %s", tmp, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return ret;
+}
+
 hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d)
 {
-    static const char sql[] = "VACUUM INTO ?1";
     char tmp[HH_PATH_MAX + 16];
-    sqlite3_stmt *st = NULL;
     hh_err ret;
 
     if (hh_platform_exists(path))
@@ -1313,15 +1353,10 @@ hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d)
      * (made empty 0600 first; VACUUM INTO fills an empty file). */
     if (hh_platform_private_db(tmp, 1) != HH_OK)
         return hh_diag_fail(d, HH_EIO, "out", "cannot create %s", tmp);
-    /* A consistent copy of everything committed, the WAL's content included,
-     * written beside the target and published only when whole and synced. */
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s->db, d, "cannot copy the database");
-    sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
-    ret = sqlite3_step(st) == SQLITE_DONE ? HH_OK : hh_sql_err(sqlite3_errcode(s->db));
-    if (ret != HH_OK)
-        hh_diag_fail(d, ret, "out", "cannot write %s: %s", tmp, sqlite3_errmsg(s->db));
-    sqlite3_finalize(st);
+    /* Written beside the target and published only when whole and synced;
+     * a sealed database's copy is sealed with the same key. */
+    ret = vacuum_into(s->db, tmp, s->path, d);
+    hh_vfs_forget_key(tmp);
     if (ret == HH_OK && (ret = hh_platform_publish_durable(tmp, path)) != HH_OK)
         hh_diag_fail(d, ret, "out", "cannot make %s durable", path);
     if (ret != HH_OK)
@@ -1905,5 +1940,68 @@ fail:
     free(snap);
     hh_store_rollback(s);
     hh_store_rulebook_reload(s);
+    return ret;
+}
+
+hh_err hh_store_seal(const char *path, const uint8_t key[HH_VFS_KEY_LEN], hh_diag *d)
+{
+    char tmp[HH_PATH_MAX + 16], side[HH_PATH_MAX + 24];
+    sqlite3 *db = NULL;
+    int reserve = HH_VFS_RESERVE, page = 0;
+    hh_err ret = HH_OK;
+
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.sealing", path) >= sizeof tmp)
+        return hh_diag_fail(d, HH_ERANGE, "db", "the path is too long");
+    hh_vfs_forget_key(path);
+    hh_platform_remove(tmp);
+    if (hh_platform_private_db(tmp, 1) != HH_OK)
+        return hh_diag_fail(d, HH_EIO, "db", "cannot create %s", tmp);
+    /* 1. The plain database, its WAL folded in and emptied (a WAL left
+     * beside the sealed file would be replayed into it). */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, hh_vfs_name()) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK) {
+        ret = db_fail(db, d, "cannot open the database to seal it");
+        goto done;
+    }
+    {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            page = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (page != HH_VFS_PAGE) {
+        ret = hh_diag_fail(d, HH_ECORRUPT, "db", "pages of %d bytes, not %d: cannot seal", page, HH_VFS_PAGE);
+        goto done;
+    }
+    /* 2. A sealed copy, with room in every page for the seal. */
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    if ((ret = hh_vfs_set_key(tmp, key)) != HH_OK ||
+        (ret = vacuum_into(db, tmp, NULL, d)) != HH_OK)
+        goto done;
+    sqlite3_close(db);
+    db = NULL;
+    /* 3. The copy opens with the key, whole, in WAL mode. */
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, hh_vfs_name()) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK ||
+        hh_sql_user_version(db) == 0) {
+        ret = db_fail(db, d, "the sealed copy does not open");
+        goto done;
+    }
+    sqlite3_close(db);
+    db = NULL;
+    /* 4. Published over the plain file, whose WAL and shared memory go first. */
+    snprintf(side, sizeof side, "%s-wal", path);
+    hh_platform_remove(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    hh_platform_remove(side);
+    if ((ret = hh_platform_publish_durable(tmp, path)) != HH_OK)
+        hh_diag_fail(d, ret, "db", "cannot put the sealed database in place");
+    else if ((ret = hh_vfs_set_key(path, key)) != HH_OK)
+        hh_diag_fail(d, ret, "db", "cannot keep the key");
+done:
+    sqlite3_close(db);
+    hh_vfs_forget_key(tmp);
+    if (ret != HH_OK)
+        hh_platform_remove(tmp);
     return ret;
 }

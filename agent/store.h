@@ -21,6 +21,7 @@
 #include "model/review.h"
 #include "model/rulebook.h"
 #include "model/tier.h"
+#include "platform/vfs.h"
 #include "sync/records.h"
 
 typedef struct hh_store hh_store;
@@ -220,6 +221,11 @@ hh_err hh_store_checkpoint(hh_store *s);
 /* A consistent, durable copy of the database at path (which must not exist),
  * recent work in the WAL included: the way to back a device up. */
 hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d);
+
+/* Seal the closed plain database at path under key (platform/vfs.h): a
+ * sealed copy is made beside it, checked, and put in its place durably; the
+ * key stays set for path. The plain file's WAL is folded in first. */
+hh_err hh_store_seal(const char *path, const uint8_t key[HH_VFS_KEY_LEN], hh_diag *d);
 
 /* ---- sync ---------------------------------------------------------------------- */
 

@@ -1,12 +1,9 @@
 /* collector/cmd_review.c — `hearthd review …`, `hearthd user …` and
  * `hearthd duplicates`: the command line over the review service
  * (collector/review.h) and the accounts. Parsing and printing only. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <argon2.h>
 
@@ -210,68 +207,12 @@ static int cmd_review_list(cli *c)
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 128
 
-/* The terminal as it was before the password was asked for: restored by a
- * signal that ends the program while echo is off (tcsetattr is
- * async-signal-safe), then the signal does what it would have done. */
-static struct termios saved_terminal;
-
-static void restore_terminal(int sig)
-{
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 /* A password from standard input (its first line) or, on a terminal, typed
  * twice without echo. */
 static hh_err read_password(int from_stdin, char out[PASSWORD_MAX + 2], hh_diag *d)
 {
-    char again[PASSWORD_MAX + 2];
-    struct termios old, quiet;
-    int tty = !from_stdin && isatty(STDIN_FILENO);
-    size_t len;
-
-    if (!from_stdin && !tty)
-        return hh_diag_fail(d, HH_EUSAGE, "password",
-                            "no terminal to type it on: give --password-stdin");
-    if (tty) {
-        if (tcgetattr(STDIN_FILENO, &old) != 0)
-            return hh_diag_fail(d, HH_EIO, "password", "cannot read the terminal");
-        saved_terminal = old;
-        signal(SIGINT, restore_terminal);
-        signal(SIGTERM, restore_terminal);
-        signal(SIGHUP, restore_terminal);
-        signal(SIGQUIT, restore_terminal);
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-        fprintf(stderr, "password: ");
-    }
-    if (!fgets(out, PASSWORD_MAX + 2, stdin))
-        out[0] = '\0';
-    if (tty) {
-        fprintf(stderr, "\nagain: ");
-        if (!fgets(again, sizeof again, stdin))
-            again[0] = '\0';
-        fprintf(stderr, "\n");
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        signal(SIGQUIT, SIG_DFL);
-    }
-    len = strcspn(out, "\r\n");
-    if (out[len] == '\0' && len > PASSWORD_MAX)
-        return hh_diag_fail(d, HH_EINVAL, "password", "at most %d bytes", PASSWORD_MAX);
-    out[len] = '\0';
-    if (tty) {
-        again[strcspn(again, "\r\n")] = '\0';
-        if (strcmp(out, again) != 0)
-            return hh_diag_fail(d, HH_EINVAL, "password", "the two entries differ");
-    }
-    if (len < PASSWORD_MIN)
-        return hh_diag_fail(d, HH_EINVAL, "password", "at least %d characters", PASSWORD_MIN);
-    return HH_OK;
+    return cli_read_secret("password", "--password-stdin", from_stdin, 1, out, PASSWORD_MAX + 2,
+                           PASSWORD_MIN, d);
 }
 
 /* Argon2id of password with a fresh salt, encoded ($argon2id$v=19$…). */

@@ -1,9 +1,12 @@
 /* sync/cli.c — command dispatch, option parsing and messages (see cli.h). */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "model/buf.h"
 #include "model/validate.h"
@@ -512,4 +515,83 @@ void cli_json_string(FILE *out, const char *s)
     if (hh_buf_json_string(&b, s) == HH_OK)
         fputs(hh_buf_str(&b), out);
     hh_buf_free(&b);
+}
+
+/* ---- secrets ------------------------------------------------------------------------ */
+
+/* The terminal as it was before a secret was asked for: restored by a signal
+ * that ends the program while echo is off (tcsetattr is async-signal-safe),
+ * then the signal does what it would have done. */
+static struct termios saved_terminal;
+
+static void restore_terminal(int sig)
+{
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_terminal);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void terminal_quiet(int on, struct termios *old)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    struct termios quiet;
+
+    if (on) {
+        saved_terminal = *old;
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], restore_terminal);
+        quiet = *old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    } else {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, old);
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+    }
+}
+
+hh_err cli_read_secret(const char *what, const char *stdin_option, int from_stdin, int twice,
+                       char *out, size_t cap, size_t min_len, hh_diag *d)
+{
+    char again[256];
+    struct termios old;
+    int tty = !from_stdin && isatty(STDIN_FILENO);
+    size_t len;
+    hh_err ret = HH_OK;
+
+    out[0] = again[0] = '\0';
+    if (!from_stdin && !tty)
+        return hh_diag_fail(d, HH_EUSAGE, what, "no terminal to type it on: give %s", stdin_option);
+    if (tty) {
+        if (tcgetattr(STDIN_FILENO, &old) != 0)
+            return hh_diag_fail(d, HH_EIO, what, "cannot read the terminal");
+        terminal_quiet(1, &old);
+        fprintf(stderr, "%s: ", what);
+    }
+    if (!fgets(out, (int)cap, stdin))
+        out[0] = '\0';
+    if (tty) {
+        if (twice) {
+            fprintf(stderr, _("\nagain: "));
+            if (!fgets(again, sizeof again, stdin))
+                again[0] = '\0';
+        }
+        fprintf(stderr, "\n");
+        terminal_quiet(0, &old);
+    }
+    len = strcspn(out, "\r\n");
+    if (out[len] == '\0' && len > cap - 2)
+        ret = hh_diag_fail(d, HH_EINVAL, what, "at most %zu bytes", cap - 2);
+    out[len] = '\0';
+    if (ret == HH_OK && tty && twice) {
+        again[strcspn(again, "\r\n")] = '\0';
+        if (strcmp(out, again) != 0)
+            ret = hh_diag_fail(d, HH_EINVAL, what, "the two entries differ");
+    }
+    if (ret == HH_OK && len < min_len)
+        ret = hh_diag_fail(d, HH_EINVAL, what, "at least %zu characters", min_len);
+    explicit_bzero(again, sizeof again);
+    if (ret != HH_OK)
+        explicit_bzero(out, cap);
+    return ret;
 }

@@ -105,6 +105,16 @@ int cli_usage(const cli *c, const char *fmt, ...) __attribute__((format(printf, 
 /* The exit status for an error. */
 int cli_exit_status(hh_err err);
 
+/* A secret (a password, a PIN) into out (cap bytes with its NUL): the first
+ * line of standard input when from_stdin, else typed on the terminal without
+ * echo (twice when twice), never from the command line. what names it in the
+ * prompt and errors; stdin_option is the option to give without a terminal.
+ * HH_EINVAL when shorter than min_len or longer than cap - 2 bytes, or the two
+ * entries differ; HH_EUSAGE without a terminal. The terminal is restored even
+ * when a signal ends the program at the prompt. */
+hh_err cli_read_secret(const char *what, const char *stdin_option, int from_stdin, int twice,
+                       char *out, size_t cap, size_t min_len, hh_diag *d);
+
 /* Parsers for option values; each fills d with the option name on error. */
 hh_err cli_parse_int(const char *option, const char *text, int64_t min, int64_t max,
                      int64_t *out, hh_diag *d);

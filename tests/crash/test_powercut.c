@@ -6,7 +6,8 @@
  * Five kinds of work, each from the same starting databases (copied fresh for
  * every run), run in a child process under the power-cut VFS (crashvfs.h):
  *   visit    `hearth visit record`: three visits, each with its draft removed,
- *            one transaction each
+ *            one transaction each; and the same on a sealed database
+ *            (platform/vfs.h: every page and WAL frame encrypted)
  *   import   `hearth import`: three households with their members, one
  *            transaction
  *   draft    the visit form saving its draft after every answer (six saves)
@@ -39,16 +40,20 @@
 #include "model/exchange.h"
 #include "model/rulebook.h"
 #include "platform/platform.h"
+#include "platform/vfs.h"
 #include "proto/hearth.pb-c.h"
 
 #define DEVICE_HOUSEHOLDS 12
 #define REPORT_MAX 64
 #define LINE 160
 
-typedef enum kind { K_VISIT, K_IMPORT, K_DRAFT, K_SYNC, K_PUSH, K_COUNT } kind;
-static const char *const kind_names[K_COUNT] = { "visit", "import", "draft", "sync", "push" };
+typedef enum kind { K_VISIT, K_SEALED, K_IMPORT, K_DRAFT, K_SYNC, K_PUSH, K_COUNT } kind;
+static const char *const kind_names[K_COUNT] = { "visit", "visit (sealed)", "import", "draft", "sync",
+                                                 "push" };
 
 static char dir[256], base_device[300], base_collector[300], run_device[300], run_collector[300];
+static char base_sealed[300], run_sealed[300];
+static uint8_t seal_key[HH_VFS_KEY_LEN];
 static hh_exchange_record records[DEVICE_HOUSEHOLDS + 3];
 static char device_id[HH_UUID_LEN + 1];
 static int tap_n, failures;
@@ -194,7 +199,7 @@ static void work_device(kind k, hh_store *s)
     hh_diag d;
 
     hh_diag_clear(&d);
-    if (k == K_VISIT) {
+    if (k == K_VISIT || k == K_SEALED) {
         for (int i = 0; i < 3; i++) {
             hh_visit v = records[i].visit;
             hh_draft draft = { 0 };
@@ -317,7 +322,7 @@ static void child(kind k, uint64_t cut, uint64_t seed, int fd)
         work_collector(c);
         hh_cstore_close(c);
     } else {
-        if (hh_store_open(run_device, &s, &d) != HH_OK)
+        if (hh_store_open(k == K_SEALED ? run_sealed : run_device, &s, &d) != HH_OK)
             child_fail("open", &d);
         work_device(k, s);
         hh_store_close(s);
@@ -357,7 +362,7 @@ static const char *say(char *why, size_t cap, const char *fmt, ...)
 /* What is wrong after the cut, or NULL: every reported step there once. */
 static const char *check(kind k, char reports[][LINE], int n_reports, char *why, size_t cap)
 {
-    const char *path = k == K_PUSH ? run_collector : run_device;
+    const char *path = k == K_PUSH ? run_collector : k == K_SEALED ? run_sealed : run_device;
     sqlite3 *db = NULL;
     sqlite3_stmt *st;
     const char *bad = NULL;
@@ -380,7 +385,7 @@ static const char *check(kind k, char reports[][LINE], int n_reports, char *why,
         if (bad)
             return bad;
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, hh_vfs_name()) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
         sqlite3_close(db);
         return "cannot open it for integrity_check";
@@ -434,7 +439,8 @@ static int run(kind k, uint64_t cut, uint64_t seed, char reports[][LINE], int *n
     FILE *in;
     char line[LINE];
 
-    copy_file(k == K_PUSH ? base_collector : base_device, k == K_PUSH ? run_collector : run_device);
+    copy_file(k == K_PUSH ? base_collector : k == K_SEALED ? base_sealed : base_device,
+              k == K_PUSH ? run_collector : k == K_SEALED ? run_sealed : run_device);
     if (pipe(fds) != 0 || (pid = fork()) < 0)
         die("cannot fork", NULL);
     if (pid == 0) {
@@ -494,10 +500,22 @@ int main(int argc, char **argv)
     snprintf(base_collector, sizeof base_collector, "%s/collector-base.db", dir);
     snprintf(run_device, sizeof run_device, "%s/device.db", dir);
     snprintf(run_collector, sizeof run_collector, "%s/collector.db", dir);
+    snprintf(base_sealed, sizeof base_sealed, "%s/sealed-base.db", dir);
+    snprintf(run_sealed, sizeof run_sealed, "%s/sealed.db", dir);
     read_sample(sample);
     make_bases();
     n_changes = outbox_changes(changes, sizeof changes / sizeof changes[0]);
     base_outbox = (long)n_changes;
+    /* The sealed device: the same database, sealed under a key of its own;
+     * its copies open with that key wherever they are. */
+    copy_file(base_device, base_sealed);
+    {
+        hh_diag d;
+        hh_diag_clear(&d);
+        if (hh_platform_random(seal_key, sizeof seal_key) != HH_OK ||
+            hh_store_seal(base_sealed, seal_key, &d) != HH_OK || hh_vfs_set_key(run_sealed, seal_key) != HH_OK)
+            die("cannot seal the device database", &d);
+    }
     if (n_changes < 4)
         die("the device's outbox is too small to push", NULL);
 
