@@ -24,6 +24,8 @@ enrol() {   # enrol NAME VILLAGES
   pin=$(printf '%s' "$json" | sed 's/.*"ca_pin": "\([^"]*\)".*/\1/')
   "$hearth" --db "$dir/$1.db" init >/dev/null
   "$hearth" --db "$dir/$1.db" lang zh >/dev/null     # the officers read Chinese
+  # The officer's PIN seals the records (typed on the device; here from stdin).
+  printf '482916\n' | "$hearth" --db "$dir/$1.db" pin set --pin-stdin >/dev/null
   "$hearth" --db "$dir/$1.db" enroll --server "$url" --code "$code" --ca-pin "$pin"
 }
 
@@ -46,6 +48,10 @@ grep -v '511823102203' "$sample" >"$dir/a.jsonl"
 "$hearth" --db "$dir/a.db" export --json --out "$dir/a-export.jsonl" 2>/dev/null
 { grep '511823101202' "$dir/a-export.jsonl"; grep '511823102203' "$sample"; } >"$dir/b.jsonl"
 "$hearth" --db "$dir/b.db" import "$dir/b.jsonl"
+
+step "the devices' records are sealed under the officers' PINs: sqlite3 cannot read them"
+sqlite3 "$dir/a.db" "SELECT count(*) FROM members" 2>&1 | head -1
+if grep -qa -d skip '马平' "$dir"/a.db*; then echo "a name is readable in a.db!"; else echo "no name or ID number in any file of device A"; fi
 
 step "offline, on both devices: household 5118231012020002 re-categorised differently"
 "$hearth" --db "$dir/a.db" household edit 5118231012020002 --category marginal >/dev/null
