@@ -183,5 +183,43 @@ printf '%.1f ms per visit recorded (200 processes; a read-only `status` takes %.
   "$per_ms" "$status_ms" "$(echo "$fsyncs / 200" | bc -l)" "$fsyncs"
 
 echo
+echo "== the PIN: visit record on a sealed database, and what unlocking costs"
+sdb="$dir/sealed.db"
+"$hearth" --db "$sdb" init >/dev/null
+"$hearth" --db "$sdb" import "$dir/record-households.jsonl" >/dev/null
+printf '482916\n' | "$hearth" --db "$sdb" pin set --pin-stdin >/dev/null
+plain_rdb=$rdb
+rdb=$sdb
+record 20 0
+t0=$(date +%s%N)
+record 200 100
+sealed_ms=$(echo "($(date +%s%N) - $t0) / 200 / 1000000" | bc -l)
+rdb=$plain_rdb
+printf '%.1f ms per visit recorded sealed (200 processes), %.2f x the plain database above\n' \
+  "$sealed_ms" "$(echo "$sealed_ms / $per_ms" | bc -l)"
+# unlock_ms BINARY [RUNNER]: ms for one unlock (PBKDF2-HMAC-SHA256, 200,000 rounds), best of 3.
+unlock_ms() {
+  local best="" t i
+  for i in 1 2 3; do
+    "$hearth" --db "$sdb" lock >/dev/null
+    t0=$(date +%s%N)
+    printf '482916\n' | ${2:+$2} "$1" --db "$sdb" unlock --pin-stdin >/dev/null || { echo "failed"; return; }
+    t=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ -z "$best" ] || [ "$t" -lt "$best" ] && best=$t
+  done
+  echo "$best"
+}
+printf 'unlock on this machine: %s ms\n' "$(unlock_ms "$hearth")"
+. "$root/cross/targets.sh"
+for board in armhf arm64; do
+  bin="$root/build/$board/bin/hearth"
+  if [ -x "$bin" ] && hh_target "$board" && command -v "$HH_QEMU" >/dev/null; then
+    printf 'unlock on %s under %s (emulated, not a board): %s ms\n' "$board" "$HH_QEMU" "$(unlock_ms "$bin" "$HH_QEMU")"
+  else
+    echo "unlock on $board: not measured (make cross TARGET=$board first)"
+  fi
+done
+
+echo
 echo "== 500 visits over a 2G-like link, beside an ODK-style client"
 bash "$root/tests/bench/link.sh" "$build" "$dir" || echo "(the link benchmark failed)"
