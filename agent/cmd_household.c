@@ -312,8 +312,9 @@ static int household_list(cli *c)
 /* ---- members ---------------------------------------------------------------- */
 
 static const cli_opt member_opts[] = {
-    { "name", "NAME", N_("full name") },
-    { "id-number", "ID", N_("18-character GB 11643 ID number") },
+    { "name", "NAME", N_("full name; - to type it (or read a line of standard input), "
+                      "off the command line") },
+    { "id-number", "ID", N_("18-character GB 11643 ID number; - as for --name") },
     { "virtual-id", "SERIAL", N_("no household registration: make the virtual ID with this "
                               "serial (0-9999) in the household's village") },
     { "relation", "NAME", N_("head | spouse | child | child_in_law | grandchild | parent | "
@@ -350,11 +351,18 @@ static hh_err apply_member_opts(const cli *c, const hh_household *h, hh_member *
     int flag, e;
     hh_err ret;
 
-    if ((v = cli_get(c, "name")) && (ret = cli_copy("--name", v, m->name, sizeof m->name, d)) != HH_OK)
+    char typed[HH_NAME_MAX + HH_ID_NUMBER_LEN + 8];
+
+    /* "-": typed, or a line of standard input, never on the command line. */
+    if ((ret = cli_get_private(c, "name", _("name"), typed, sizeof typed, &v, d)) != HH_OK)
+        return ret;
+    if (v && (ret = cli_copy("--name", v, m->name, sizeof m->name, d)) != HH_OK)
         return ret;
     if (cli_has(c, "id-number") && cli_has(c, "virtual-id"))
         return hh_diag_fail(d, HH_EUSAGE, "--virtual-id", "give either --id-number or --virtual-id");
-    if ((v = cli_get(c, "id-number"))) {
+    if ((ret = cli_get_private(c, "id-number", _("ID number"), typed, sizeof typed, &v, d)) != HH_OK)
+        return ret;
+    if (v) {
         if ((ret = cli_copy("--id-number", v, m->id_number, sizeof m->id_number, d)) != HH_OK)
             return ret;
         hh_id_number_normalise(m->id_number);

@@ -517,7 +517,28 @@ void cli_json_string(FILE *out, const char *s)
     hh_buf_free(&b);
 }
 
-/* ---- secrets ------------------------------------------------------------------------ */
+/* ---- private values and secrets ------------------------------------------------------ */
+
+hh_err cli_get_private(const cli *c, const char *name, const char *prompt, char *buf, size_t cap,
+                       const char **out, hh_diag *d)
+{
+    const char *v = cli_get(c, name);
+    size_t len;
+
+    *out = v;
+    if (!v || strcmp(v, "-") != 0)
+        return HH_OK;
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "%s: ", prompt);
+    if (!fgets(buf, (int)cap, stdin))
+        return hh_diag_fail(d, HH_EUSAGE, name, "no line on standard input for --%s -", name);
+    len = strcspn(buf, "\r\n");
+    if (buf[len] == '\0' && len >= cap - 1)
+        return hh_diag_fail(d, HH_EINVAL, name, "is longer than %zu bytes", cap - 2);
+    buf[len] = '\0';
+    *out = buf;
+    return HH_OK;
+}
 
 /* The terminal as it was before a secret was asked for: restored by a signal
  * that ends the program while echo is off (tcsetattr is async-signal-safe),

@@ -105,6 +105,15 @@ int cli_usage(const cli *c, const char *fmt, ...) __attribute__((format(printf, 
 /* The exit status for an error. */
 int cli_exit_status(hh_err err);
 
+/* The value of option name, in *out (NULL when not given). The value "-"
+ * reads it instead from one line typed on the terminal (asked for with
+ * prompt) or of standard input: a name or an ID number need not stand on the
+ * command line, where other users of the device can read it (ps, shell
+ * history). buf (cap bytes) holds a value so read; HH_EINVAL when it is
+ * longer, HH_EUSAGE when standard input has no line for it. */
+hh_err cli_get_private(const cli *c, const char *name, const char *prompt, char *buf, size_t cap,
+                       const char **out, hh_diag *d);
+
 /* A secret (a password, a PIN) into out (cap bytes with its NUL): the first
  * line of standard input when from_stdin, else typed on the terminal without
  * echo (twice when twice), never from the command line. what names it in the

@@ -55,6 +55,20 @@ check "a visit is recorded on the unlocked device" h visit record 51182310120100
 if plain_anywhere "独特的备注" || plain_anywhere "$NAME"; then not_ok "…and its notes are sealed too"
 else ok "…and its notes are sealed too"; fi
 
+# ---- personal values off the command line ------------------------------------------------
+run sh -c "printf '李秀英\n511823198503150023\n' | '$HEARTH' --db '$D' member add 5118231012010001 \
+  --name - --id-number - --relation spouse --sex f --birth-year 1985 --labour full --health healthy \
+  --school none --insurance yes --employment local"
+if [ "$rc" = 0 ]; then ok "member add takes the name and ID number from standard input (--name -)"
+else not_ok "member add takes the name and ID number from standard input (--name -)" "$(cat "$WORK/err")"; fi
+run h household show 5118231012010001
+contains "…and stores them" "$WORK/out" "李秀英"
+refuse "--name - with nothing on standard input is refused" 2 "no line on standard input" \
+  h member add 5118231012010001 --name - --id-number - --relation child --sex f --birth-year 2010 \
+  --labour none --health healthy --school enrolled --insurance yes --employment none </dev/null
+if plain_anywhere "李秀英" || plain_anywhere 511823198503150023; then not_ok "…and seals them"
+else ok "…and seals them"; fi
+
 # ---- backup --------------------------------------------------------------------------------
 check "backup of a sealed device" h backup --out "$WORK/copy.db"
 if grep -qa -- "$NAME" "$WORK/copy.db"; then not_ok "the backup is sealed"; else ok "the backup is sealed"; fi
