@@ -25,6 +25,13 @@ hh_err agent_in_transaction(hh_store *s, hh_err (*fn)(hh_store *, void *, hh_dia
  * too when it has no PIN; HH_EPERM when it is locked. */
 hh_err agent_unlock(const char *path, int may_ask, hh_diag *d);
 
+/* The collector revoked this device and told it to wipe (agent/cmd_keys.c):
+ * its unsent changes are sealed for the collector's administrator into
+ * DB.recovery, then the data key is destroyed (a plain database is deleted)
+ * and the device's TLS key and certificate are removed. HH_EREVOKED with
+ * message saying what was done; another error when it could not be. */
+hh_err agent_wipe(cli *c, char *message, size_t cap);
+
 /* Versions of Hearth and the libraries linked in, one line. */
 const char *hh_version_string(void);
 

@@ -76,6 +76,10 @@ hh_err hh_answer_read(const uint8_t *data, size_t len, uint32_t protocol, size_t
     memset(out, 0, sizeof *out);
     out->msg = hearth__v1__sync_response__unpack(NULL, len, data);
     resp = out->msg;
+    if (resp && resp->has_wipe && resp->wipe) {
+        out->wipe = 1;
+        return HH_OK;
+    }
     if (!resp || resp->protocol != protocol || resp->n_rejections > HH_ANSWER_CHANGES_MAX ||
         resp->n_tiers > HH_ANSWER_TIERS_MAX || (count && resp->acked_seq < last_seq))
         return malformed(message, cap, "the collector's answer is malformed or does not acknowledge the batch");

@@ -25,6 +25,7 @@
 
 typedef struct hh_answer {
     Hearth__V1__SyncResponse *msg;         /* the decoded answer; pull borrows from it */
+    int wipe;                              /* the device is revoked: wipe it (nothing else is read) */
     hh_rejected *rejected;
     size_t n_rejected;
     hh_pulled_tier *tiers;

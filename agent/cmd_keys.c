@@ -8,6 +8,7 @@
  * (without echo) or read from standard input, never taken from the command
  * line, where other users of the device could read them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +17,9 @@
 #include "commands.h"
 #include "keys.h"
 #include "platform/platform.h"
+#include "proto/hearth.pb-c.h"
 #include "sync/i18n.h"
+#include "sync/pki.h"
 
 #define SESSION_DEFAULT_MIN (8 * 60)
 
@@ -69,6 +72,85 @@ hh_err agent_unlock(const char *path, int may_ask, hh_diag *d)
     explicit_bzero(pin, sizeof pin);
     explicit_bzero(key, sizeof key);
     return ret;
+}
+
+/* Overwrite and remove a file (the device's TLS key and certificate). */
+static void shred(const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+
+    if (hh_platform_read_file(path, 1u << 20, &data, &len) == HH_OK) {
+        memset(data, 0, len);
+        hh_platform_write_file_durable(path, data, len, 0600);
+        free(data);
+    }
+    hh_platform_remove(path);
+}
+
+hh_err agent_wipe(cli *c, char *message, size_t cap)
+{
+    const char *db = agent_db_path(c);
+    Hearth__V1__SyncRequest head = HEARTH__V1__SYNC_REQUEST__INIT;
+    char path[HH_PATH_MAX + 32], *ca = NULL;
+    size_t count = 0, ca_len = 0;
+    uint64_t last_seq = 0;
+    hh_sync_state st;
+    hh_buf body, sealed;
+    void *where;
+    hh_err ret;
+
+    hh_buf_init(&body, 256u << 20);
+    hh_buf_init(&sealed, 256u << 20);
+    /* 1. Every unsent change, as the request a sync would have sent, sealed
+     * for the collector's CA key: only its administrator can open it. */
+    snprintf(path, sizeof path, "%s.keys/ca.crt", db);
+    ret = hh_store_sync_state(agent_store(c), &st);
+    if (ret == HH_OK) {
+        head.has_protocol = 1;
+        head.protocol = 1;
+        head.device_id = st.device_id;
+        ret = hh_buf_extend(&body, hearth__v1__sync_request__get_packed_size(&head), &where);
+    }
+    if (ret == HH_OK) {
+        hearth__v1__sync_request__pack(&head, where);
+        ret = hh_store_outbox_frame(agent_store(c), 255u << 20, 1000000, &body, &count, &last_seq);
+    }
+    if (ret == HH_OK)
+        ret = hh_platform_read_file(path, HH_PKI_PEM_MAX, &ca, &ca_len);
+    if (ret == HH_OK)
+        ret = hh_pki_seal_for(ca, ca_len, (const uint8_t *)body.data, body.len, &sealed);
+    snprintf(path, sizeof path, "%s.recovery", db);
+    if (ret == HH_OK)
+        ret = hh_platform_write_file_durable(path, sealed.data, sealed.len, 0600);
+    free(ca);
+    hh_buf_free(&body);
+    hh_buf_free(&sealed);
+    if (ret != HH_OK) {
+        snprintf(message, cap, "the collector revoked this device, but its unsent changes could not "
+                               "be kept for the administrator (%s): nothing was wiped", hh_strerror(ret));
+        return ret;
+    }
+    /* 2. The records: the data key destroyed, or a plain database removed. */
+    if (hh_keys_exist(db)) {
+        ret = hh_keys_destroy(db);
+    } else {
+        static const char *const sides[] = { "", "-wal", "-shm" };
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s%s", db, sides[i]);
+            hh_platform_remove(path);
+        }
+    }
+    /* 3. The device's identity towards the collector. */
+    snprintf(path, sizeof path, "%s.keys/device.key", db);
+    shred(path);
+    snprintf(path, sizeof path, "%s.keys/device.crt", db);
+    shred(path);
+    snprintf(message, cap, "the collector revoked this device: its records are wiped%s; %zu unsent "
+                           "changes are kept sealed for the administrator in %s.recovery "
+                           "(hearthd device recover)", ret == HH_OK ? "" : " (the key file could not be "
+                           "rewritten: remove it)", count, db);
+    return HH_EREVOKED;
 }
 
 static int cmd_pin_set(cli *c)

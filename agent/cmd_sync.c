@@ -403,6 +403,12 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     if ((ret = hh_answer_read((const uint8_t *)answer.data, answer.len, protocol, count, last_seq,
                               st->cursor, &got_answer, message, cap)) != HH_OK)
         goto cleanup;
+    if (got_answer.wipe) {
+        /* Revoked: the records go, the unsent changes stay sealed for the
+         * administrator. Nothing more is asked of the collector. */
+        ret = agent_wipe(c, message, cap);
+        goto cleanup;
+    }
     hh_platform_fault_point("sync-before-ack");
     /* 1. The acknowledgement, on its own. */
     if (count && (ret = hh_store_outbox_ack(store, got_answer.msg->acked_seq, got_answer.rejected,

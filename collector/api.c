@@ -471,6 +471,23 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     if (!(in = sync_decode(api, req, protocol, w, &changes, &n_changes, resp)))
         return;
     ret = hh_cstore_device_get(w->reader, req->client_cn, &dev);
+    if (ret == HH_OK && dev.revoked_ms && strcmp(dev.cert_sha256, req->client_sha256) == 0) {
+        /* The device itself, revoked: it is told to wipe its records (it
+         * keeps its unsent changes sealed for the administrator). Nothing of
+         * its batch is taken. */
+        hh_cstore *store;
+        out.has_protocol = out.has_wipe = 1;
+        out.protocol = (uint32_t)protocol;
+        out.wipe = 1;
+        if ((store = lock(api, resp))) {
+            hh_cstore_audit(store, "wipe", dev.id, "a revoked device was told to wipe its records");
+            hh_service_unlock(api->service);
+        }
+        pb_reply(resp, &out.base);
+        resp->retry_after_s = 0;
+        snprintf(resp->log_note, sizeof resp->log_note, "revoked: told to wipe");
+        goto cleanup;
+    }
     if (ret != HH_OK || dev.revoked_ms || strcmp(dev.cert_sha256, req->client_sha256) != 0) {
         if (ret != HH_OK && ret != HH_ENOTFOUND)
             busy(resp, "the collector database is busy; retry later");

@@ -625,8 +625,87 @@ static int cmd_device_revoke(cli *c)
         return cli_fail(ret, NULL, "no active device '%s'", c->args[0]);
     if (ret != HH_OK)
         return cli_fail(ret, NULL, "cannot revoke '%s'", c->args[0]);
-    printf("revoked %s: its next request is refused\n", c->args[0]);
+    printf("revoked %s: its next sync is told to wipe its records (its unsent changes are kept "
+           "sealed for you: hearthd device recover FILE)\n", c->args[0]);
     return HH_EXIT_OK;
+}
+
+/* What a revoked device kept for the administrator when it wiped itself: its
+ * unsent changes, sealed to this collector's CA key. Opened with ca.key and,
+ * with --apply, taken as that device's push (checked and merged like any). */
+static int cmd_device_recover(cli *c)
+{
+    static Hearth__V1__Rejection rejections[HH_SYNC_CHANGES_MAX];
+    static char details[HH_SYNC_CHANGES_MAX][HH_REJECT_DETAIL_MAX];
+    char *sealed = NULL, *ca_key = NULL;
+    size_t sealed_len = 0, key_len = 0, applied = 0, rejected = 0;
+    Hearth__V1__SyncRequest *req = NULL;
+    hh_service *service = NULL;
+    hh_device dev;
+    hh_buf plain;
+    hh_err ret;
+    int rc = HH_EXIT_OK;
+
+    hh_buf_init(&plain, 256u << 20);
+    if ((ret = hh_platform_read_file(c->args[0], 256u << 20, &sealed, &sealed_len)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot read %s", c->args[0]);
+        goto cleanup;
+    }
+    if ((ret = hh_platform_read_file(dir_file("ca.key"), HH_PKI_PEM_MAX, &ca_key, &key_len)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot read the CA key in %s", app.dir);
+        goto cleanup;
+    }
+    if (hh_pki_open_sealed(ca_key, (const uint8_t *)sealed, sealed_len, &plain) != HH_OK ||
+        !(req = hearth__v1__sync_request__unpack(NULL, plain.len, (const uint8_t *)plain.data)) ||
+        !req->device_id || req->n_changes > 1000000) {
+        rc = cli_fail(HH_EINVAL, NULL, "%s is not a recovery file sealed for this collector", c->args[0]);
+        goto cleanup;
+    }
+    if ((ret = hh_cstore_device_get(app.store, req->device_id, &dev)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "%s holds %zu changes of device %s, which this collector does not know",
+                      c->args[0], req->n_changes, req->device_id);
+        goto cleanup;
+    }
+    printf("%s: %zu unsent changes of device %s (officer %s, %s)\n", c->args[0], req->n_changes, dev.id,
+           dev.officer, dev.revoked_ms ? "revoked" : "active");
+    if (!cli_has(c, "apply"))
+        goto cleanup;
+    if ((ret = hh_service_new(app.store, &service)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "cannot start");
+        goto cleanup;
+    }
+    /* In batches as a sync would send them, in seq order. */
+    for (size_t at = 0; at < req->n_changes; at += HH_SYNC_CHANGES_MAX) {
+        hh_push p;
+        memset(&p, 0, sizeof p);
+        p.dev = &dev;
+        p.changes = req->changes + at;
+        p.n_changes = req->n_changes - at < HH_SYNC_CHANGES_MAX ? req->n_changes - at : HH_SYNC_CHANGES_MAX;
+        p.rejections = rejections;
+        p.details = details;
+        if ((ret = hh_service_push(service, &p, 30000)) != HH_OK) {
+            rc = cli_fail(ret, NULL, "the changes from seq %llu could not be applied",
+                          (unsigned long long)(p.n_changes ? p.changes[0]->seq : 0));
+            goto cleanup;
+        }
+        applied += p.n_changes - p.n_rejections;
+        rejected += p.n_rejections;
+    }
+    hh_service_free(service);
+    service = NULL;
+    if ((ret = hh_cstore_audit(app.store, "recover", dev.id, "a wiped device's unsent changes applied")) != HH_OK)
+        rc = cli_fail(ret, NULL, "the changes were applied, but the audit line was not written");
+    printf("applied %zu, refused %zu (see hearthd quarantine)\n", applied, rejected);
+cleanup:
+    hh_service_free(service);
+    if (req)
+        hearth__v1__sync_request__free_unpacked(req, NULL);
+    if (ca_key)
+        explicit_bzero(ca_key, key_len);
+    free(ca_key);
+    free(sealed);
+    hh_buf_free(&plain);
+    return rc;
 }
 
 /* ---- rulebook, tiers, conflicts, quarantine --------------------------------------------- */
@@ -865,8 +944,15 @@ static const cli_cmd c_device_add = { "device add", "", "Issue a one-time enrolm
                                       0, 0, device_add_opts, cmd_device_add, NEEDS_STORE };
 static const cli_cmd c_device_list = { "device list", "", "List enrolled devices.",
                                        0, 0, json_opts, cmd_device_list, NEEDS_STORE };
-static const cli_cmd c_device_revoke = { "device revoke", "DEVICE", "Revoke a device: its next request is refused.",
+static const cli_cmd c_device_revoke = { "device revoke", "DEVICE", "Revoke a device: its next sync wipes its records.",
                                          1, 1, no_opts, cmd_device_revoke, NEEDS_STORE };
+static const cli_opt recover_opts[] = {
+    { "apply", NULL, "apply the changes as the device's push (checked and merged like any sync)" },
+    { NULL, NULL, NULL, 0 }
+};
+static const cli_cmd c_device_recover = { "device recover", "FILE",
+                                          "Open what a wiped device kept for the administrator.",
+                                          1, 1, recover_opts, cmd_device_recover, NEEDS_STORE };
 static const cli_cmd c_rulebook_set = { "rulebook set", "FILE", "Put a new rulebook in force.",
                                         1, 1, no_opts, cmd_rulebook_set, NEEDS_STORE };
 static const cli_cmd c_tiers = { "tiers", "", "The authoritative worklist, red first.",
@@ -881,7 +967,7 @@ static const cli_cmd c_version = { "version", "", "Print the versions of hearthd
                                    0, 0, no_opts, cmd_version, 0 };
 
 static const cli_cmd *const own_commands[] = {
-    &c_init, &c_serve, &c_device_add, &c_device_list, &c_device_revoke, &c_rulebook_set,
+    &c_init, &c_serve, &c_device_add, &c_device_list, &c_device_revoke, &c_device_recover, &c_rulebook_set,
     &c_tiers, &c_export, &c_conflicts, &c_quarantine, NULL
 };
 /* main.c's, then the review lifecycle's, then version (filled by main). */

@@ -14,7 +14,10 @@
 #include <mbedtls/asn1.h>
 #include <mbedtls/base64.h>
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/ecdh.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/gcm.h>
+#include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
@@ -501,4 +504,148 @@ hh_err hh_pki_enrol_parse(const char *text, char url[HH_ENROL_STRING_MAX + 1],
                             "without I and O)");
     snprintf(url, HH_ENROL_STRING_MAX + 1, "https://%.*s", (int)host_len, host);
     return HH_OK;
+}
+
+/* ---- sealing for the collector (ECIES on P-256) ------------------------------------- */
+
+#define SEALED_MAGIC "HHR1"
+#define SEALED_PUB 65          /* an uncompressed P-256 point */
+#define SEALED_NONCE 12
+#define SEALED_TAG 16
+#define SEALED_HEAD (4 + SEALED_PUB + SEALED_NONCE)
+
+/* The AES-256 key both sides derive: HKDF-SHA256 of the ECDH secret of d and
+ * q, salted with the ephemeral public key. */
+static hh_err sealing_key(const mbedtls_ecp_group *grp, const mbedtls_ecp_point *q, const mbedtls_mpi *d,
+                          const unsigned char pub[SEALED_PUB], unsigned char key[32], rng *r)
+{
+    static const unsigned char info[] = "hearth recovery v1";
+    unsigned char z[32];
+    mbedtls_mpi secret;
+    hh_err ret = HH_EIO;
+
+    mbedtls_mpi_init(&secret);
+    if (mbedtls_ecdh_compute_shared((mbedtls_ecp_group *)grp, &secret, q, d, mbedtls_ctr_drbg_random,
+                                    &r->drbg) == 0 &&
+        mbedtls_mpi_write_binary(&secret, z, sizeof z) == 0 &&
+        mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), pub, SEALED_PUB, z, sizeof z,
+                     info, sizeof info - 1, key, 32) == 0)
+        ret = HH_OK;
+    mbedtls_mpi_free(&secret);
+    mbedtls_platform_zeroize(z, sizeof z);
+    return ret;
+}
+
+hh_err hh_pki_seal_for(const char *cert_pem, size_t cert_len, const uint8_t *data, size_t len, hh_buf *out)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q, e_q;
+    mbedtls_mpi d, e_d;
+    mbedtls_gcm_context gcm;
+    unsigned char key[32], *head;
+    size_t olen = 0;
+    rng r;
+    hh_err ret = HH_EINVAL;
+
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_ecp_point_init(&e_q);
+    mbedtls_mpi_init(&d);
+    mbedtls_mpi_init(&e_d);
+    mbedtls_gcm_init(&gcm);
+    if (rng_setup(&r) != HH_OK) {
+        ret = HH_EIO;
+        goto cleanup;
+    }
+    if (parse_cert(&crt, cert_pem, cert_len) != HH_OK || mbedtls_pk_get_type(&crt.pk) != MBEDTLS_PK_ECKEY ||
+        mbedtls_ecp_export(mbedtls_pk_ec(crt.pk), &grp, &d, &q) != 0 || grp.id != MBEDTLS_ECP_DP_SECP256R1)
+        goto cleanup;
+    hh_buf_reset(out);
+    ret = HH_EIO;
+    if (hh_buf_extend(out, SEALED_HEAD + len + SEALED_TAG, (void **)&head) != HH_OK) {
+        ret = HH_ENOMEM;
+        goto cleanup;
+    }
+    memcpy(head, SEALED_MAGIC, 4);
+    if (mbedtls_ecp_gen_keypair(&grp, &e_d, &e_q, mbedtls_ctr_drbg_random, &r.drbg) != 0 ||
+        mbedtls_ecp_point_write_binary(&grp, &e_q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, head + 4,
+                                       SEALED_PUB) != 0 || olen != SEALED_PUB ||
+        sealing_key(&grp, &q, &e_d, head + 4, key, &r) != HH_OK ||
+        hh_platform_random(head + 4 + SEALED_PUB, SEALED_NONCE) != HH_OK ||
+        mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key, 256) != 0 ||
+        mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, len, head + 4 + SEALED_PUB, SEALED_NONCE,
+                                  head, 4 + SEALED_PUB, data, head + SEALED_HEAD, SEALED_TAG,
+                                  head + SEALED_HEAD + len) != 0)
+        goto cleanup;
+    ret = HH_OK;
+cleanup:
+    mbedtls_platform_zeroize(key, sizeof key);
+    mbedtls_gcm_free(&gcm);
+    mbedtls_mpi_free(&e_d);
+    mbedtls_mpi_free(&d);
+    mbedtls_ecp_point_free(&e_q);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    mbedtls_x509_crt_free(&crt);
+    rng_free(&r);
+    if (ret != HH_OK)
+        hh_buf_reset(out);
+    return ret;
+}
+
+hh_err hh_pki_open_sealed(const char *key_pem, const uint8_t *in, size_t len, hh_buf *out)
+{
+    mbedtls_pk_context pk;
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q, e_q;
+    mbedtls_mpi d;
+    mbedtls_gcm_context gcm;
+    unsigned char key[32];
+    void *plain;
+    size_t n;
+    rng r;
+    hh_err ret = HH_EINVAL;
+
+    mbedtls_pk_init(&pk);
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_ecp_point_init(&e_q);
+    mbedtls_mpi_init(&d);
+    mbedtls_gcm_init(&gcm);
+    if (rng_setup(&r) != HH_OK) {
+        ret = HH_EIO;
+        goto cleanup;
+    }
+    if (len < SEALED_HEAD + SEALED_TAG || memcmp(in, SEALED_MAGIC, 4) != 0 ||
+        parse_private_key(&pk, key_pem, &r) != HH_OK || mbedtls_pk_get_type(&pk) != MBEDTLS_PK_ECKEY ||
+        mbedtls_ecp_export(mbedtls_pk_ec(pk), &grp, &d, &q) != 0 ||
+        mbedtls_ecp_point_read_binary(&grp, &e_q, in + 4, SEALED_PUB) != 0 ||
+        mbedtls_ecp_check_pubkey(&grp, &e_q) != 0 ||
+        sealing_key(&grp, &e_q, &d, in + 4, key, &r) != HH_OK)
+        goto cleanup;
+    n = len - SEALED_HEAD - SEALED_TAG;
+    hh_buf_reset(out);
+    if (hh_buf_extend(out, n, &plain) != HH_OK) {
+        ret = HH_ENOMEM;
+        goto cleanup;
+    }
+    if (mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key, 256) != 0 ||
+        mbedtls_gcm_auth_decrypt(&gcm, n, in + 4 + SEALED_PUB, SEALED_NONCE, in, 4 + SEALED_PUB,
+                                 in + SEALED_HEAD + n, SEALED_TAG, in + SEALED_HEAD, plain) != 0) {
+        hh_buf_reset(out);
+        goto cleanup;
+    }
+    ret = HH_OK;
+cleanup:
+    mbedtls_platform_zeroize(key, sizeof key);
+    mbedtls_gcm_free(&gcm);
+    mbedtls_mpi_free(&d);
+    mbedtls_ecp_point_free(&e_q);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    mbedtls_pk_free(&pk);
+    rng_free(&r);
+    return ret;
 }

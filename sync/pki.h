@@ -13,6 +13,7 @@
 #define HH_PKI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/buf.h"
 #include "model/diag.h"
@@ -84,5 +85,16 @@ hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65]);
 
 /* The subject CN of a certificate. */
 hh_err hh_pki_cert_cn(const char *cert_pem, size_t len, char cn[HH_PKI_CN_MAX + 1]);
+
+/* Seal data[0..len) for the holder of the private key of the certificate
+ * cert_pem (the collector's CA): ECIES on P-256 (an ephemeral key, ECDH with
+ * the certificate's key, HKDF-SHA256, AES-256-GCM), into out: "HHR1", the
+ * ephemeral public key (65 bytes), the nonce (12), the ciphertext, the tag
+ * (16). For what a revoked device keeps for the administrator. */
+hh_err hh_pki_seal_for(const char *cert_pem, size_t cert_len, const uint8_t *data, size_t len, hh_buf *out);
+
+/* Open what hh_pki_seal_for sealed, with the private key key_pem: HH_EINVAL
+ * when it is not such a file, or not for this key, or altered. */
+hh_err hh_pki_open_sealed(const char *key_pem, const uint8_t *in, size_t len, hh_buf *out);
 
 #endif

@@ -96,16 +96,39 @@ if [ -n "${HEARTHD:-}" ]; then
   run h status
   contains "…nothing left to send" "$WORK/out" "outbox +0 pending"
   if plain_anywhere "$NAME"; then not_ok "after the sync the files are still sealed"; else ok "after the sync the files are still sealed"; fi
+
+  # ---- revoked: the device wipes itself, its unsent work kept for the administrator ----------
+  h visit record 5118231012010004 --date 2026-11-21 --officer officer-seal --size 2 --wages 7000 \
+    --operating 0 --property 0 --transfer 0 --notes "撤销前未发送" >/dev/null
+  dev=$(h status | awk '$1 == "device" { print $2 }')
+  check "the administrator revokes the device" "$HEARTHD" --dir "$C" device revoke "$dev"
+  refuse "the revoked device's sync wipes it and says so" 12 \
+    "revoked this device: its records are wiped; 1 unsent changes are kept sealed .*device.db.recovery" h sync
+  refuse "…its records no longer open, even with the PIN" 12 "destroyed" \
+    sh -c "printf '735194\n' | '$HEARTH' --db '$D' unlock --pin-stdin"
+  [ ! -e "$D.keys/device.key" ] && [ ! -e "$D.keys/device.crt" ] && ok "…its TLS key and certificate are gone" ||
+    not_ok "…its TLS key and certificate are gone"
+  if grep -qa -- "撤销前未发送" "$D.recovery"; then not_ok "…the unsent visit is kept sealed"
+  else ok "…the unsent visit is kept sealed"; fi
+  run "$HEARTHD" --dir "$C" device recover "$D.recovery"
+  contains "the administrator opens it with the CA key" "$WORK/out" "1 unsent changes of device $dev"
+  check "…and applies it" "$HEARTHD" --dir "$C" device recover "$D.recovery" --apply
+  contains "…as the device's change" "$WORK/out" "applied 1, refused 0"
+  run "$HEARTHD" --dir "$C" export --json
+  contains "…the visit is at the collector" "$WORK/out" "撤销前未发送"
+  refuse "another collector's key does not open it" 3 "not a recovery file sealed for this collector" \
+    sh -c "'$HEARTHD' --dir '$WORK/other' init >/dev/null && '$HEARTHD' --dir '$WORK/other' device recover '$D.recovery'"
   stop_collector "$COLLECTOR_PID"
 fi
 
-# ---- too many wrong PINs ---------------------------------------------------------------------
-h lock >/dev/null
-for i in 1 2 3 4 5 6 7 8 9; do printf '000000\n' | h unlock --pin-stdin >/dev/null 2>&1; done
+# ---- too many wrong PINs (on the backup: the device above was wiped) --------------------------
+B="$WORK/copy.db"
+"$HEARTH" --db "$B" lock >/dev/null
+for i in 1 2 3 4 5 6 7 8 9; do printf '000000\n' | "$HEARTH" --db "$B" unlock --pin-stdin >/dev/null 2>&1; done
 refuse "the tenth wrong PIN destroys the key" 12 "destroyed" \
-  sh -c "printf '000000\n' | '$HEARTH' --db '$D' unlock --pin-stdin"
+  sh -c "printf '000000\n' | '$HEARTH' --db '$B' unlock --pin-stdin"
 refuse "…after which the right PIN cannot open the records" 12 "destroyed" \
-  sh -c "printf '735194\n' | '$HEARTH' --db '$D' unlock --pin-stdin"
+  sh -c "printf '$PIN\n' | '$HEARTH' --db '$B' unlock --pin-stdin"
 h lock >/dev/null 2>&1
 "$HEARTH" --db "$WORK/copy.db" lock >/dev/null 2>&1
 expect "no session is left in memory" "$(sessions)" "$sessions_before"

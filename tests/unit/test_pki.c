@@ -1,6 +1,7 @@
 /* tests/unit/test_pki.c — sync/pki.c: a CA, a server certificate with names, a
  * device certificate from its request; each verified by mbedTLS's own chain
  * check, and by openssl (an independent implementation) where it is installed. */
+#define _GNU_SOURCE
 #include "helpers.h"
 
 #include <mbedtls/x509_crt.h>
@@ -169,6 +170,36 @@ static void enrolment_string(void **state)
     assert_string_not_equal(code, again);
 }
 
+/* What a wiped device keeps for the administrator opens with the CA's key
+ * alone, and not when altered. */
+static void sealed_for_the_ca(void **state)
+{
+    static const char secret[] = "李建国|511823197801020038|unsent";
+    hh_buf sealed, plain;
+
+    (void)state;
+    hh_buf_init(&sealed, 1u << 20);
+    hh_buf_init(&plain, 1u << 20);
+    assert_int_equal(hh_pki_seal_for(ca_cert.data, ca_cert.len, (const uint8_t *)secret, sizeof secret,
+                                     &sealed), HH_OK);
+    assert_int_equal(sealed.len, 4 + 65 + 12 + sizeof secret + 16);
+    assert_null(memmem(sealed.data, sealed.len, "511823", 6));
+    assert_int_equal(hh_pki_open_sealed(ca_key.data, (const uint8_t *)sealed.data, sealed.len, &plain), HH_OK);
+    assert_int_equal(plain.len, sizeof secret);
+    assert_memory_equal(plain.data, secret, sizeof secret);
+    /* Another key, a flipped bit, a cut file: none opens. */
+    assert_int_equal(hh_pki_open_sealed(server_key.data, (const uint8_t *)sealed.data, sealed.len, &plain),
+                     HH_EINVAL);
+    sealed.data[4 + 65 + 12 + 3] ^= 1;
+    assert_int_equal(hh_pki_open_sealed(ca_key.data, (const uint8_t *)sealed.data, sealed.len, &plain), HH_EINVAL);
+    sealed.data[4 + 65 + 12 + 3] ^= 1;
+    assert_int_equal(hh_pki_open_sealed(ca_key.data, (const uint8_t *)sealed.data, 40, &plain), HH_EINVAL);
+    /* A certificate is needed to seal: a key is not one. */
+    assert_int_equal(hh_pki_seal_for(ca_key.data, ca_key.len, (const uint8_t *)secret, 3, &sealed), HH_EINVAL);
+    hh_buf_free(&sealed);
+    hh_buf_free(&plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +207,7 @@ int main(void)
         cmocka_unit_test(names_and_pins),
         cmocka_unit_test(bad_requests_refused),
         cmocka_unit_test(enrolment_string),
+        cmocka_unit_test(sealed_for_the_ca),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
