@@ -212,6 +212,13 @@ static int run_enroll(cli *c)
         rc = cli_fail(ret, &d, "enrolled, but the device database could not record it");
         goto cleanup;
     }
+    /* The county's key for the keyed hash of ID numbers (an older collector
+     * sends none: ID numbers are then compared as they are). */
+    if (resp->has_id_key && resp->id_key.len == HH_ID_KEY_LEN &&
+        (ret = hh_store_set_id_key(agent_store(c), resp->id_key.data)) != HH_OK) {
+        rc = cli_fail(ret, NULL, "enrolled, but the ID-number key could not be kept");
+        goto cleanup;
+    }
     printf(_("enrolled %s with %s\nofficer   %s\nvillages  %s\nrulebook  %s\n"), resp->device_id, url,
            resp->officer, villages, resp->rulebook->version ? resp->rulebook->version : "?");
     goto cleanup;

@@ -65,6 +65,8 @@ static const char *const migrations[HH_STORE_SCHEMA_VERSION] = {
     "  answers TEXT NOT NULL CHECK (length(answers) <= 65536),"
     "  step INTEGER NOT NULL CHECK (step BETWEEN 0 AND 1000),"
     "  updated_ms INTEGER NOT NULL) STRICT;",
+    /* 4: ID numbers also as a keyed hash, compared by it (sync/records.h). */
+    HH_RECORDS_ID_KEY,
 };
 
 static hh_err db_fail(sqlite3 *db, hh_diag *d, const char *what)
@@ -267,6 +269,51 @@ fail:
     return ret;
 }
 
+static int64_t count_of(hh_store *s, const char *sql);
+
+/* The keyed hash's key, once the collector gave it: in meta as hex. */
+static hh_err load_id_key(hh_store *s)
+{
+    char hex[2 * HH_ID_KEY_LEN + 2];
+    uint8_t key[HH_ID_KEY_LEN];
+    hh_err ret;
+
+    if (count_of(s, "SELECT count(*) FROM meta WHERE key = 'id_key'") == 0)
+        return HH_OK;
+    ret = meta_get(s, "id_key", hex, sizeof hex);
+    if (ret != HH_OK || strlen(hex) != 2 * HH_ID_KEY_LEN)
+        return HH_ECORRUPT;
+    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return HH_ECORRUPT;
+        key[i] = (uint8_t)v;
+    }
+    hh_records_set_id_key(&s->sql, key);
+    explicit_bzero(key, sizeof key);
+    return s->writable ? hh_records_fill_id_keys(&s->sql) : HH_OK;
+}
+
+hh_err hh_store_set_id_key(hh_store *s, const uint8_t key[HH_ID_KEY_LEN])
+{
+    char hex[2 * HH_ID_KEY_LEN + 1];
+    hh_err ret;
+
+    for (int i = 0; i < HH_ID_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    if ((ret = hh_store_begin(s)) != HH_OK)
+        return ret;
+    hh_records_set_id_key(&s->sql, key);
+    if ((ret = meta_set(s, "id_key", hex)) == HH_OK)
+        ret = hh_records_fill_id_keys(&s->sql);
+    if (ret == HH_OK)
+        ret = hh_store_commit(s);
+    else
+        hh_store_rollback(s);
+    explicit_bzero(hex, sizeof hex);
+    return ret;
+}
+
 /* Read identity and rulebook into s after migration. */
 static hh_err load_identity(hh_store *s, hh_diag *d)
 {
@@ -284,6 +331,8 @@ static hh_err load_identity(hh_store *s, hh_diag *d)
         hh_diag_prefix(d, "stored rulebook ");
         return HH_ECORRUPT;
     }
+    if ((ret = load_id_key(s)) != HH_OK)
+        return hh_diag_fail(d, HH_ECORRUPT, "db", "the stored ID-number key is damaged");
     return HH_OK;
 }
 

@@ -27,7 +27,7 @@
 typedef struct hh_store hh_store;
 
 /* The newest schema this program knows. */
-#define HH_STORE_SCHEMA_VERSION 3
+#define HH_STORE_SCHEMA_VERSION 4
 
 /* Create a new device database at path (parent directories too) with a fresh
  * device identity and the default rulebook. HH_EEXIST if a file is there. On
@@ -226,6 +226,10 @@ hh_err hh_store_backup(hh_store *s, const char *path, hh_diag *d);
  * sealed copy is made beside it, checked, and put in its place durably; the
  * key stays set for path. The plain file's WAL is folded in first. */
 hh_err hh_store_seal(const char *path, const uint8_t key[HH_VFS_KEY_LEN], hh_diag *d);
+
+/* The county's key for the keyed hash of ID numbers (the collector's, given at
+ * enrolment): kept, and every member's hash made. Its own transaction. */
+hh_err hh_store_set_id_key(hh_store *s, const uint8_t key[HH_ID_KEY_LEN]);
 
 /* ---- sync ---------------------------------------------------------------------- */
 

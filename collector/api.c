@@ -130,6 +130,7 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
     hh_device dev;
     hh_cstore *store;
     hh_buf cert;
+    uint8_t id_key[HH_ID_KEY_LEN];
     unsigned wait_s = 0;
     hh_err ret;
 
@@ -195,6 +196,11 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
         ret = HH_ENOMEM;
     if (ret == HH_OK)
         ret = hh_cstore_rulebook(store, &rules, rule_text, HH_RULEBOOK_TEXT_MAX + 1);
+    if (ret == HH_OK && hh_cstore_id_key(store, id_key) == HH_OK) {
+        out.has_id_key = 1;
+        out.id_key.data = id_key;
+        out.id_key.len = sizeof id_key;
+    }
     hh_service_unlock(api->service);
     switch (ret) {
     case HH_OK: break;
@@ -233,6 +239,7 @@ static void enroll(hh_api *api, const hh_request *req, hh_response *resp)
     pb_reply(resp, &out.base);
     snprintf(resp->log_note, sizeof resp->log_note, "enrolled=%.36s", device_id);
 cleanup:
+    explicit_bzero(id_key, sizeof id_key);
     free(rule_text);
     hh_buf_free(&cert);
     if (in)

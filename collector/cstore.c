@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 7
+#define CSTORE_SCHEMA_VERSION 8
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -169,6 +169,9 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE tier_months ("
     "  month TEXT NOT NULL, village_code TEXT NOT NULL, tier INTEGER NOT NULL,"
     "  households INTEGER NOT NULL, PRIMARY KEY (month, village_code, tier)) STRICT, WITHOUT ROWID;",
+    /* 8: ID numbers also as a keyed hash, compared by it (sync/records.h); the
+     * key is made when the database is next opened for writing. */
+    HH_RECORDS_ID_KEY,
 };
 
 struct hh_cstore {
@@ -235,6 +238,8 @@ static hh_err migrate(hh_cstore *s, hh_diag *d)
     return hh_sql_migrate(s->db, migrations, CSTORE_SCHEMA_VERSION, "hearthd", d);
 }
 
+static hh_err id_key_load(hh_cstore *s, int writer);
+
 void hh_cstore_library_init(void)
 {
     /* No global memory statistics: they take a mutex on every allocation,
@@ -252,12 +257,69 @@ hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d)
     if ((ret = connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, out, d)) != HH_OK)
         return ret;
     if ((ret = migrate(*out, d)) != HH_OK ||
-        (ret = hh_cstore_rulebook_set(*out, text, strlen(text), d)) != HH_OK) {
+        (ret = hh_cstore_rulebook_set(*out, text, strlen(text), d)) != HH_OK ||
+        (ret = id_key_load(*out, 1)) != HH_OK) {
         hh_cstore_close(*out);
         *out = NULL;
         hh_platform_remove(path);
     }
     return ret;
+}
+
+/* The county's key for the keyed hash of ID numbers: made once (random),
+ * kept in meta as hex, set on the connection; a writer fills in the hash of
+ * every member without one. */
+static hh_err id_key_load(hh_cstore *s, int writer)
+{
+    static const char get[] = "SELECT value FROM meta WHERE key = 'id_key'";
+    char hex[2 * HH_ID_KEY_LEN + 1] = "";
+    uint8_t key[HH_ID_KEY_LEN];
+    sqlite3_stmt *st = hh_sql(&s->sql, get);
+    hh_err ret = HH_OK;
+
+    if (!st)
+        return HH_EDB;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ret = hh_sql_col_text(st, 0, hex, sizeof hex);
+    sqlite3_reset(st);
+    if (ret != HH_OK)
+        return HH_ECORRUPT;
+    if (!hex[0]) {
+        if (!writer)
+            return HH_OK;   /* the writer makes it */
+        if (hh_platform_random(key, sizeof key) != HH_OK)
+            return HH_EIO;
+        for (int i = 0; i < HH_ID_KEY_LEN; i++)
+            snprintf(hex + 2 * i, 3, "%02x", key[i]);
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return HH_EDB;
+        st = hh_sql(&s->sql, "INSERT INTO meta (key, value) VALUES ('id_key', ?1)");
+        if (!st || (hh_sql_bind_text(st, 1, hex), hh_sql_done(st)) != HH_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return HH_EDB;
+        }
+    }
+    if (strlen(hex) != 2 * HH_ID_KEY_LEN)
+        return HH_ECORRUPT;
+    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return HH_ECORRUPT;
+        key[i] = (uint8_t)v;
+    }
+    hh_records_set_id_key(&s->sql, key);
+    explicit_bzero(key, sizeof key);
+    explicit_bzero(hex, sizeof hex);
+    return writer ? hh_records_fill_id_keys(&s->sql) : HH_OK;
+}
+
+hh_err hh_cstore_id_key(hh_cstore *s, uint8_t key[HH_ID_KEY_LEN])
+{
+    if (!s->sql.id_key.set)
+        return HH_ENOTFOUND;
+    memcpy(key, s->sql.id_key.key, HH_ID_KEY_LEN);
+    return HH_OK;
 }
 
 hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d)
@@ -270,9 +332,10 @@ hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d)
     if ((ret = connect(path, SQLITE_OPEN_READWRITE, out, d)) != HH_OK)
         return ret;
     if ((ret = migrate(*out, d)) != HH_OK ||
-        (ret = hh_cstore_rulebook(*out, &(*out)->rules, NULL, 0)) != HH_OK) {
+        (ret = hh_cstore_rulebook(*out, &(*out)->rules, NULL, 0)) != HH_OK ||
+        (ret = id_key_load(*out, 1)) != HH_OK) {
         if (ret == HH_ECORRUPT)
-            hh_diag_fail(d, ret, "database", "the stored rulebook does not parse");
+            hh_diag_fail(d, ret, "database", "the stored rulebook or ID-number key is damaged");
         hh_cstore_close(*out);
         *out = NULL;
     }
@@ -289,6 +352,8 @@ hh_err hh_cstore_open_reader(const char *path, hh_cstore **out, hh_diag *d)
         ret = hh_diag_fail(d, HH_EDB, "database", "cannot open %s for reading", path);
     else if ((ret = hh_cstore_rulebook(*out, &(*out)->rules, NULL, 0)) != HH_OK)
         hh_diag_fail(d, ret, "database", "cannot read the rulebook from %s", path);
+    else if ((ret = id_key_load(*out, 0)) != HH_OK)
+        hh_diag_fail(d, ret, "database", "cannot read the ID-number key from %s", path);
     if (ret != HH_OK) {
         hh_cstore_close(*out);
         *out = NULL;

@@ -49,6 +49,10 @@ void hh_cstore_library_init(void);
 
 /* Create the database at path (HH_EEXIST if present) with the default rulebook. */
 hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d);
+
+/* The county's key for the keyed hash of ID numbers (sync/records.h), made
+ * when the database is first opened for writing; HH_ENOTFOUND before. */
+hh_err hh_cstore_id_key(hh_cstore *s, uint8_t key[HH_ID_KEY_LEN]);
 /* Open and migrate an existing database. */
 hh_err hh_cstore_open(const char *path, hh_cstore **out, hh_diag *d);
 /* Open an existing, migrated database for reading only (a pull's connection:

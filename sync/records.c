@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/md.h>
+
 #include "model/hlc.h"
 #include "model/validate.h"
 #include "platform/platform.h"
@@ -250,10 +252,11 @@ hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int pos
     static const char sql[] =
         "INSERT INTO members (id, household_id, position, name, id_number, relation, sex,"
         " birth_year, labour, health, disability_grade, school, medical_insurance, employment,"
-        " employment_stable, updated_hlc)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " employment_stable, updated_hlc, id_key)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, hearth_id_key(?5))"
         " ON CONFLICT (id) DO UPDATE SET household_id = excluded.household_id,"
-        " position = excluded.position, name = excluded.name, id_number = excluded.id_number, relation = excluded.relation, sex = excluded.sex,"
+        " position = excluded.position, name = excluded.name, id_number = excluded.id_number,"
+        " id_key = excluded.id_key, relation = excluded.relation, sex = excluded.sex,"
         " birth_year = excluded.birth_year, labour = excluded.labour, health = excluded.health,"
         " disability_grade = excluded.disability_grade, school = excluded.school,"
         " medical_insurance = excluded.medical_insurance, employment = excluded.employment,"
@@ -287,9 +290,14 @@ hh_err hh_records_member_write(hh_sqlcache *c, const char *household_id, int pos
 hh_err hh_records_id_number_owner(hh_sqlcache *c, const char *id_number, const char *member_id_self,
                                   char member_id[HH_UUID_LEN + 1], char household_id[HH_UUID_LEN + 1])
 {
-    static const char sql[] =
+    /* By the keyed hash once there is a key; before (a device not yet
+     * enrolled), by the ID numbers themselves. */
+    static const char by_key[] =
+        "SELECT id, household_id FROM members WHERE id_key = hearth_id_key(?1) AND id <> ?2"
+        " ORDER BY id LIMIT 1";
+    static const char by_number[] =
         "SELECT id, household_id FROM members WHERE id_number = ?1 AND id <> ?2 ORDER BY id LIMIT 1";
-    sqlite3_stmt *st = hh_sql(c, sql);
+    sqlite3_stmt *st = hh_sql(c, c->id_key.set ? by_key : by_number);
     hh_err ret = HH_OK;
 
     if (!st)
@@ -777,10 +785,48 @@ hh_err hh_records_bind_tier(sqlite3_stmt *st, const char *household_id, const hh
     return HH_OK;
 }
 
+/* hearth_id_key(text): the keyed hash of an ID number, or NULL without a key. */
+static void id_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const hh_sqlcache *c = sqlite3_user_data(ctx);
+    unsigned char mac[32];
+    char hex[2 * 16 + 1];
+
+    (void)argc;
+    if (!c->id_key.set || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), c->id_key.key, HH_ID_KEY_LEN,
+                        sqlite3_value_text(argv[0]), (size_t)sqlite3_value_bytes(argv[0]), mac) != 0) {
+        sqlite3_result_error(ctx, "cannot hash the ID number", -1);
+        return;
+    }
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
+}
+
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
 {
     memset(c, 0, sizeof *c);
     c->db = db;
+    /* Deterministic within a statement (the key never changes during one), so
+     * `id_key = hearth_id_key(?)` is looked up in the index. */
+    sqlite3_create_function(db, "hearth_id_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c, id_key_fn,
+                            NULL, NULL);
+}
+
+void hh_records_set_id_key(hh_sqlcache *c, const uint8_t key[HH_ID_KEY_LEN])
+{
+    memcpy(c->id_key.key, key, HH_ID_KEY_LEN);
+    c->id_key.set = 1;
+}
+
+hh_err hh_records_fill_id_keys(hh_sqlcache *c)
+{
+    return sqlite3_exec(c->db, "UPDATE members SET id_key = hearth_id_key(id_number) WHERE id_key IS NULL",
+                        NULL, NULL, NULL) == SQLITE_OK ? HH_OK : HH_EDB;
 }
 
 void hh_sqlcache_free(hh_sqlcache *c)

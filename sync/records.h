@@ -77,6 +77,16 @@
     "CREATE INDEX households_village ON households(village_code, registry_no);" \
     "CREATE INDEX households_registry ON households(registry_no) WHERE registry_no IS NOT NULL;"
 
+/* ID numbers as a keyed hash (HMAC-SHA256 under the county's key, 128 bits in
+ * hex): members.id_key, indexed, so a person's other records are found by
+ * the hash, never by an index of ID numbers. The collector makes the key and
+ * gives it to each device at enrolment; both compare by it. */
+#define HH_RECORDS_ID_KEY \
+    "ALTER TABLE members ADD COLUMN id_key TEXT;" \
+    "CREATE INDEX members_id_key ON members(id_key);" \
+    "DROP INDEX IF EXISTS members_id_number;"
+
+
 /* ---- schema ------------------------------------------------------------------ */
 
 /* PRAGMA user_version, or -1 if it cannot be read. */
@@ -93,12 +103,23 @@ hh_err hh_sql_migrate(sqlite3 *db, const char *const *migrations, int count, con
 
 #define HH_SQLCACHE_SLOTS 64
 
+#define HH_ID_KEY_LEN 32
+
 typedef struct hh_sqlcache {
     sqlite3 *db;
     struct { const char *sql; sqlite3_stmt *st; } slot[HH_SQLCACHE_SLOTS];
+    struct { uint8_t key[HH_ID_KEY_LEN]; int set; } id_key;   /* see hh_records_set_id_key */
 } hh_sqlcache;
 
+/* Also gives the connection the SQL function hearth_id_key(id_number): the
+ * keyed hash of an ID number once a key is set, else NULL. c must stay where
+ * it is while the connection is open. */
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db);
+
+/* Use key for the keyed hash (HH_RECORDS_ID_KEY) from now on; fill it in for every member
+ * without one (a write). */
+void hh_records_set_id_key(hh_sqlcache *c, const uint8_t key[HH_ID_KEY_LEN]);
+hh_err hh_records_fill_id_keys(hh_sqlcache *c);
 
 /* Finalize every cached statement (the connection stays open). */
 void hh_sqlcache_free(hh_sqlcache *c);

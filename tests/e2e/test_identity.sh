@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/e2e/test_identity.sh — nobody takes over a device: the collector, not
-# the device, decides a new device's identity; revocation is final for an id;
+# the device, decides a new device's identity; revocation is final for an id
+# (the revoked device wipes itself, its unsent work kept for the administrator);
 # enrolment guessing is slow (a code locks after wrong tries against it, refused
 # attempts are limited per address and overall) and every refusal is audited.
 . "$(dirname "$0")/lib.sh"
@@ -81,20 +82,40 @@ expect "the victim's villages are still its own" "$(SQL "SELECT villages FROM de
 check "revoke the victim" "$HEARTHD" --dir "$C" device revoke "$victim"
 "$HEARTH" --db "$V" visit record 5118231012010001 --date 2026-11-04 --officer o-v --size 2 \
   --wages 2200 --operating 0 --property 0 --transfer 0 >/dev/null
-refuse "the revoked device is told so" 12 "revoked" "$HEARTH" --db "$V" sync --retries 0
+refuse "the revoked device is told so, and wipes itself, keeping its unsent visit for the administrator" 12 \
+  "revoked this device: its records are wiped; 1 unsent changes are kept sealed" "$HEARTH" --db "$V" sync --retries 0
 read -r code3 pin3 <<<"$(code_for "$C" 511823101201)"
 "$HEARTH" --db "$WORK/t2.db" init >/dev/null
 sqlite3 "$WORK/t2.db" "UPDATE meta SET value = '$victim' WHERE key = 'device_id'"
 "$HEARTH" --db "$WORK/t2.db" enroll --server "$COLLECTOR_URL" --code "$code3" --ca-pin "$pin3" >/dev/null 2>&1
 expect "a CSR naming a revoked id does not bring it back" \
   "$(SQL "SELECT revoked_ms > 0 FROM devices WHERE id = '$victim'")" "1"
+check "the administrator applies what the wiped device kept" "$HEARTHD" --dir "$C" device recover "$V.recovery" --apply
+expect "…so the visit recorded while revoked arrives: nothing lost" "$(SQL "SELECT count(*) FROM visits")" "3"
 read -r code4 pin4 <<<"$(code_for "$C" 511823101201)"
-check "the officer enrols the device again with a new code" \
-  "$HEARTH" --db "$V" enroll --again --server "$COLLECTOR_URL" --code "$code4" --ca-pin "$pin4"
+mv "$V.recovery" "$WORK/kept.recovery"
+"$HEARTH" --db "$V" init >/dev/null
+check "the officer starts the device again with a new code" \
+  "$HEARTH" --db "$V" enroll --server "$COLLECTOR_URL" --code "$code4" --ca-pin "$pin4"
 again=$(meta "$V" device_id)
 if [ "$again" != "$victim" ]; then ok "…under a new identity"; else not_ok "…under a new identity"; fi
-check "the visit recorded while revoked syncs" "$HEARTH" --db "$V" sync
-expect "…and arrives: nothing lost" "$(SQL "SELECT count(*) FROM visits")" "3"
+check "…and syncs, bringing the village's records back" "$HEARTH" --db "$V" sync
+
+# ---- ID numbers as a keyed hash, the same on both sides ---------------------------------------
+"$HEARTH" --db "$V" household add --village 511823101201 --category lifted --registry-no 5118231012010077 >/dev/null
+"$HEARTH" --db "$V" member add 5118231012010077 --name 王芳 --id-number 511823198503150023 --relation head \
+  --sex f --birth-year 1985 --labour full --health healthy --school none --insurance yes --employment local >/dev/null
+"$HEARTH" --db "$V" sync >/dev/null
+expect "the collector holds every ID number's keyed hash" \
+  "$(SQL "SELECT count(*) FROM members WHERE id_key IS NULL OR length(id_key) <> 32")" "0"
+expect "…and no index of the ID numbers themselves" \
+  "$(SQL "SELECT count(*) FROM pragma_index_list('members') WHERE name = 'members_id_number'")" "0"
+expect "…it looks a person up by the hash, in its index" \
+  "$(SQL "EXPLAIN QUERY PLAN SELECT id FROM members WHERE id_key = 'x'" | grep -c members_id_key)" "1"
+dev_keys=$(sqlite3 "$V" "SELECT id || id_key FROM members ORDER BY id")
+col_keys=$(SQL "SELECT id || id_key FROM members WHERE id IN ($(sqlite3 "$V" "SELECT quote(id) FROM members" | paste -sd,)) ORDER BY id")
+if [ -n "$dev_keys" ] && [ "$dev_keys" = "$col_keys" ]; then ok "the device got the county's key at enrolment: its hashes are the collector's"
+else not_ok "the device got the county's key at enrolment: its hashes are the collector's" "device: $(echo "$dev_keys" | head -2)" "collector: $(echo "$col_keys" | head -2)"; fi
 expect "the old id stays revoked" "$(SQL "SELECT revoked_ms > 0 FROM devices WHERE id = '$victim'")" "1"
 
 # ---- guessing: a code locks after wrong tries; refused attempts are limited per address --
