@@ -275,22 +275,14 @@ static int64_t count_of(hh_store *s, const char *sql);
 static hh_err load_id_key(hh_store *s)
 {
     char hex[2 * HH_ID_KEY_LEN + 2];
-    uint8_t key[HH_ID_KEY_LEN];
     hh_err ret;
 
     if (count_of(s, "SELECT count(*) FROM meta WHERE key = 'id_key'") == 0)
         return HH_OK;
-    ret = meta_get(s, "id_key", hex, sizeof hex);
-    if (ret != HH_OK || strlen(hex) != 2 * HH_ID_KEY_LEN)
+    if ((ret = meta_get(s, "id_key", hex, sizeof hex)) != HH_OK ||
+        (ret = hh_records_set_id_key(&s->sql, hex)) != HH_OK)
         return HH_ECORRUPT;
-    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return HH_ECORRUPT;
-        key[i] = (uint8_t)v;
-    }
-    hh_records_set_id_key(&s->sql, key);
-    explicit_bzero(key, sizeof key);
+    explicit_bzero(hex, sizeof hex);
     return s->writable ? hh_records_fill_id_keys(&s->sql) : HH_OK;
 }
 
@@ -299,12 +291,11 @@ hh_err hh_store_set_id_key(hh_store *s, const uint8_t key[HH_ID_KEY_LEN])
     char hex[2 * HH_ID_KEY_LEN + 1];
     hh_err ret;
 
-    for (int i = 0; i < HH_ID_KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    hh_records_id_key_hex(key, hex);
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
-    hh_records_set_id_key(&s->sql, key);
-    if ((ret = meta_set(s, "id_key", hex)) == HH_OK)
+    if ((ret = hh_records_set_id_key(&s->sql, hex)) == HH_OK &&
+        (ret = meta_set(s, "id_key", hex)) == HH_OK)
         ret = hh_records_fill_id_keys(&s->sql);
     if (ret == HH_OK)
         ret = hh_store_commit(s);

@@ -289,8 +289,8 @@ static hh_err id_key_load(hh_cstore *s, int writer)
             return HH_OK;   /* the writer makes it */
         if (hh_platform_random(key, sizeof key) != HH_OK)
             return HH_EIO;
-        for (int i = 0; i < HH_ID_KEY_LEN; i++)
-            snprintf(hex + 2 * i, 3, "%02x", key[i]);
+        hh_records_id_key_hex(key, hex);
+        explicit_bzero(key, sizeof key);
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             return HH_EDB;
         st = hh_sql(&s->sql, "INSERT INTO meta (key, value) VALUES ('id_key', ?1)");
@@ -300,17 +300,10 @@ static hh_err id_key_load(hh_cstore *s, int writer)
             return HH_EDB;
         }
     }
-    if (strlen(hex) != 2 * HH_ID_KEY_LEN)
-        return HH_ECORRUPT;
-    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return HH_ECORRUPT;
-        key[i] = (uint8_t)v;
-    }
-    hh_records_set_id_key(&s->sql, key);
-    explicit_bzero(key, sizeof key);
+    ret = hh_records_set_id_key(&s->sql, hex);
     explicit_bzero(hex, sizeof hex);
+    if (ret != HH_OK)
+        return ret;
     return writer ? hh_records_fill_id_keys(&s->sql) : HH_OK;
 }
 

@@ -817,10 +817,27 @@ void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
                             NULL, NULL);
 }
 
-void hh_records_set_id_key(hh_sqlcache *c, const uint8_t key[HH_ID_KEY_LEN])
+void hh_records_id_key_hex(const uint8_t key[HH_ID_KEY_LEN], char hex[2 * HH_ID_KEY_LEN + 1])
 {
+    for (int i = 0; i < HH_ID_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+}
+
+hh_err hh_records_set_id_key(hh_sqlcache *c, const char *hex)
+{
+    uint8_t key[HH_ID_KEY_LEN];
+
+    if (strlen(hex) != 2 * HH_ID_KEY_LEN || strspn(hex, "0123456789abcdef") != 2 * HH_ID_KEY_LEN)
+        return HH_ECORRUPT;
+    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
+        unsigned v = 0;
+        sscanf(hex + 2 * i, "%2x", &v);
+        key[i] = (uint8_t)v;
+    }
     memcpy(c->id_key.key, key, HH_ID_KEY_LEN);
     c->id_key.set = 1;
+    explicit_bzero(key, sizeof key);
+    return HH_OK;
 }
 
 hh_err hh_records_fill_id_keys(hh_sqlcache *c)

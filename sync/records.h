@@ -116,9 +116,12 @@ typedef struct hh_sqlcache {
  * it is while the connection is open. */
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db);
 
-/* Use key for the keyed hash (HH_RECORDS_ID_KEY) from now on; fill it in for every member
- * without one (a write). */
-void hh_records_set_id_key(hh_sqlcache *c, const uint8_t key[HH_ID_KEY_LEN]);
+/* The key for the keyed hash (HH_RECORDS_ID_KEY) as stored: 64 hex digits. */
+void hh_records_id_key_hex(const uint8_t key[HH_ID_KEY_LEN], char hex[2 * HH_ID_KEY_LEN + 1]);
+
+/* Use the key stored as hex from now on (HH_ECORRUPT when it is not 64 hex
+ * digits); fill the hash in for every member without one (a write). */
+hh_err hh_records_set_id_key(hh_sqlcache *c, const char *hex);
 hh_err hh_records_fill_id_keys(hh_sqlcache *c);
 
 /* Finalize every cached statement (the connection stays open). */
