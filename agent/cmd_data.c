@@ -461,17 +461,22 @@ static int run_status(cli *c)
         printf(", \"households\": %lld, \"members\": %lld, \"visits\": %lld, "
                "\"tiers\": {\"red\": %lld, \"orange\": %lld, \"yellow\": %lld, \"green\": %lld}, "
                "\"outbox\": {\"pending\": %lld, \"acked\": %lld, \"quarantined\": %lld, "
-               "\"oldest_pending_age_s\": %llu, \"next_seq\": %llu}}\n",
+               "\"oldest_pending_age_s\": %llu, \"next_seq\": %llu}, \"sealed\": %s}\n",
                (long long)i.households, (long long)i.members, (long long)i.visits,
                (long long)i.tier_counts[HH_TIER_RED], (long long)i.tier_counts[HH_TIER_ORANGE],
                (long long)i.tier_counts[HH_TIER_YELLOW], (long long)i.tier_counts[HH_TIER_GREEN],
                (long long)i.outbox_pending, (long long)i.outbox_acked,
                (long long)i.outbox_quarantined, (unsigned long long)age_s,
-               (unsigned long long)i.next_seq);
+               (unsigned long long)i.next_seq, hh_keys_exist(agent_db_path(c)) ? "true" : "false");
         return HH_EXIT_OK;
     }
     printf(_("device      %s (epoch %u)\n"), i.device_id, i.device_epoch);
     printf(_("database    %s (schema %d)\n"), agent_db_path(c), i.schema_version);
+    /* Whether a lost device would hand its records over. */
+    if (hh_keys_exist(agent_db_path(c)))
+        printf(_("records     sealed under the PIN (AES-256-GCM)\n"));
+    else
+        printf(_("records     NOT sealed: set a PIN with `hearth pin set`\n"));
     printf(_("rulebook    %s\n"), i.rulebook_version);
     printf(_("households  %lld (%lld members, %lld visits)\n"), (long long)i.households,
            (long long)i.members, (long long)i.visits);

@@ -66,7 +66,7 @@ hh_err agent_unlock(const char *path, int may_ask, hh_diag *d)
     if (!may_ask || !isatty(STDIN_FILENO))
         return hh_diag_fail(d, HH_EPERM, "PIN", "this device is locked: run `hearth unlock` "
                             "(it asks for the PIN)");
-    if ((ret = read_pin("PIN", 0, 0, pin, d)) == HH_OK &&
+    if ((ret = read_pin(_("PIN"), 0, 0, pin, d)) == HH_OK &&
         (ret = hh_keys_unlock(path, pin, key, &left, d)) == HH_OK)
         ret = use_key(path, key, d);
     explicit_bzero(pin, sizeof pin);
@@ -216,7 +216,7 @@ static int cmd_unlock(cli *c)
         return cli_fail(ret, &d, "unlock");
     if (!hh_keys_exist(path))
         return cli_fail(HH_ENOTFOUND, NULL, "this device has no PIN: set one with `hearth pin set`");
-    ret = read_pin("PIN", cli_has(c, "pin-stdin"), 0, pin, &d);
+    ret = read_pin(_("PIN"), cli_has(c, "pin-stdin"), 0, pin, &d);
     if (ret == HH_OK)
         ret = hh_keys_unlock(path, pin, key, &left, &d);
     explicit_bzero(pin, sizeof pin);

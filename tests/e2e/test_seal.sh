@@ -24,6 +24,9 @@ h import "$SAMPLE" >/dev/null
 if plain_anywhere "$NAME" && plain_anywhere "$IDNO"; then ok "unsealed, the name and ID number are in the files (the check can see them)"
 else not_ok "unsealed, the name and ID number are in the files (the check can see them)"; fi
 
+run h status
+contains "status warns that the records are not sealed" "$WORK/out" "NOT sealed: set a PIN"
+
 # ---- setting the PIN ---------------------------------------------------------------------
 refuse "without a terminal the PIN is not asked for on the command line" 2 "no terminal.*--pin-stdin" \
   h pin set </dev/null
@@ -41,6 +44,7 @@ run h household list
 expect "every household is still there" "$(grep -c '^01' "$WORK/out")" "50"
 run h status
 contains "…with every visit" "$WORK/out" "50 \(166 members, 56 visits\)"
+contains "…and status says they are sealed" "$WORK/out" "records +sealed under the PIN"
 
 # ---- locked and unlocked -----------------------------------------------------------------
 [ "$(sessions)" -gt "$sessions_before" ] && ok "the session key is in memory (/dev/shm)" || not_ok "the session key is in memory (/dev/shm)"

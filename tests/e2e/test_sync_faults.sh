@@ -122,8 +122,10 @@ start_collector "$C" "127.0.0.1:$port"
 "$HEARTH" --db "$A" visit record 5118231012010001 --date 2026-11-20 --officer o --wages 1 --operating 0 \
   --property 0 --transfer 0 >/dev/null
 check "revoke the device" "$HEARTHD" --dir "$C" device revoke "$device"
-refuse "a revoked device is told to enrol again" 12 "revoked" "$HEARTH" --db "$A" sync --retries 0
-expect "its pending change stays pending" "$(sqlite3 "$A" "SELECT count(*) FROM outbox WHERE state = 'pending'")" "1"
+refuse "a revoked device is told so, and wipes itself" 12 "revoked this device: its records are wiped" \
+  "$HEARTH" --db "$A" sync --retries 0
+run "$HEARTHD" --dir "$C" device recover "$A.recovery"
+contains "its pending change is kept, sealed for the administrator" "$WORK/out" "1 unsent changes of device"
 
 # ---- no collector at all -------------------------------------------------------------------
 "$HEARTH" --db "$WORK/n.db" init >/dev/null

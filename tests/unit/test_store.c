@@ -295,10 +295,13 @@ static void migration_2_keeps_records(void **state)
                "ALTER TABLE households RENAME TO h_old; ALTER TABLE members RENAME TO m_old;"
                "ALTER TABLE visits RENAME TO v_old; ALTER TABLE field_versions RENAME TO f_old;"
                "DROP INDEX households_village; DROP INDEX households_registry;"
-               "DROP INDEX members_household; DROP INDEX members_id_number;"
+               "DROP INDEX members_household; DROP INDEX members_id_key;"
                "DROP INDEX visits_household; DROP INDEX visits_supersedes;"
                HH_RECORDS_SCHEMA
-               "INSERT INTO households SELECT * FROM h_old; INSERT INTO members SELECT * FROM m_old;"
+               "INSERT INTO households SELECT * FROM h_old;"
+               "INSERT INTO members SELECT id, household_id, position, name, id_number, relation, sex,"
+               " birth_year, labour, health, disability_grade, school, medical_insurance, employment,"
+               " employment_stable, updated_hlc FROM m_old;"
                "INSERT INTO visits SELECT * FROM v_old; INSERT INTO field_versions SELECT * FROM f_old;"
                "DROP TABLE h_old; DROP TABLE m_old; DROP TABLE v_old; DROP TABLE f_old;"
                "ALTER TABLE tiers DROP COLUMN review; ALTER TABLE tiers DROP COLUMN measures;"
@@ -318,7 +321,7 @@ static void migration_2_keeps_records(void **state)
                " resettlement_site, created_hlc, updated_hlc FROM households;"
                "INSERT INTO members SELECT 'y' || id, 'x' || household_id, position, name, id_number,"
                " relation, sex, birth_year, labour, health, disability_grade, school,"
-               " medical_insurance, employment, employment_stable, updated_hlc FROM members;");
+               " medical_insurance, employment, employment_stable, updated_hlc, id_key FROM members;");
     assert_int_equal(scalar(f->s, "SELECT count(DISTINCT id_number) * 2 = count(*) FROM members"), 1);
 }
 
