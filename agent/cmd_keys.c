@@ -94,7 +94,8 @@ hh_err agent_wipe(cli *c, char *message, size_t cap)
     Hearth__V1__SyncRequest head = HEARTH__V1__SYNC_REQUEST__INIT;
     char path[HH_PATH_MAX + 32], *ca = NULL;
     size_t count = 0, ca_len = 0;
-    uint64_t last_seq = 0;
+    uint64_t last_seq = 0, oldest = 0;
+    int64_t pending = -1;
     hh_sync_state st;
     hh_buf body, sealed;
     void *where;
@@ -116,6 +117,10 @@ hh_err agent_wipe(cli *c, char *message, size_t cap)
         hearth__v1__sync_request__pack(&head, where);
         ret = hh_store_outbox_frame(agent_store(c), 255u << 20, 1000000, &body, &count, &last_seq);
     }
+    /* Every one of them, or nothing is wiped. */
+    if (ret == HH_OK && (hh_store_outbox_health(agent_store(c), &pending, &oldest) != HH_OK ||
+                         (int64_t)count != pending))
+        ret = HH_ERANGE;
     if (ret == HH_OK)
         ret = hh_platform_read_file(path, HH_PKI_PEM_MAX, &ca, &ca_len);
     if (ret == HH_OK)
@@ -188,9 +193,12 @@ static int cmd_pin_set(cli *c)
      * The key file is written first: a cut before the database is sealed
      * leaves it plain beside its key, and the next unlock seals it. */
     if ((ret = read_pin(_("new PIN"), from_stdin, 1, pin, &d)) == HH_OK &&
-        (ret = hh_keys_create(path, pin, HH_KEYS_ITERATIONS, key, &d)) == HH_OK &&
-        (ret = hh_store_seal(path, key, &d)) == HH_OK)
-        ret = hh_keys_session_start(path, key, SESSION_DEFAULT_MIN, &d);
+        (ret = hh_keys_create(path, pin, HH_KEYS_ITERATIONS, key, &d)) == HH_OK) {
+        if ((ret = hh_store_seal(path, key, &d)) == HH_OK)
+            ret = hh_keys_session_start(path, key, SESSION_DEFAULT_MIN, &d);
+        else if (plain_database(path))
+            hh_keys_forget(path);   /* still plain: as if no PIN was ever set */
+    }
     explicit_bzero(pin, sizeof pin);
     explicit_bzero(key, sizeof key);
     if (ret != HH_OK)

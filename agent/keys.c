@@ -187,6 +187,14 @@ static hh_err read_key_file(const char *db_path, uint8_t file[FILE_LEN])
     return ret;
 }
 
+void hh_keys_forget(const char *db_path)
+{
+    char path[HH_PATH_MAX + 32];
+
+    key_file(db_path, path);
+    hh_platform_remove(path);
+}
+
 hh_err hh_keys_copy(const char *from_db, const char *to_db)
 {
     uint8_t file[FILE_LEN];

@@ -50,6 +50,9 @@ hh_err hh_keys_unlock(const char *db_path, const char *pin, uint8_t key[HH_VFS_K
 hh_err hh_keys_rewrap(const char *db_path, const uint8_t key[HH_VFS_KEY_LEN], const char *pin,
                       uint32_t iterations, hh_diag *d);
 
+/* Remove the key file of a database that was never sealed with it. */
+void hh_keys_forget(const char *db_path);
+
 /* The key file of from_db as to_db's too (a sealed backup opens with the
  * same PIN). */
 hh_err hh_keys_copy(const char *from_db, const char *to_db);

@@ -38,7 +38,7 @@ static void read_and_store(const uint8_t *data, size_t size)
     hh_diag d;
 
     for (uint32_t protocol = 1; protocol <= 2; protocol++) {
-        if (hh_answer_read(data, size, protocol, 0, 0, 0, &a, message, sizeof message) == HH_OK) {
+        if (hh_answer_read(data, size, protocol, 0, 0, 0, &a, message, sizeof message) == HH_OK && !a.wipe) {
             hh_diag_clear(&d);
             memset(&got, 0, sizeof got);
             /* Refused or taken, the database stays whole (checked now and then:
