@@ -74,20 +74,6 @@ hh_err agent_unlock(const char *path, int may_ask, hh_diag *d)
     return ret;
 }
 
-/* Overwrite and remove a file (the device's TLS key and certificate). */
-static void shred(const char *path)
-{
-    char *data = NULL;
-    size_t len = 0;
-
-    if (hh_platform_read_file(path, 1u << 20, &data, &len) == HH_OK) {
-        memset(data, 0, len);
-        hh_platform_write_file_durable(path, data, len, 0600);
-        free(data);
-    }
-    hh_platform_remove(path);
-}
-
 hh_err agent_wipe(cli *c, char *message, size_t cap)
 {
     const char *db = agent_db_path(c);
@@ -148,9 +134,9 @@ hh_err agent_wipe(cli *c, char *message, size_t cap)
     }
     /* 3. The device's identity towards the collector. */
     snprintf(path, sizeof path, "%s.keys/device.key", db);
-    shred(path);
+    hh_keys_shred(path);
     snprintf(path, sizeof path, "%s.keys/device.crt", db);
-    shred(path);
+    hh_keys_shred(path);
     snprintf(message, cap, "the collector revoked this device: its records are wiped%s; %zu unsent "
                            "changes are kept sealed for the administrator in %s.recovery "
                            "(hearthd device recover)", ret == HH_OK ? "" : " (the key file could not be "

@@ -333,20 +333,32 @@ hh_err hh_keys_session_get(const char *db_path, uint8_t key[HH_VFS_KEY_LEN], uin
     return ret;
 }
 
-void hh_keys_session_end(const char *db_path)
+void hh_keys_shred(const char *path)
 {
-    char path[128];
-    size_t len;
-    uint8_t zeros[SESSION_LEN] = { 0 };
+    static const char zeros[4096];
+    long size;
     FILE *f;
 
-    if (session_file(db_path, path) != 0)
-        return;
-    /* Overwritten, then removed: tmpfs keeps no other copy. */
+    /* In place, not through a new file: the old blocks are the ones zeroed. */
     if ((f = fopen(path, "r+"))) {
-        len = fwrite(zeros, 1, sizeof zeros, f);
-        (void)len;
+        if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0)
+            for (long done = 0; done < size; ) {
+                size_t n = size - done < (long)sizeof zeros ? (size_t)(size - done) : sizeof zeros;
+                if (fwrite(zeros, 1, n, f) != n)
+                    break;
+                done += (long)n;
+            }
+        if (fflush(f) == 0)
+            fsync(fileno(f));
         fclose(f);
     }
     unlink(path);
+}
+
+void hh_keys_session_end(const char *db_path)
+{
+    char path[128];
+
+    if (session_file(db_path, path) == 0)
+        hh_keys_shred(path);
 }

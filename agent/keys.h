@@ -50,6 +50,10 @@ hh_err hh_keys_unlock(const char *db_path, const char *pin, uint8_t key[HH_VFS_K
 hh_err hh_keys_rewrap(const char *db_path, const uint8_t key[HH_VFS_KEY_LEN], const char *pin,
                       uint32_t iterations, hh_diag *d);
 
+/* Overwrite the file at path with zeros where it lies, sync, and remove it
+ * (a key, a certificate, a session). */
+void hh_keys_shred(const char *path);
+
 /* Remove the key file of a database that was never sealed with it. */
 void hh_keys_forget(const char *db_path);
 
