@@ -283,7 +283,9 @@ static hh_err load_id_key(hh_store *s)
         (ret = hh_records_set_id_key(&s->sql, hex)) != HH_OK)
         return HH_ECORRUPT;
     explicit_bzero(hex, sizeof hex);
-    return s->writable ? hh_records_fill_id_keys(&s->sql) : HH_OK;
+    /* Every member already has its hash: hh_store_set_id_key filled them in,
+     * and each member written since got it as it was written. */
+    return HH_OK;
 }
 
 hh_err hh_store_set_id_key(hh_store *s, const uint8_t key[HH_ID_KEY_LEN])

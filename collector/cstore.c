@@ -266,9 +266,8 @@ hh_err hh_cstore_create(const char *path, hh_cstore **out, hh_diag *d)
     return ret;
 }
 
-/* The county's key for the keyed hash of ID numbers: made once (random),
- * kept in meta as hex, set on the connection; a writer fills in the hash of
- * every member without one. */
+/* The county's key for the keyed hash of ID numbers: made once (random) by
+ * a writer, kept in meta as hex, set on the connection. */
 static hh_err id_key_load(hh_cstore *s, int writer)
 {
     static const char get[] = "SELECT value FROM meta WHERE key = 'id_key'";
@@ -276,6 +275,7 @@ static hh_err id_key_load(hh_cstore *s, int writer)
     uint8_t key[HH_ID_KEY_LEN];
     sqlite3_stmt *st = hh_sql(&s->sql, get);
     hh_err ret = HH_OK;
+    int made;
 
     if (!st)
         return HH_EDB;
@@ -284,7 +284,8 @@ static hh_err id_key_load(hh_cstore *s, int writer)
     sqlite3_reset(st);
     if (ret != HH_OK)
         return HH_ECORRUPT;
-    if (!hex[0]) {
+    made = !hex[0];
+    if (made) {
         if (!writer)
             return HH_OK;   /* the writer makes it */
         if (hh_platform_random(key, sizeof key) != HH_OK)
@@ -304,7 +305,10 @@ static hh_err id_key_load(hh_cstore *s, int writer)
     explicit_bzero(hex, sizeof hex);
     if (ret != HH_OK)
         return ret;
-    return writer ? hh_records_fill_id_keys(&s->sql) : HH_OK;
+    /* The members the collector held before it had a key (schema 8 came
+     * with none) get their hash once, when the key is made; every member
+     * written since gets it as it is written. */
+    return made ? hh_records_fill_id_keys(&s->sql) : HH_OK;
 }
 
 hh_err hh_cstore_id_key(hh_cstore *s, uint8_t key[HH_ID_KEY_LEN])
