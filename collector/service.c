@@ -308,7 +308,12 @@ static hh_err recompute_touched(hh_service *svc)
     return ret;
 }
 
-/* Write the pushes of group in one transaction; set each one's result. */
+static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
+                        const char *rulebook_version, const uint64_t *quarantined,
+                        size_t n_quarantined, hh_pull *p);
+
+/* Write the pushes of group in one transaction, with their pulls; set each
+ * one's result. */
 static void write_group(hh_service *svc, hh_push *group)
 {
     hh_err ret = hh_cstore_begin(svc->w);
@@ -326,6 +331,11 @@ static void write_group(hh_service *svc, hh_push *group)
     }
     if (ret == HH_OK)
         ret = recompute_touched(svc);
+    /* A pull that fails here is made again on a read connection. */
+    for (hh_push *p = group; p && ret == HH_OK; p = p->next)
+        p->pulled = p->result == HH_OK && p->pull && p->n_changes &&
+                    pull_read(svc->w, p->dev, p->pull_since, p->pull_rulebook, p->pull_quarantined,
+                              p->pull_n_quarantined, p->pull) == HH_OK;
     if (ret == HH_OK)
         ret = hh_cstore_commit(svc->w);
     else
@@ -374,7 +384,7 @@ hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms)
     struct timespec until = deadline_in(wait_ms);
 
     p->next = NULL;
-    p->taken = p->done = 0;
+    p->taken = p->done = p->pulled = 0;
     p->result = HH_EBUSY;
     p->n_rejections = 0;
     pthread_mutex_lock(&svc->queue_lock);
@@ -632,17 +642,16 @@ static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint6
     return HH_OK;
 }
 
-hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                       const char *rulebook_version, const uint64_t *quarantined,
-                       size_t n_quarantined, hh_pull *p)
+/* hh_service_pull inside a transaction already begun on reader. */
+static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
+                        const char *rulebook_version, const uint64_t *quarantined,
+                        size_t n_quarantined, hh_pull *p)
 {
     uint64_t high = 0;
     hh_rulebook rules;
     hh_err ret;
 
     pull_clear(p);
-    if ((ret = hh_cstore_begin_read(reader)) != HH_OK)
-        return ret;
     if ((ret = hh_cstore_change_high(reader, &high)) != HH_OK ||
         (ret = hh_cstore_each_tier_since(reader, dev->villages, since, HH_SYNC_PULL_MAX, pull_tier,
                                          p)) != HH_OK ||
@@ -674,6 +683,18 @@ hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
         p->has_rulebook = 1;
     }
 done:
+    return ret;
+}
+
+hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
+                       const char *rulebook_version, const uint64_t *quarantined,
+                       size_t n_quarantined, hh_pull *p)
+{
+    hh_err ret = hh_cstore_begin_read(reader);
+
+    if (ret != HH_OK)
+        return ret;
+    ret = pull_read(reader, dev, since, rulebook_version, quarantined, n_quarantined, p);
     hh_cstore_rollback(reader);   /* a read transaction: nothing to keep */
     return ret;
 }

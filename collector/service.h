@@ -41,6 +41,10 @@
 
 #define HH_REJECT_DETAIL_MAX 160
 
+/* What one answer pulls: the scratch is allocated once (hh_pull_new) and
+ * reused by every hh_service_pull on the same thread. */
+typedef struct hh_pull hh_pull;
+
 /* One device's push, from decoded request to its answer. The caller owns all
  * of it and keeps it alive until hh_service_push returns. */
 typedef struct hh_push {
@@ -51,7 +55,17 @@ typedef struct hh_push {
     Hearth__V1__Rejection *rejections;     /* room for n_changes, filled */
     char (*details)[HH_REJECT_DETAIL_MAX]; /* room for n_changes, one per rejection */
     hh_device_health health;               /* what the device said of itself */
+    /* The device's pull, made on the write connection just before the commit
+     * when the push has changes: its pages are the ones the group has just
+     * written, still cached there, where a read connection would read every
+     * page again after each commit. NULL: no pull here. */
+    hh_pull *pull;
+    uint64_t pull_since;
+    const char *pull_rulebook;
+    const uint64_t *pull_quarantined;
+    size_t pull_n_quarantined;
     /* out */
+    int pulled;                            /* pull holds the pull (else make it with hh_service_pull) */
     size_t n_rejections;
     uint64_t acked_seq;                    /* every seq <= this is applied or rejected */
     uint64_t conflict_seq;                 /* HH_ECONFLICT: the seq replayed with other content */
@@ -86,10 +100,6 @@ void hh_service_unlock(hh_service *svc);
 
 /* The collector's HLC, ticked now: the stamp an answer carries. */
 hh_err hh_service_tick(hh_service *svc, uint64_t *out);
-
-/* What one answer pulls: the scratch is allocated once (hh_pull_new) and
- * reused by every hh_service_pull on the same thread. */
-typedef struct hh_pull hh_pull;
 
 hh_pull *hh_pull_new(void);
 void hh_pull_free(hh_pull *p);
