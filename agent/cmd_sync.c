@@ -8,7 +8,8 @@
  * (beside the database, in DB.keys/, mode 0600 for the key) and the enrolment
  * recorded: a refused code leaves the device as it was.
  *
- * Sync: outbox batches (at most 32 KB) in order over one kept-alive mutual-TLS
+ * Sync: outbox batches (32 changes first, then as many as each answer asks for,
+ * sync/wire.h) in order over one kept-alive mutual-TLS
  * connection until the outbox is empty, then pulls until the collector has no
  * more. An acknowledgement is stored in its own transaction, pulled tiers with
  * their cursor in another. Transient failures are retried with exponential
@@ -29,9 +30,7 @@
 #include "sync/pki.h"
 #include "sync/wire.h"
 
-#define BATCH_BYTES_MAX   (32 * 1024)
 #define QUARANTINE_ASK_MAX 64     /* refused changes asked about per request */
-#define BATCH_CHANGES_MAX 512
 #define RESPONSE_BYTES_MAX (4u * 1024 * 1024)
 #define ROUNDS_MAX        100000   /* a bound on one sync's requests */
 
@@ -242,6 +241,7 @@ cleanup:
 
 typedef struct sync_totals {
     uint32_t protocol;        /* the newest protocol to speak (1 after a collector said 404 to 2) */
+    size_t batch;             /* the most changes the next request carries */
     size_t sent, acked, quarantined, pulled, households, history, skipped;
     int has_skew;
     char rulebook_refused[200];  /* why the collector's rulebook was not taken, or "" */
@@ -354,8 +354,8 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
     hh_err ret;
 
     hh_diag_clear(&d);
-    hh_buf_init(&body, BATCH_BYTES_MAX + 64 * 1024);
-    hh_buf_init(&compact, BATCH_BYTES_MAX + 64 * 1024);
+    hh_buf_init(&body, HH_WIRE_BATCH_BYTES_MAX + 64 * 1024);
+    hh_buf_init(&compact, HH_WIRE_BATCH_BYTES_MAX + 64 * 1024);
     hh_buf_init(&answer, RESPONSE_BYTES_MAX);
     if ((ret = hh_store_outbox_health(store, &pending, &oldest_pending_ms)) != HH_OK)
         goto cleanup;
@@ -386,7 +386,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         hearth__v1__sync_request__pack(&req, where);
     }
     /* The changes go out as the bytes the outbox holds: appended as field 3. */
-    if ((ret = hh_store_outbox_frame(store, BATCH_BYTES_MAX, BATCH_CHANGES_MAX, &body, &count,
+    if ((ret = hh_store_outbox_frame(store, HH_WIRE_BATCH_BYTES_MAX, t->batch, &body, &count,
                                      &last_seq)) != HH_OK)
         goto cleanup;
     /* Protocol 2 (sync/wire.h) when the batch compacts exactly and the
@@ -416,6 +416,7 @@ static hh_err sync_round(cli *c, hh_client *client, const hh_sync_state *st, syn
         ret = agent_wipe(c, message, cap);
         goto cleanup;
     }
+    t->batch = hh_wire_batch_next(got_answer.msg);
     hh_platform_fault_point("sync-before-ack");
     /* 1. The acknowledgement, on its own. */
     if (count && (ret = hh_store_outbox_ack(store, got_answer.msg->acked_seq, got_answer.rejected,
@@ -457,7 +458,7 @@ static int run_sync(cli *c)
     hh_client_config cfg = { NULL, ca, cert, key, 15000, 120000 };
     hh_client *client = NULL;
     hh_sync_state st;
-    sync_totals t = { HH_WIRE_PROTOCOL };
+    sync_totals t = { HH_WIRE_PROTOCOL, HH_WIRE_BATCH_FIRST };
     int64_t retries = 3, protocol = HH_WIRE_PROTOCOL, keep_days = KEEP_ACKED_DAYS;
     int progress = hh_platform_isatty(2) && !cli_has(c, "quiet"), attempt = 0, more = 1, rounds = 0;
     int new_epoch = 0;

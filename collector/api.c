@@ -27,6 +27,9 @@
 #define BUSY_RETRY_S 5
 #define ENROLL_CODE_MAX 32
 
+_Static_assert(HH_WIRE_BATCH_CHANGES_MAX <= HH_SYNC_CHANGES_MAX,
+               "the batch a collector asks for is one it takes");
+
 static void text_reply(hh_response *resp, int status, const char *message)
 {
     resp->status = status;
@@ -562,13 +565,23 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     out.visits = pulled.visits;
     if (hh_service_tick(api->service, &out.server_hlc) != HH_OK)
         out.has_server_hlc = 0;
+    /* The next batch's size, from the devices syncing now: the connections
+     * open (a device keeps its own open through a sync; the server's threads
+     * bound how many pushes the service itself sees waiting), or the pushes
+     * of this commit and those queued for the next, if more. */
+    {
+        size_t pushing = push.group + hh_service_queued(api->service);
+        out.has_batch_changes = 1;
+        out.batch_changes = hh_wire_batch_hint(req->connections > pushing ? req->connections : pushing);
+    }
     if (protocol == 2)
         answer_v2(req, w, &out, resp);
     else
         pb_reply(resp, &out.base);
     snprintf(resp->log_note, sizeof resp->log_note,
-             "v%d changes=%zu rejected=%zu pulled=%zu+%zu+%zu group=%zu", protocol, n_changes,
-             push.n_rejections, pulled.n_tiers, pulled.n_households, pulled.n_visits, push.group);
+             "v%d changes=%zu rejected=%zu pulled=%zu+%zu+%zu group=%zu next=%u", protocol, n_changes,
+             push.n_rejections, pulled.n_tiers, pulled.n_households, pulled.n_visits, push.group,
+             (unsigned)out.batch_changes);
 cleanup:
     hearth__v1__sync_request__free_unpacked(in, NULL);
 }

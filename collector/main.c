@@ -149,7 +149,7 @@ static void config_defaults(config *cfg)
     cfg->connection_limit = 1024;
     cfg->per_ip_connection_limit = 128;
     cfg->timeout_s = 30;
-    cfg->threads = 4;
+    cfg->threads = 16;   /* a push holds its thread until its group is durable */
     cfg->header_time_max_s = 30;
     cfg->request_time_max_s = 120;
     cfg->min_rate_bytes_s = 64;

@@ -38,6 +38,10 @@ typedef struct conn_watch {
     int in_request;                /* headers in: the access handler has it */
     int shut;
     uint64_t phase_start_ns;       /* connection start, or its last request's end */
+    /* The client certificate verified on this connection: a later request
+     * that presents the same one (its SHA-256) is not verified again. */
+    unsigned char verified_sha256[32];
+    char verified_cn[65];
 } conn_watch;
 
 struct hh_server {
@@ -49,6 +53,7 @@ struct hh_server {
     int stopping;
     conn_watch *watches;
     size_t watch_count;
+    size_t open;                   /* connections open now */
     uint64_t header_ns_max;
     hh_handler handler;
     void *ctx;
@@ -64,7 +69,7 @@ typedef struct request_state {
     int status;
     size_t bytes_out;
     uint64_t start_ns;
-    char note[64];
+    char note[96];
     char method[8];
     char path[64];
     char cn[65];
@@ -84,8 +89,15 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
-/* The client certificate, if one chaining to our CA was presented. */
-static void client_identity(struct MHD_Connection *conn, hh_request *req)
+static void hex_sha256(const unsigned char digest[32], char out[65])
+{
+    for (size_t i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* The client certificate, if one chaining to our CA was presented: verified
+ * once per connection and certificate. */
+static void client_identity(struct MHD_Connection *conn, conn_watch *w, hh_request *req)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -100,21 +112,30 @@ static void client_identity(struct MHD_Connection *conn, hh_request *req)
         return;
     tls = ci->tls_session;
     certs = gnutls_certificate_get_peers(tls, &count);
-    if (!certs || count == 0)
+    if (!certs || count == 0 ||
+        gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], digest, &digest_len) != 0 ||
+        digest_len != sizeof digest)
         return;
+    if (w && w->verified_cn[0] && memcmp(w->verified_sha256, digest, sizeof digest) == 0) {
+        memcpy(req->client_cn, w->verified_cn, sizeof req->client_cn);
+        hex_sha256(digest, req->client_sha256);
+        req->client_verified = 1;
+        return;
+    }
     if (gnutls_certificate_verify_peers2(tls, &status) != 0 || status != 0)
         return;
     if (gnutls_x509_crt_init(&crt) != 0)
         return;
     if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
         gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, req->client_cn,
-                                      &cn_len) == 0 &&
-        gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], digest, &digest_len) == 0 &&
-        digest_len == sizeof digest) {
+                                      &cn_len) == 0) {
         req->client_cn[cn_len < sizeof req->client_cn ? cn_len : sizeof req->client_cn - 1] = '\0';
-        for (size_t i = 0; i < sizeof digest; i++)
-            snprintf(req->client_sha256 + 2 * i, 3, "%02x", digest[i]);
+        hex_sha256(digest, req->client_sha256);
         req->client_verified = 1;
+        if (w && req->client_cn[0]) {
+            memcpy(w->verified_sha256, digest, sizeof digest);
+            memcpy(w->verified_cn, req->client_cn, sizeof w->verified_cn);
+        }
     }
     gnutls_x509_crt_deinit(crt);
 }
@@ -209,6 +230,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     conn_watch *w = *socket_context;
 
     pthread_mutex_lock(&s->watch_lock);
+    if (what == MHD_CONNECTION_NOTIFY_STARTED)
+        s->open++;
+    else if (s->open)
+        s->open--;
     if (what == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -315,7 +340,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.path = url;
     req.body = (const uint8_t *)hh_buf_str(&rs->body);
     req.body_len = rs->body.len;
-    client_identity(conn, &req);
+    client_identity(conn, watch_of(conn), &req);
     client_address(conn, req.client_addr, sizeof req.client_addr);
     req.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     req.content_encoding =
@@ -326,12 +351,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     req.arg = query_arg;
     req.conn = conn;
+    pthread_mutex_lock(&s->watch_lock);
+    req.connections = s->open;
+    pthread_mutex_unlock(&s->watch_lock);
     memcpy(rs->cn, req.client_cn, sizeof rs->cn);
     memset(&resp, 0, sizeof resp);
     resp.status = 500;
     resp.content_type = "text/plain";
     hh_buf_init(&resp.body, RESPONSE_BYTES_MAX);
     s->handler(s->ctx, &req, &resp);
+    _Static_assert(sizeof rs->note == sizeof resp.log_note, "a log note is kept whole");
     memcpy(rs->note, resp.log_note, sizeof rs->note);
     ret = reply(conn, rs, resp.status, resp.content_type, resp.content_encoding,
                 hh_buf_str(&resp.body), resp.body.len, resp.retry_after_s, resp.seq_high, &resp);

@@ -62,6 +62,7 @@ struct hh_request {
     /* A query-string argument, decoded, or NULL (the server's lookup). */
     const char *(*arg)(const hh_request *req, const char *name);
     void *conn;                    /* the server's, for arg */
+    size_t connections;            /* connections open now, this one's included */
 };
 
 typedef struct hh_response {
@@ -71,7 +72,7 @@ typedef struct hh_response {
     hh_buf body;                   /* cap set by the server */
     unsigned retry_after_s;        /* 0: no Retry-After header */
     uint64_t seq_high;             /* 0: no Hearth-Seq-High header (see api.h, 409) */
-    char log_note[64];             /* appended to the request's log line */
+    char log_note[96];             /* appended to the request's log line */
     char set_cookie[192];          /* "": no Set-Cookie header */
     char location[256];            /* "": no Location header */
     char disposition[128];         /* "": no Content-Disposition header */

@@ -39,6 +39,7 @@ struct hh_service {
     pthread_mutex_t queue_lock;
     pthread_cond_t queue_done;
     hh_push *head, *tail;
+    size_t queued;                     /* pushes in the queue, not yet taken */
     int writing;
     pthread_mutex_t write_lock;        /* the write connection */
     pthread_mutex_t clock_lock;
@@ -361,6 +362,8 @@ static hh_push *take_group(hh_service *svc)
     if (!svc->head)
         svc->tail = NULL;
     last->next = NULL;
+    for (hh_push *p = group; p; p = p->next)
+        svc->queued--;
     return group;
 }
 
@@ -377,6 +380,7 @@ static void unqueue(hh_service *svc, hh_push *p)
     *at = p->next;
     if (svc->tail == p)
         svc->tail = prev;
+    svc->queued--;
 }
 
 hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms)
@@ -393,6 +397,7 @@ hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms)
     else
         svc->head = p;
     svc->tail = p;
+    svc->queued++;
     while (!p->done) {
         if (!svc->writing && svc->head) {
             hh_push *group = take_group(svc), *next;
@@ -422,6 +427,16 @@ hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms)
     }
     pthread_mutex_unlock(&svc->queue_lock);
     return p->result;
+}
+
+size_t hh_service_queued(hh_service *svc)
+{
+    size_t n;
+
+    pthread_mutex_lock(&svc->queue_lock);
+    n = svc->queued;
+    pthread_mutex_unlock(&svc->queue_lock);
+    return n;
 }
 
 /* ---- pulls --------------------------------------------------------------------------- */

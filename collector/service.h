@@ -92,6 +92,9 @@ void hh_service_free(hh_service *svc);
  * database failed (nothing of its group was applied). */
 hh_err hh_service_push(hh_service *svc, hh_push *p, unsigned wait_ms);
 
+/* How many pushes wait in the queue now (not those being written). */
+size_t hh_service_queued(hh_service *svc);
+
 /* The write connection, for work outside sync (enrolment, audit), between
  * groups: NULL when it stays busy for wait_ms. Give it back with
  * hh_service_unlock. */

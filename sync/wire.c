@@ -394,3 +394,19 @@ hh_err hh_wire_inflate(const void *in, size_t len, size_t max_bytes, hh_buf *out
         hh_buf_reset(out);
     return ret;
 }
+
+static size_t batch_clamp(size_t n)
+{
+    return n < HH_WIRE_BATCH_MIN ? HH_WIRE_BATCH_MIN
+                                 : n > HH_WIRE_BATCH_CHANGES_MAX ? HH_WIRE_BATCH_CHANGES_MAX : n;
+}
+
+uint32_t hh_wire_batch_hint(size_t pushing)
+{
+    return (uint32_t)batch_clamp(HH_WIRE_BACKLOG_CHANGES / (pushing ? pushing : 1));
+}
+
+size_t hh_wire_batch_next(const Hearth__V1__SyncResponse *r)
+{
+    return r && r->has_batch_changes ? batch_clamp(r->batch_changes) : HH_WIRE_BATCH_CHANGES_MAX;
+}

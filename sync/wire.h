@@ -28,6 +28,28 @@
 #define HH_WIRE_PROTOCOL 2
 #define HH_WIRE_KEY_LEN  16
 
+/* Batches. A sync's first request carries at most HH_WIRE_BATCH_FIRST
+ * changes; every answer says how many the next may carry (batch_changes):
+ * up to HH_WIRE_BATCH_CHANGES_MAX while few devices push, fewer while many
+ * do, so that a batch waits behind about HH_WIRE_BACKLOG_CHANGES changes of
+ * other devices, not behind every device's biggest batch. A batch's encoded
+ * changes (before compaction and deflate) stay within HH_WIRE_BATCH_BYTES_MAX
+ * whatever the count: about 30 KB on the link when deflated. */
+#define HH_WIRE_BATCH_FIRST       32
+#define HH_WIRE_BATCH_MIN         16
+#define HH_WIRE_BATCH_CHANGES_MAX 512
+#define HH_WIRE_BATCH_BYTES_MAX   (128 * 1024)
+#define HH_WIRE_BACKLOG_CHANGES   8192
+
+/* The collector's batch_changes when `pushing` devices' batches are in its
+ * queue or its commit (this one's included). */
+uint32_t hh_wire_batch_hint(size_t pushing);
+
+/* The device's next batch size after answer r: its batch_changes within
+ * [HH_WIRE_BATCH_MIN, HH_WIRE_BATCH_CHANGES_MAX]; the maximum when the
+ * collector (older than the hint) says nothing. */
+size_t hh_wire_batch_next(const Hearth__V1__SyncResponse *r);
+
 /* The 16 bytes of a canonical (lower-case, hyphenated) UUID; HH_EINVAL for
  * anything else, so that hh_wire_key_text gives back exactly uuid. */
 hh_err hh_wire_key(const char *uuid, uint8_t key[HH_WIRE_KEY_LEN]);

@@ -5,7 +5,8 @@
  * one-time code (its own key, CSR, certificate), then records its 250
  * households of 4 members each, then — the timed part, once every device is
  * ready — pushes its share of the visits, every visit to a different household
- * of its own, with every field an officer fills in, in 32 KB batches over one
+ * of its own, with every field an officer fills in, in batches sized as the
+ * agent sizes them (32 changes first, then what each answer asks for) over one
  * kept-alive mutual-TLS connection, one thread per device. Each request names
  * the device's rulebook version and pull cursor, as the agent's do, so answers
  * carry what they carry for a real device.
@@ -39,7 +40,6 @@
 
 #define HOUSEHOLDS_PER_DEVICE 250
 #define MEMBERS_PER_HOUSEHOLD 4
-#define BATCH_BYTES (32 * 1024)
 #define MAX_DEVICES 256
 
 typedef struct device {
@@ -51,6 +51,7 @@ typedef struct device {
     int visits;
     char id[HH_UUID_LEN + 1];
     uint64_t seq;
+    size_t batch, in_batch;        /* the next batch's size, as the collector says; changes in it */
     hh_hlc clock;
     uint64_t *latencies_ns;
     int batches;
@@ -71,7 +72,7 @@ static hh_err post(device *d, hh_client *c, const hh_buf *body, hh_buf *resp)
     hh_buf compact;
     hh_err ret;
 
-    hh_buf_init(&compact, BATCH_BYTES + HH_CHANGE_BYTES_MAX);
+    hh_buf_init(&compact, HH_WIRE_BATCH_BYTES_MAX + HH_CHANGE_BYTES_MAX);
     ret = hh_wire_request_compact((const uint8_t *)body->data, body->len, &compact);
     hh_client_set_deflate(c, 1);
     if (ret == HH_OK)
@@ -85,6 +86,7 @@ static hh_err post(device *d, hh_client *c, const hh_buf *body, hh_buf *resp)
         return HH_EPROTO;
     if (r->has_cursor && r->cursor.len == sizeof d->cursor)
         memcpy(d->cursor, r->cursor.data, sizeof d->cursor);
+    d->batch = hh_wire_batch_next(r);
     hearth__v1__sync_response__free_unpacked(r, NULL);
     return HH_OK;
 }
@@ -186,7 +188,8 @@ static hh_err append_change(hh_buf *body, const hh_buf *change)
 }
 
 /* Add change ch (stamped and numbered here) to the request in body, posting
- * the request first when the change would not fit its 32 KB. */
+ * the request first when it holds the batch the collector asked for, or the
+ * change would not fit its bytes (as the agent frames its outbox). */
 static hh_err queue_change(device *d, hh_client *c, hh_change *ch, hh_buf *body, hh_buf *change,
                            hh_buf *resp)
 {
@@ -196,7 +199,7 @@ static hh_err queue_change(device *d, hh_client *c, hh_change *ch, hh_buf *body,
     ch->seq = ++d->seq;
     if ((ret = hh_codec_change_encode(ch, change)) != HH_OK)
         return ret;
-    if (body->len + change->len > BATCH_BYTES) {
+    if (d->in_batch == d->batch || body->len + change->len > HH_WIRE_BATCH_BYTES_MAX) {
         uint64_t t0 = hh_platform_monotonic_ns();
         if ((ret = post(d, c, body, resp)) != HH_OK)
             return ret;
@@ -204,7 +207,9 @@ static hh_err queue_change(device *d, hh_client *c, hh_change *ch, hh_buf *body,
         if (d->latencies_ns)
             d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
         begin_request(d, body);
+        d->in_batch = 0;
     }
+    d->in_batch++;
     return append_change(body, change);
 }
 
@@ -217,6 +222,7 @@ static hh_err flush(device *d, hh_client *c, hh_buf *body, hh_buf *resp)
     if (ret == HH_OK && d->latencies_ns)
         d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
     begin_request(d, body);
+    d->in_batch = 0;
     return ret;
 }
 
@@ -334,10 +340,11 @@ static void *run_device(void *arg)
 
     snprintf(cert, sizeof cert, "%s/device-%d.crt", d->workdir, d->index);
     snprintf(key, sizeof key, "%s/device-%d.key", d->workdir, d->index);
-    hh_buf_init(&body, BATCH_BYTES + HH_CHANGE_BYTES_MAX);
+    hh_buf_init(&body, HH_WIRE_BATCH_BYTES_MAX + HH_CHANGE_BYTES_MAX);
     hh_buf_init(&resp, 8 << 20);
     hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
     d->latencies_ns = NULL;   /* set-up is not timed */
+    d->batch = HH_WIRE_BATCH_FIRST;
     if (!households || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
         (idle_mode ? (begin_request(d, &body), flush(d, c, &body, &resp))
                    : record_households(d, c, households, &body, &change, &resp)) != HH_OK)
@@ -346,6 +353,8 @@ static void *run_device(void *arg)
     pthread_barrier_wait(&go);
     d->latencies_ns = latencies;
     d->requests = 0;
+    d->batch = HH_WIRE_BATCH_FIRST;   /* a sync starts small, as the agent's does */
+    d->in_batch = 0;
     begin_request(d, &body);
     /* An idle device: a sync with nothing to send, its cursor already current. */
     for (int n = 0; idle_mode && n < d->visits && !d->failed; n++)

@@ -214,6 +214,30 @@ static void inflation_is_bounded(void **state)
     free(zeros);
 }
 
+/* The collector asks for big batches while few devices push, small ones while
+ * many do; the device keeps within bounds whatever it is told. */
+static void batch_sizes(void **state)
+{
+    Hearth__V1__SyncResponse r = HEARTH__V1__SYNC_RESPONSE__INIT;
+    (void)state;
+    assert_int_equal(hh_wire_batch_hint(0), HH_WIRE_BATCH_CHANGES_MAX);
+    assert_int_equal(hh_wire_batch_hint(1), HH_WIRE_BATCH_CHANGES_MAX);
+    assert_int_equal(hh_wire_batch_hint(16), HH_WIRE_BACKLOG_CHANGES / 16);
+    assert_int_equal(hh_wire_batch_hint(200), HH_WIRE_BACKLOG_CHANGES / 200);
+    assert_true(hh_wire_batch_hint(200) < hh_wire_batch_hint(32));
+    assert_int_equal(hh_wire_batch_hint(100000), HH_WIRE_BATCH_MIN);
+    assert_int_equal(hh_wire_batch_next(NULL), HH_WIRE_BATCH_CHANGES_MAX);
+    assert_int_equal(hh_wire_batch_next(&r), HH_WIRE_BATCH_CHANGES_MAX);   /* an older collector */
+    r.has_batch_changes = 1;
+    r.batch_changes = 100;
+    assert_int_equal(hh_wire_batch_next(&r), 100);
+    r.batch_changes = 0;
+    assert_int_equal(hh_wire_batch_next(&r), HH_WIRE_BATCH_MIN);
+    r.batch_changes = 4000000000u;
+    assert_int_equal(hh_wire_batch_next(&r), HH_WIRE_BATCH_CHANGES_MAX);
+    assert_true(HH_WIRE_BATCH_FIRST >= HH_WIRE_BATCH_MIN && HH_WIRE_BATCH_FIRST <= HH_WIRE_BATCH_CHANGES_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +246,7 @@ int main(void)
         cmocka_unit_test(inexact_goes_as_protocol_1),
         cmocka_unit_test(malformed_compact_refused),
         cmocka_unit_test(inflation_is_bounded),
+        cmocka_unit_test(batch_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
