@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 8
+#define CSTORE_SCHEMA_VERSION 9
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -172,6 +172,10 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     /* 8: ID numbers also as a keyed hash, compared by it (sync/records.h); the
      * key is made when the database is next opened for writing. */
     HH_RECORDS_ID_KEY,
+    /* 9: whether a device sent a visit, answered by the index alone (a pull
+     * asks it of each household's latest visits). */
+    "DROP INDEX applied_entity;"
+    "CREATE INDEX applied_entity ON applied(entity_id, device_id, reject_reason);",
 };
 
 struct hh_cstore {

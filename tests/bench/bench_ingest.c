@@ -4,7 +4,8 @@
  * sync/client, sync/wire: protocol 2, deflated), shaped like the field: each simulated device enrols with a
  * one-time code (its own key, CSR, certificate), then records its 250
  * households of 4 members each, then — the timed part, once every device is
- * ready — pushes its share of the visits, every visit to a different household
+ * ready — syncs its share of the visits, recorded beforehand as an officer
+ * records them (in its outbox, encoded), every visit to a different household
  * of its own, with every field an officer fills in, in batches sized as the
  * agent sizes them (32 changes first, then what each answer asks for) over one
  * kept-alive mutual-TLS connection, one thread per device. Each request names
@@ -326,41 +327,17 @@ static void make_visit(const device *d, const hh_household *households, int n, h
     snprintf(v->notes, sizeof v->notes, "%s", notes[n % 4]);
 }
 
-static void *run_device(void *arg)
+/* The device's outbox before it syncs: every visit recorded, each encoded
+ * Change framed as SyncRequest field 3 in `framed`, ends[n] where the n-th
+ * ends. Recording is the officer's work, not the sync's: it is not timed. */
+static hh_err record_visits(device *d, const hh_household *households, hh_buf *framed, size_t *ends,
+                            hh_buf *change)
 {
-    device *d = arg;
-    char cert[HH_PATH_MAX], key[HH_PATH_MAX];
-    hh_client_config cfg = { d->url, d->ca_file, cert, key, 30000, 300000 };
-    hh_client *c = NULL;
-    hh_household *households = calloc(HOUSEHOLDS_PER_DEVICE, sizeof *households);
-    uint64_t *latencies = d->latencies_ns;
-    hh_buf body, resp, change;
     hh_change ch;
     hh_visit v;
+    hh_err ret = HH_OK;
 
-    snprintf(cert, sizeof cert, "%s/device-%d.crt", d->workdir, d->index);
-    snprintf(key, sizeof key, "%s/device-%d.key", d->workdir, d->index);
-    hh_buf_init(&body, HH_WIRE_BATCH_BYTES_MAX + HH_CHANGE_BYTES_MAX);
-    hh_buf_init(&resp, 8 << 20);
-    hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
-    d->latencies_ns = NULL;   /* set-up is not timed */
-    d->batch = HH_WIRE_BATCH_FIRST;
-    if (!households || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
-        (idle_mode ? (begin_request(d, &body), flush(d, c, &body, &resp))
-                   : record_households(d, c, households, &body, &change, &resp)) != HH_OK)
-        d->failed = 1;
-    pthread_barrier_wait(&ready);
-    pthread_barrier_wait(&go);
-    d->latencies_ns = latencies;
-    d->requests = 0;
-    d->batch = HH_WIRE_BATCH_FIRST;   /* a sync starts small, as the agent's does */
-    d->in_batch = 0;
-    begin_request(d, &body);
-    /* An idle device: a sync with nothing to send, its cursor already current. */
-    for (int n = 0; idle_mode && n < d->visits && !d->failed; n++)
-        if (flush(d, c, &body, &resp) != HH_OK)
-            d->failed = 1;
-    for (int n = 0; !idle_mode && n < d->visits && !d->failed; n++) {
+    for (int n = 0; n < d->visits && ret == HH_OK; n++) {
         make_visit(d, households, n, &v);
         memset(&ch, 0, sizeof ch);
         hh_hlc_tick(&d->clock, hh_platform_wall_ms(), &ch.hlc);
@@ -369,16 +346,80 @@ static void *run_device(void *arg)
         ch.op = HH_OP_CREATE;
         ch.entity_id = v.id;
         ch.visit = &v;
-        if (queue_change(d, c, &ch, &body, &change, &resp) != HH_OK)
-            d->failed = 1;
+        ch.device_id = d->id;
+        ch.seq = ++d->seq;
+        if ((ret = hh_codec_change_encode(&ch, change)) == HH_OK &&
+            (ret = append_change(framed, change)) == HH_OK)
+            ends[n] = framed->len;
     }
-    if (!idle_mode && !d->failed && flush(d, c, &body, &resp) != HH_OK)
+    return ret;
+}
+
+/* Send the recorded outbox as the agent does: batches of what each answer
+ * asks for (the first HH_WIRE_BATCH_FIRST), within the batch bytes. */
+static hh_err sync_outbox(device *d, hh_client *c, const hh_buf *framed, const size_t *ends,
+                          hh_buf *body, hh_buf *resp)
+{
+    hh_err ret = HH_OK;
+    int n = 0;
+
+    d->batch = HH_WIRE_BATCH_FIRST;
+    while (n < d->visits && ret == HH_OK) {
+        size_t start = n ? ends[n - 1] : 0, count = 0;
+        begin_request(d, body);
+        while (n < d->visits && count < d->batch &&
+               (count == 0 || body->len + (ends[n] - start) <= HH_WIRE_BATCH_BYTES_MAX)) {
+            n++;
+            count++;
+        }
+        if ((ret = hh_buf_append(body, framed->data + start, ends[n - 1] - start)) == HH_OK)
+            ret = flush(d, c, body, resp);
+    }
+    return ret;
+}
+
+static void *run_device(void *arg)
+{
+    device *d = arg;
+    char cert[HH_PATH_MAX], key[HH_PATH_MAX];
+    hh_client_config cfg = { d->url, d->ca_file, cert, key, 30000, 300000 };
+    hh_client *c = NULL;
+    hh_household *households = calloc(HOUSEHOLDS_PER_DEVICE, sizeof *households);
+    uint64_t *latencies = d->latencies_ns;
+    size_t *ends = calloc((size_t)d->visits + 1, sizeof *ends);
+    hh_buf body, resp, change, framed;
+
+    snprintf(cert, sizeof cert, "%s/device-%d.crt", d->workdir, d->index);
+    snprintf(key, sizeof key, "%s/device-%d.key", d->workdir, d->index);
+    hh_buf_init(&body, HH_WIRE_BATCH_BYTES_MAX + HH_CHANGE_BYTES_MAX);
+    hh_buf_init(&resp, 8 << 20);
+    hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
+    hh_buf_init(&framed, ((size_t)d->visits + 1) * (HH_CHANGE_BYTES_MAX + 16));
+    d->latencies_ns = NULL;   /* set-up is not timed */
+    d->batch = HH_WIRE_BATCH_FIRST;
+    if (!households || !ends || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
+        (idle_mode ? (begin_request(d, &body), flush(d, c, &body, &resp))
+                   : record_households(d, c, households, &body, &change, &resp)) != HH_OK ||
+        (!idle_mode && record_visits(d, households, &framed, ends, &change) != HH_OK))
+        d->failed = 1;
+    pthread_barrier_wait(&ready);
+    pthread_barrier_wait(&go);
+    d->latencies_ns = latencies;
+    d->requests = 0;
+    begin_request(d, &body);
+    /* An idle device: a sync with nothing to send, its cursor already current. */
+    for (int n = 0; idle_mode && n < d->visits && !d->failed; n++)
+        if (flush(d, c, &body, &resp) != HH_OK)
+            d->failed = 1;
+    if (!idle_mode && !d->failed && sync_outbox(d, c, &framed, ends, &body, &resp) != HH_OK)
         d->failed = 1;
     hh_client_free(c);
     free(households);
     hh_buf_free(&body);
     hh_buf_free(&resp);
     hh_buf_free(&change);
+    hh_buf_free(&framed);
+    free(ends);
     return NULL;
 }
 
