@@ -174,8 +174,8 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     HH_RECORDS_ID_KEY,
     /* 9: whether a device sent a visit, answered by the index alone (a pull
      * asks it of each household's latest visits). */
-    "DROP INDEX applied_entity;"
-    "CREATE INDEX applied_entity ON applied(entity_id, device_id, reject_reason);",
+    ("DROP INDEX applied_entity;"
+     "CREATE INDEX applied_entity ON applied(entity_id, device_id, reject_reason);"),
 };
 
 struct hh_cstore {
