@@ -1205,6 +1205,12 @@ hh_err hh_cstore_change_high(hh_cstore *s, uint64_t *out)
     sqlite3_stmt *st = hh_sql(&s->sql, sql);
     hh_err ret = HH_EDB;
 
+    if (s->next_change_loaded) {
+        /* Inside a write transaction that numbered changes: the counter is
+         * still here, not yet in meta (a pull made before the commit). */
+        *out = s->next_change - 1;
+        return HH_OK;
+    }
     if (!st)
         return HH_EDB;
     if (sqlite3_step(st) == SQLITE_ROW) {

@@ -80,5 +80,19 @@ expect "B's cursor is the collector's last change number, though none of it is B
   "$(SQL "SELECT CAST(value AS INTEGER) - 1 FROM meta WHERE key = 'next_change'")"
 expect "…and B received nothing" "$(sqlite3 "$B" "SELECT count(*) FROM tiers")" "0"
 
+# ---- a pushing device's cursor moves past what its own push changed ---------------------------
+# (its pull is read in its commit's transaction, before the change counter is stored)
+reg=$(sqlite3 "$A" "SELECT registry_no FROM households ORDER BY registry_no LIMIT 1")
+check "A records a visit" "$HEARTH" --db "$A" visit record "$reg" --date "$(date +%F)" --officer o-t \
+  --size 2 --wages 0 --operating 0 --property 0 --transfer 0
+run "$HEARTH" --db "$A" sync
+contains "A syncs it, and pulls its household's new tier once, not again in a second round" "$WORK/out" \
+  "1 sent, 1 acknowledged, 0 quarantined, 1 pulled"
+expect "A's cursor is the collector's last change number, its own visit's tier included" \
+  "$(sqlite3 "$A" "SELECT value FROM meta WHERE key = 'pull_cursor'")" \
+  "$(SQL "SELECT CAST(value AS INTEGER) - 1 FROM meta WHERE key = 'next_change'")"
+run "$HEARTH" --db "$A" sync
+contains "…so its next sync pulls nothing again" "$WORK/out" " 0 pulled"
+
 stop_collector "$COLLECTOR_PID"
 finish
