@@ -182,6 +182,10 @@ static int run_enroll(cli *c)
         rc = sync_fail(HH_EPROTO, "enrolment", "the collector's answer is not a certificate for this device");
         goto cleanup;
     }
+    if (resp->has_id_key && resp->id_key.len != HH_ID_KEY_LEN) {
+        rc = sync_fail(HH_EPROTO, "enrolment", "the collector sent an ID-number key that is not 32 bytes");
+        goto cleanup;
+    }
     villages[0] = '\0';
     for (size_t i = 0; i < resp->n_villages; i++) {
         if (!resp->villages[i] || hh_validate_village_code(resp->villages[i], NULL) != HH_OK) {
@@ -213,8 +217,7 @@ static int run_enroll(cli *c)
     }
     /* The county's key for the keyed hash of ID numbers (an older collector
      * sends none: ID numbers are then compared as they are). */
-    if (resp->has_id_key && resp->id_key.len == HH_ID_KEY_LEN &&
-        (ret = hh_store_set_id_key(agent_store(c), resp->id_key.data)) != HH_OK) {
+    if (resp->has_id_key && (ret = hh_store_set_id_key(agent_store(c), resp->id_key.data)) != HH_OK) {
         rc = cli_fail(ret, NULL, "enrolled, but the ID-number key could not be kept");
         goto cleanup;
     }

@@ -114,6 +114,18 @@ static hh_err meta_get(hh_store *s, const char *key, char *out, size_t cap)
     return ret;
 }
 
+/* meta_get, with "" for a key that is absent. */
+static hh_err meta_get_optional(hh_store *s, const char *key, char *out, size_t cap)
+{
+    hh_err ret = meta_get(s, key, out, cap);
+
+    if (ret == HH_ECORRUPT) {   /* absent: not enrolled yet */
+        out[0] = '\0';
+        return HH_OK;
+    }
+    return ret;
+}
+
 static hh_err meta_set(hh_store *s, const char *key, const char *value)
 {
     static const char sql[] =
@@ -269,20 +281,17 @@ fail:
     return ret;
 }
 
-static int64_t count_of(hh_store *s, const char *sql);
-
 /* The keyed hash's key, once the collector gave it: in meta as hex. */
 static hh_err load_id_key(hh_store *s)
 {
     char hex[2 * HH_ID_KEY_LEN + 2];
-    hh_err ret;
+    hh_err ret = meta_get_optional(s, "id_key", hex, sizeof hex);
 
-    if (count_of(s, "SELECT count(*) FROM meta WHERE key = 'id_key'") == 0)
-        return HH_OK;
-    if ((ret = meta_get(s, "id_key", hex, sizeof hex)) != HH_OK ||
-        (ret = hh_records_set_id_key(&s->sql, hex)) != HH_OK)
-        return HH_ECORRUPT;
+    if (ret == HH_OK && hex[0])
+        ret = hh_records_set_id_key(&s->sql, hex);
     explicit_bzero(hex, sizeof hex);
+    if (ret != HH_OK)
+        return HH_ECORRUPT;
     /* Every member already has its hash: hh_store_set_id_key filled them in,
      * and each member written since got it as it was written. */
     return HH_OK;
@@ -293,7 +302,7 @@ hh_err hh_store_set_id_key(hh_store *s, const uint8_t key[HH_ID_KEY_LEN])
     char hex[2 * HH_ID_KEY_LEN + 1];
     hh_err ret;
 
-    hh_records_id_key_hex(key, hex);
+    hh_hex_encode(key, HH_ID_KEY_LEN, hex);
     if ((ret = hh_store_begin(s)) != HH_OK)
         return ret;
     if ((ret = hh_records_set_id_key(&s->sql, hex)) == HH_OK &&
@@ -656,8 +665,6 @@ static hh_err member_delete(hh_store *s, const char *household_id, const hh_memb
 }
 
 static hh_err recompute_tier(hh_store *s, const char *household_id);
-static hh_err meta_get_optional(hh_store *s, const char *key, char *out, size_t cap);
-
 /* An enrolled device records households of its own villages only: the
  * collector would refuse any other at sync, after the officer has left. */
 static hh_err village_allowed(hh_store *s, const char *village_code, hh_diag *d)
@@ -1442,17 +1449,6 @@ hh_err hh_store_info_get(hh_store *s, hh_store_info *out)
 }
 
 /* ---- sync ------------------------------------------------------------------------ */
-
-static hh_err meta_get_optional(hh_store *s, const char *key, char *out, size_t cap)
-{
-    hh_err ret = meta_get(s, key, out, cap);
-
-    if (ret == HH_ECORRUPT) {   /* absent: not enrolled yet */
-        out[0] = '\0';
-        return HH_OK;
-    }
-    return ret;
-}
 
 hh_err hh_store_sync_state(hh_store *s, hh_sync_state *out)
 {

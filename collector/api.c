@@ -514,10 +514,8 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     push.details = w->details;
     device_health(in->health, hh_platform_wall_ms(), &push.health);
     push.pull = w->pull;
-    push.pull_since = cursor_value(in);
-    push.pull_rulebook = in->rulebook_version;
-    push.pull_quarantined = in->quarantined_seqs;
-    push.pull_n_quarantined = in->n_quarantined_seqs;
+    push.ask = (hh_pull_ask){ cursor_value(in), in->rulebook_version, in->quarantined_seqs,
+                              in->n_quarantined_seqs };
     switch (hh_service_push(api->service, &push, LOCK_WAIT_MS)) {
     case HH_OK:
         break;
@@ -536,8 +534,7 @@ static void sync_request(hh_api *api, const hh_request *req, int protocol, hh_re
     }
     hh_metrics_changes(&api->metrics, push.n_changes - push.n_rejections, push.n_rejections);
     hh_platform_fault_point("collector-before-reply");
-    if (!push.pulled && hh_service_pull(w->reader, &dev, cursor_value(in), in->rulebook_version,
-                                        in->quarantined_seqs, in->n_quarantined_seqs, w->pull) != HH_OK) {
+    if (!push.pulled && hh_service_pull(w->reader, &dev, &push.ask, w->pull) != HH_OK) {
         busy(resp, "the collector cannot read its tiers now; retry later");
         goto cleanup;
     }

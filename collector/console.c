@@ -379,8 +379,7 @@ static hh_err random_hex(char out[TOKEN_HEX + 1])
 
     if (hh_platform_random(raw, sizeof raw) != HH_OK)
         return HH_EIO;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    hh_hex_encode(raw, sizeof raw, out);
     return HH_OK;
 }
 

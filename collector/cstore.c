@@ -295,7 +295,7 @@ static hh_err id_key_load(hh_cstore *s, int writer)
             return HH_OK;   /* the writer makes it */
         if (hh_platform_random(key, sizeof key) != HH_OK)
             return HH_EIO;
-        hh_records_id_key_hex(key, hex);
+        hh_hex_encode(key, sizeof key, hex);
         explicit_bzero(key, sizeof key);
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             return HH_EDB;
@@ -499,8 +499,7 @@ static void code_digest(const char *code, char hex[65])
     unsigned char hash[32];
 
     mbedtls_sha256((const unsigned char *)code, strlen(code), hash, 0);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    hh_hex_encode(hash, sizeof hash, hex);
 }
 
 /* The public part of a code: its first group ("ABCD" of "ABCD-EFGH-JKLM"). */
@@ -1202,7 +1201,7 @@ hh_err hh_cstore_each_tier_since(hh_cstore *s, const char *villages, uint64_t cu
 hh_err hh_cstore_change_high(hh_cstore *s, uint64_t *out)
 {
     static const char sql[] = "SELECT CAST(value AS INTEGER) - 1 FROM meta WHERE key = 'next_change'";
-    sqlite3_stmt *st = hh_sql(&s->sql, sql);
+    sqlite3_stmt *st;
     hh_err ret = HH_EDB;
 
     if (s->next_change_loaded) {
@@ -1211,7 +1210,7 @@ hh_err hh_cstore_change_high(hh_cstore *s, uint64_t *out)
         *out = s->next_change - 1;
         return HH_OK;
     }
-    if (!st)
+    if (!(st = hh_sql(&s->sql, sql)))
         return HH_EDB;
     if (sqlite3_step(st) == SQLITE_ROW) {
         *out = (uint64_t)sqlite3_column_int64(st, 0);

@@ -89,12 +89,6 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
-static void hex_sha256(const unsigned char digest[32], char out[65])
-{
-    for (size_t i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
 /* The client certificate, if one chaining to our CA was presented: verified
  * once per connection and certificate. */
 static void client_identity(struct MHD_Connection *conn, conn_watch *w, hh_request *req)
@@ -118,7 +112,7 @@ static void client_identity(struct MHD_Connection *conn, conn_watch *w, hh_reque
         return;
     if (w && w->verified_cn[0] && memcmp(w->verified_sha256, digest, sizeof digest) == 0) {
         memcpy(req->client_cn, w->verified_cn, sizeof req->client_cn);
-        hex_sha256(digest, req->client_sha256);
+        hh_hex_encode(digest, sizeof digest, req->client_sha256);
         req->client_verified = 1;
         return;
     }
@@ -130,7 +124,7 @@ static void client_identity(struct MHD_Connection *conn, conn_watch *w, hh_reque
         gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, req->client_cn,
                                       &cn_len) == 0) {
         req->client_cn[cn_len < sizeof req->client_cn ? cn_len : sizeof req->client_cn - 1] = '\0';
-        hex_sha256(digest, req->client_sha256);
+        hh_hex_encode(digest, sizeof digest, req->client_sha256);
         req->client_verified = 1;
         if (w && req->client_cn[0]) {
             memcpy(w->verified_sha256, digest, sizeof digest);

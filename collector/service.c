@@ -309,9 +309,7 @@ static hh_err recompute_touched(hh_service *svc)
     return ret;
 }
 
-static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                        const char *rulebook_version, const uint64_t *quarantined,
-                        size_t n_quarantined, hh_pull *p);
+static hh_err pull_read(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p);
 
 /* Write the pushes of group in one transaction, with their pulls; set each
  * one's result. */
@@ -335,8 +333,7 @@ static void write_group(hh_service *svc, hh_push *group)
     /* A pull that fails here is made again on a read connection. */
     for (hh_push *p = group; p && ret == HH_OK; p = p->next)
         p->pulled = p->result == HH_OK && p->pull && p->n_changes &&
-                    pull_read(svc->w, p->dev, p->pull_since, p->pull_rulebook, p->pull_quarantined,
-                              p->pull_n_quarantined, p->pull) == HH_OK;
+                    pull_read(svc->w, p->dev, &p->ask, p->pull) == HH_OK;
     if (ret == HH_OK)
         ret = hh_cstore_commit(svc->w);
     else
@@ -658,10 +655,9 @@ static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint6
 }
 
 /* hh_service_pull inside a transaction already begun on reader. */
-static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                        const char *rulebook_version, const uint64_t *quarantined,
-                        size_t n_quarantined, hh_pull *p)
+static hh_err pull_read(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p)
 {
+    const uint64_t since = ask->since;
     uint64_t high = 0;
     hh_rulebook rules;
     hh_err ret;
@@ -674,7 +670,7 @@ static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
                                               HH_SYNC_PULL_HOUSEHOLDS_MAX, pull_household, p)) != HH_OK)
         goto done;
     pull_bound(p, since, high);
-    if ((ret = pull_outcomes(reader, dev, quarantined, n_quarantined, p)) != HH_OK ||
+    if ((ret = pull_outcomes(reader, dev, ask->quarantined, ask->n_quarantined, p)) != HH_OK ||
         (ret = pull_history(reader, dev, p)) != HH_OK)
         goto done;
     for (size_t i = 0; i < p->n_changed; i++) {
@@ -687,8 +683,8 @@ static hh_err pull_read(hh_cstore *reader, const hh_device *dev, uint64_t since,
         p->household_ptrs[i] = (Hearth__V1__Household *)hh_snapshot_pb_message(p->snapshot_pbs[i]);
     }
     /* The rulebook's text only for a device that has another version. */
-    if (!rulebook_version ||
-        strcmp(rulebook_version, hh_cstore_rulebook_current(reader)->version) != 0) {
+    if (!ask->rulebook_version ||
+        strcmp(ask->rulebook_version, hh_cstore_rulebook_current(reader)->version) != 0) {
         if ((ret = hh_cstore_rulebook(reader, &rules, p->rule_text, sizeof p->rule_text)) != HH_OK)
             goto done;
         hearth__v1__rulebook__init(&p->rulebook);
@@ -701,15 +697,13 @@ done:
     return ret;
 }
 
-hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                       const char *rulebook_version, const uint64_t *quarantined,
-                       size_t n_quarantined, hh_pull *p)
+hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p)
 {
     hh_err ret = hh_cstore_begin_read(reader);
 
     if (ret != HH_OK)
         return ret;
-    ret = pull_read(reader, dev, since, rulebook_version, quarantined, n_quarantined, p);
+    ret = pull_read(reader, dev, ask, p);
     hh_cstore_rollback(reader);   /* a read transaction: nothing to keep */
     return ret;
 }

@@ -45,6 +45,15 @@
  * reused by every hh_service_pull on the same thread. */
 typedef struct hh_pull hh_pull;
 
+/* What a device asks to pull: its cursor, the rulebook version it holds, and
+ * the refused changes (seqs) it asks about. */
+typedef struct hh_pull_ask {
+    uint64_t since;
+    const char *rulebook_version;
+    const uint64_t *quarantined;
+    size_t n_quarantined;
+} hh_pull_ask;
+
 /* One device's push, from decoded request to its answer. The caller owns all
  * of it and keeps it alive until hh_service_push returns. */
 typedef struct hh_push {
@@ -60,10 +69,7 @@ typedef struct hh_push {
      * written, still cached there, where a read connection would read every
      * page again after each commit. NULL: no pull here. */
     hh_pull *pull;
-    uint64_t pull_since;
-    const char *pull_rulebook;
-    const uint64_t *pull_quarantined;
-    size_t pull_n_quarantined;
+    hh_pull_ask ask;
     /* out */
     int pulled;                            /* pull holds the pull (else make it with hh_service_pull) */
     size_t n_rejections;
@@ -107,19 +113,17 @@ hh_err hh_service_tick(hh_service *svc, uint64_t *out);
 hh_pull *hh_pull_new(void);
 void hh_pull_free(hh_pull *p);
 
-/* Fill p with what device dev has not seen since cursor `since`: the tiers and
+/* Fill p with what device dev has not seen since cursor ask->since: the tiers and
  * household snapshots changed in its villages (at most HH_SYNC_PULL_MAX and
  * HH_SYNC_PULL_HOUSEHOLDS_MAX; *more says the rest waits), the latest visits
  * of each household whose tier is pulled (history, see above), the cursor to come
  * back with — the collector's current change number when nothing waits, so an
  * idle device's cursor moves too — and the rulebook when the device holds
- * another version than rulebook_version, and what reviewers decided about
- * the refused changes the device asks about (quarantined, at most
+ * another version than ask->rulebook_version, and what reviewers decided
+ * about the refused changes the device asks about (ask->quarantined, at most
  * HH_SYNC_QUARANTINE_ASK_MAX). Reads through `reader` in one read
  * transaction. The messages stay p's until the next call. */
-hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, uint64_t since,
-                       const char *rulebook_version, const uint64_t *quarantined,
-                       size_t n_quarantined, hh_pull *p);
+hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p);
 
 /* The pull's results, borrowed from p. */
 typedef struct hh_pull_view {

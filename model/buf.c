@@ -149,3 +149,33 @@ const char *hh_buf_str(const hh_buf *b)
 {
     return b->data ? b->data : "";
 }
+
+void hh_hex_encode(const void *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *b = in;
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+hh_err hh_hex_decode(const char *hex, void *out, size_t n)
+{
+    unsigned char *b = out;
+
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+        if (lo < 0)
+            return HH_EINVAL;
+        b[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return HH_OK;
+}

@@ -51,4 +51,13 @@ void hh_buf_free_secret(hh_buf *b);
 /* The contents (never NULL: "" when empty). Borrowed until the next append. */
 const char *hh_buf_str(const hh_buf *b);
 
+/* Bytes as text: the n bytes at in as 2n lower-case hex digits and a NUL in
+ * out (room for 2n + 1). */
+void hh_hex_encode(const void *in, size_t n, char *out);
+
+/* The 2n lower-case hex digits at hex as the n bytes at out: HH_EINVAL when
+ * one of them is not such a digit (out then unspecified). What follows them
+ * is the caller's to check. */
+hh_err hh_hex_decode(const char *hex, void *out, size_t n);
+
 #endif

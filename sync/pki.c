@@ -391,8 +391,7 @@ hh_err hh_pki_cert_sha256(const char *cert_pem, size_t len, char hex[65])
     if (ret == HH_OK && mbedtls_sha256(crt.raw.p, crt.raw.len, hash, 0) != 0)
         ret = HH_EIO;
     if (ret == HH_OK)
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+        hh_hex_encode(hash, sizeof hash, hex);
     mbedtls_x509_crt_free(&crt);
     return ret;
 }

@@ -13,6 +13,7 @@
 
 #include <mbedtls/md.h>
 
+#include "model/buf.h"
 #include "model/hlc.h"
 #include "model/validate.h"
 #include "platform/platform.h"
@@ -790,7 +791,7 @@ static void id_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     const hh_sqlcache *c = sqlite3_user_data(ctx);
     unsigned char mac[32];
-    char hex[2 * 16 + 1];
+    char hex[2 * HH_ID_HASH_LEN + 1];
 
     (void)argc;
     if (!c->id_key.set || sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
@@ -802,9 +803,8 @@ static void id_key_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error(ctx, "cannot hash the ID number", -1);
         return;
     }
-    for (int i = 0; i < 16; i++)
-        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-    sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
+    hh_hex_encode(mac, HH_ID_HASH_LEN, hex);
+    sqlite3_result_text(ctx, hex, 2 * HH_ID_HASH_LEN, SQLITE_TRANSIENT);
 }
 
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
@@ -817,22 +817,13 @@ void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db)
                             NULL, NULL);
 }
 
-void hh_records_id_key_hex(const uint8_t key[HH_ID_KEY_LEN], char hex[2 * HH_ID_KEY_LEN + 1])
-{
-    for (int i = 0; i < HH_ID_KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
-}
-
 hh_err hh_records_set_id_key(hh_sqlcache *c, const char *hex)
 {
     uint8_t key[HH_ID_KEY_LEN];
 
-    if (strlen(hex) != 2 * HH_ID_KEY_LEN || strspn(hex, "0123456789abcdef") != 2 * HH_ID_KEY_LEN)
+    if (strlen(hex) != 2 * HH_ID_KEY_LEN || hh_hex_decode(hex, key, sizeof key) != HH_OK) {
+        explicit_bzero(key, sizeof key);
         return HH_ECORRUPT;
-    for (int i = 0; i < HH_ID_KEY_LEN; i++) {
-        unsigned v = 0;
-        sscanf(hex + 2 * i, "%2x", &v);
-        key[i] = (uint8_t)v;
     }
     memcpy(c->id_key.key, key, HH_ID_KEY_LEN);
     c->id_key.set = 1;

@@ -86,7 +86,6 @@
     "CREATE INDEX members_id_key ON members(id_key);" \
     "DROP INDEX IF EXISTS members_id_number;"
 
-
 /* ---- schema ------------------------------------------------------------------ */
 
 /* PRAGMA user_version, or -1 if it cannot be read. */
@@ -103,7 +102,8 @@ hh_err hh_sql_migrate(sqlite3 *db, const char *const *migrations, int count, con
 
 #define HH_SQLCACHE_SLOTS 64
 
-#define HH_ID_KEY_LEN 32
+#define HH_ID_KEY_LEN 32    /* the county's key */
+#define HH_ID_HASH_LEN 16   /* the hash kept: the first 128 bits of the HMAC */
 
 typedef struct hh_sqlcache {
     sqlite3 *db;
@@ -116,12 +116,11 @@ typedef struct hh_sqlcache {
  * it is while the connection is open. */
 void hh_sqlcache_init(hh_sqlcache *c, sqlite3 *db);
 
-/* The key for the keyed hash (HH_RECORDS_ID_KEY) as stored: 64 hex digits. */
-void hh_records_id_key_hex(const uint8_t key[HH_ID_KEY_LEN], char hex[2 * HH_ID_KEY_LEN + 1]);
-
-/* Use the key stored as hex from now on (HH_ECORRUPT when it is not 64 hex
- * digits); fill the hash in for every member without one (a write). */
+/* Use the key, stored as 64 hex digits (hh_hex_encode), from now on:
+ * HH_ECORRUPT when hex is not that. */
 hh_err hh_records_set_id_key(hh_sqlcache *c, const char *hex);
+
+/* Fill the hash in for every member without one (a write). */
 hh_err hh_records_fill_id_keys(hh_sqlcache *c);
 
 /* Finalize every cached statement (the connection stays open). */

@@ -14,32 +14,19 @@
 
 /* ---- ids ----------------------------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 hh_err hh_wire_key(const char *uuid, uint8_t key[HH_WIRE_KEY_LEN])
 {
-    size_t k = 0;
+    /* The five groups of 8-4-4-4-12 digits, hyphens between. */
+    static const size_t bytes[] = { 4, 2, 2, 2, 6 };
+    size_t at = 0, k = 0;
 
     if (!uuid || strlen(uuid) != HH_UUID_LEN)
         return HH_EINVAL;
-    for (size_t i = 0; i < HH_UUID_LEN; ) {
-        int hi, lo;
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (uuid[i++] != '-')
-                return HH_EINVAL;
-            continue;
-        }
-        if ((hi = hex_value(uuid[i])) < 0 || (lo = hex_value(uuid[i + 1])) < 0)
+    for (size_t g = 0; g < sizeof bytes / sizeof *bytes; g++) {
+        if ((g > 0 && uuid[at++] != '-') || hh_hex_decode(uuid + at, key + k, bytes[g]) != HH_OK)
             return HH_EINVAL;
-        key[k++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
+        at += 2 * bytes[g];
+        k += bytes[g];
     }
     return HH_OK;
 }

@@ -52,7 +52,7 @@ typedef struct device {
     int visits;
     char id[HH_UUID_LEN + 1];
     uint64_t seq;
-    size_t batch, in_batch;        /* the next batch's size, as the collector says; changes in it */
+    size_t batch;                  /* the next batch's size, as the collector says */
     hh_hlc clock;
     uint64_t *latencies_ns;
     int batches;
@@ -188,30 +188,42 @@ static hh_err append_change(hh_buf *body, const hh_buf *change)
     return hh_buf_append(body, change->data, change->len);
 }
 
-/* Add change ch (stamped and numbered here) to the request in body, posting
- * the request first when it holds the batch the collector asked for, or the
- * change would not fit its bytes (as the agent frames its outbox). */
-static hh_err queue_change(device *d, hh_client *c, hh_change *ch, hh_buf *body, hh_buf *change,
-                           hh_buf *resp)
+/* A device's outbox: encoded Changes, each framed as SyncRequest field 3,
+ * back to back in framed; ends[n] is where the n-th ends. */
+typedef struct outbox {
+    hh_buf framed;
+    size_t *ends;
+    size_t n, cap;
+} outbox;
+
+static hh_err outbox_init(outbox *o, size_t cap)
+{
+    hh_buf_init(&o->framed, (cap + 1) * (HH_CHANGE_BYTES_MAX + 16));
+    o->ends = calloc(cap + 1, sizeof *o->ends);
+    o->n = 0;
+    o->cap = cap;
+    return o->ends ? HH_OK : HH_ENOMEM;
+}
+
+static void outbox_free(outbox *o)
+{
+    hh_buf_free(&o->framed);
+    free(o->ends);
+}
+
+/* Number change ch (stamped by the caller) as the device's next and add it. */
+static hh_err outbox_add(device *d, outbox *o, hh_change *ch, hh_buf *change)
 {
     hh_err ret;
 
+    if (o->n == o->cap)
+        return HH_ERANGE;
     ch->device_id = d->id;
     ch->seq = ++d->seq;
-    if ((ret = hh_codec_change_encode(ch, change)) != HH_OK)
-        return ret;
-    if (d->in_batch == d->batch || body->len + change->len > HH_WIRE_BATCH_BYTES_MAX) {
-        uint64_t t0 = hh_platform_monotonic_ns();
-        if ((ret = post(d, c, body, resp)) != HH_OK)
-            return ret;
-        d->requests++;
-        if (d->latencies_ns)
-            d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
-        begin_request(d, body);
-        d->in_batch = 0;
-    }
-    d->in_batch++;
-    return append_change(body, change);
+    if ((ret = hh_codec_change_encode(ch, change)) == HH_OK &&
+        (ret = append_change(&o->framed, change)) == HH_OK)
+        o->ends[o->n++] = o->framed.len;
+    return ret;
 }
 
 static hh_err flush(device *d, hh_client *c, hh_buf *body, hh_buf *resp)
@@ -223,7 +235,6 @@ static hh_err flush(device *d, hh_client *c, hh_buf *body, hh_buf *resp)
     if (ret == HH_OK && d->latencies_ns)
         d->latencies_ns[d->batches++] = hh_platform_monotonic_ns() - t0;
     begin_request(d, body);
-    d->in_batch = 0;
     return ret;
 }
 
@@ -238,15 +249,14 @@ static void list_fields(hh_change *ch, const hh_field_view *view, int n)
     }
 }
 
-static hh_err record_households(device *d, hh_client *c, hh_household *households, hh_buf *body,
-                                hh_buf *change, hh_buf *resp)
+/* The device's households, 4 members each, into its outbox. */
+static hh_err record_households(device *d, hh_household *households, outbox *o, hh_buf *change)
 {
     hh_field_view view[HH_MEMBER_FIELDS];
     hh_change ch;
     hh_member m;
     hh_err ret = HH_OK;
 
-    begin_request(d, body);
     for (int i = 0; i < HOUSEHOLDS_PER_DEVICE && ret == HH_OK; i++) {
         hh_household *h = &households[i];
         memset(h, 0, sizeof *h);
@@ -263,7 +273,7 @@ static hh_err record_households(device *d, hh_client *c, hh_household *household
         ch.household = h;
         hh_records_household_view(h, view);
         list_fields(&ch, view, HH_HOUSEHOLD_FIELDS);
-        if ((ret = queue_change(d, c, &ch, body, change, resp)) != HH_OK)
+        if ((ret = outbox_add(d, o, &ch, change)) != HH_OK)
             break;
         for (int k = 0; k < MEMBERS_PER_HOUSEHOLD && ret == HH_OK; k++) {
             hh_member_init(&m);
@@ -290,10 +300,10 @@ static hh_err record_households(device *d, hh_client *c, hh_household *household
             ch.member_household_id = h->id;
             hh_records_member_view(&m, view);
             list_fields(&ch, view, HH_MEMBER_FIELDS);
-            ret = queue_change(d, c, &ch, body, change, resp);
+            ret = outbox_add(d, o, &ch, change);
         }
     }
-    return ret == HH_OK ? flush(d, c, body, resp) : ret;
+    return ret;
 }
 
 /* Visit number n of this device, to its household n mod 250, as an officer
@@ -327,11 +337,9 @@ static void make_visit(const device *d, const hh_household *households, int n, h
     snprintf(v->notes, sizeof v->notes, "%s", notes[n % 4]);
 }
 
-/* The device's outbox before it syncs: every visit recorded, each encoded
- * Change framed as SyncRequest field 3 in `framed`, ends[n] where the n-th
- * ends. Recording is the officer's work, not the sync's: it is not timed. */
-static hh_err record_visits(device *d, const hh_household *households, hh_buf *framed, size_t *ends,
-                            hh_buf *change)
+/* Every visit of the device into its outbox. Recording is the officer's
+ * work, not the sync's: it is not timed. */
+static hh_err record_visits(device *d, const hh_household *households, outbox *o, hh_buf *change)
 {
     hh_change ch;
     hh_visit v;
@@ -346,33 +354,29 @@ static hh_err record_visits(device *d, const hh_household *households, hh_buf *f
         ch.op = HH_OP_CREATE;
         ch.entity_id = v.id;
         ch.visit = &v;
-        ch.device_id = d->id;
-        ch.seq = ++d->seq;
-        if ((ret = hh_codec_change_encode(&ch, change)) == HH_OK &&
-            (ret = append_change(framed, change)) == HH_OK)
-            ends[n] = framed->len;
+        ret = outbox_add(d, o, &ch, change);
     }
     return ret;
 }
 
 /* Send the recorded outbox as the agent does: batches of what each answer
  * asks for (the first HH_WIRE_BATCH_FIRST), within the batch bytes. */
-static hh_err sync_outbox(device *d, hh_client *c, const hh_buf *framed, const size_t *ends,
-                          hh_buf *body, hh_buf *resp)
+static hh_err sync_outbox(device *d, hh_client *c, const outbox *o, hh_buf *body, hh_buf *resp)
 {
+    const size_t *ends = o->ends;
     hh_err ret = HH_OK;
-    int n = 0;
+    size_t n = 0;
 
     d->batch = HH_WIRE_BATCH_FIRST;
-    while (n < d->visits && ret == HH_OK) {
+    while (n < o->n && ret == HH_OK) {
         size_t start = n ? ends[n - 1] : 0, count = 0;
         begin_request(d, body);
-        while (n < d->visits && count < d->batch &&
+        while (n < o->n && count < d->batch &&
                (count == 0 || body->len + (ends[n] - start) <= HH_WIRE_BATCH_BYTES_MAX)) {
             n++;
             count++;
         }
-        if ((ret = hh_buf_append(body, framed->data + start, ends[n - 1] - start)) == HH_OK)
+        if ((ret = hh_buf_append(body, o->framed.data + start, ends[n - 1] - start)) == HH_OK)
             ret = flush(d, c, body, resp);
     }
     return ret;
@@ -386,22 +390,32 @@ static void *run_device(void *arg)
     hh_client *c = NULL;
     hh_household *households = calloc(HOUSEHOLDS_PER_DEVICE, sizeof *households);
     uint64_t *latencies = d->latencies_ns;
-    size_t *ends = calloc((size_t)d->visits + 1, sizeof *ends);
-    hh_buf body, resp, change, framed;
+    outbox setup, visits;
+    hh_buf body, resp, change;
+    hh_err ret;
 
     snprintf(cert, sizeof cert, "%s/device-%d.crt", d->workdir, d->index);
     snprintf(key, sizeof key, "%s/device-%d.key", d->workdir, d->index);
     hh_buf_init(&body, HH_WIRE_BATCH_BYTES_MAX + HH_CHANGE_BYTES_MAX);
     hh_buf_init(&resp, 8 << 20);
     hh_buf_init(&change, HH_CHANGE_BYTES_MAX);
-    hh_buf_init(&framed, ((size_t)d->visits + 1) * (HH_CHANGE_BYTES_MAX + 16));
+    ret = outbox_init(&setup, idle_mode ? 0 : HOUSEHOLDS_PER_DEVICE * (1 + MEMBERS_PER_HOUSEHOLD));
+    if (outbox_init(&visits, idle_mode ? 0 : (size_t)d->visits) != HH_OK)
+        ret = HH_ENOMEM;
     d->latencies_ns = NULL;   /* set-up is not timed */
-    d->batch = HH_WIRE_BATCH_FIRST;
-    if (!households || !ends || enrol(d, cert, key) != HH_OK || hh_client_new(&cfg, &c) != HH_OK ||
-        (idle_mode ? (begin_request(d, &body), flush(d, c, &body, &resp))
-                   : record_households(d, c, households, &body, &change, &resp)) != HH_OK ||
-        (!idle_mode && record_visits(d, households, &framed, ends, &change) != HH_OK))
-        d->failed = 1;
+    /* Set-up: enrolment, then the households synced, then the visits recorded. */
+    if (ret == HH_OK && !households)
+        ret = HH_ENOMEM;
+    if (ret == HH_OK && (ret = enrol(d, cert, key)) == HH_OK)
+        ret = hh_client_new(&cfg, &c);
+    if (ret == HH_OK && idle_mode) {
+        begin_request(d, &body);
+        ret = flush(d, c, &body, &resp);
+    } else if (ret == HH_OK && (ret = record_households(d, households, &setup, &change)) == HH_OK &&
+               (ret = sync_outbox(d, c, &setup, &body, &resp)) == HH_OK) {
+        ret = record_visits(d, households, &visits, &change);
+    }
+    d->failed = ret != HH_OK;
     pthread_barrier_wait(&ready);
     pthread_barrier_wait(&go);
     d->latencies_ns = latencies;
@@ -411,15 +425,15 @@ static void *run_device(void *arg)
     for (int n = 0; idle_mode && n < d->visits && !d->failed; n++)
         if (flush(d, c, &body, &resp) != HH_OK)
             d->failed = 1;
-    if (!idle_mode && !d->failed && sync_outbox(d, c, &framed, ends, &body, &resp) != HH_OK)
+    if (!idle_mode && !d->failed && sync_outbox(d, c, &visits, &body, &resp) != HH_OK)
         d->failed = 1;
     hh_client_free(c);
     free(households);
     hh_buf_free(&body);
     hh_buf_free(&resp);
     hh_buf_free(&change);
-    hh_buf_free(&framed);
-    free(ends);
+    outbox_free(&setup);
+    outbox_free(&visits);
     return NULL;
 }
 
