@@ -469,6 +469,8 @@ static int run_sync(cli *c)
     hh_diag d;
     hh_err ret;
 
+    /* Every batch unpacks, compacts and packs the same sizes again. */
+    hh_platform_keep_heap();
     hh_diag_clear(&d);
     if (cli_has(c, "retries") &&
         (ret = cli_parse_int("--retries", cli_get(c, "retries"), 0, 20, &retries, &d)) != HH_OK)

@@ -1070,7 +1070,7 @@ static hh_err recompute_tier(hh_store *s, const char *household_id)
     hh_err ret;
 
     if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on, NULL,
-                                       &found)) != HH_OK)
+                                       &found, NULL)) != HH_OK)
         return ret;
     if (!found) {
         if (!(st = hh_sql(&s->sql, remove)))

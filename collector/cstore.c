@@ -973,6 +973,11 @@ hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out)
 
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
 {
+    return hh_cstore_tier_recompute_seen(s, household_id, NULL);
+}
+
+hh_err hh_cstore_tier_recompute_seen(hh_cstore *s, const char *household_id, hh_latest_ids *seen)
+{
     /* One statement, the stored row deciding in the same write (in an
      * upsert's SET, tiers.* is the row as it was):
      *  - a red household stays red while its warning is open (not released
@@ -1012,7 +1017,7 @@ hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id)
     hh_err ret;
 
     if ((ret = hh_records_compute_tier(&s->sql, &s->rules, household_id, &r, last_visit_on,
-                                       village_code, &found)) != HH_OK)
+                                       village_code, &found, seen)) != HH_OK)
         return ret;
     if (!found)
         return HH_OK;

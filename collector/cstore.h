@@ -168,6 +168,8 @@ hh_err hh_cstore_next_change(hh_cstore *s, uint64_t *out);
 /* Recompute the authoritative tier of a household; a red tier that is not yet
  * released stays red (DESIGN 2: released by a reviewer only). */
 hh_err hh_cstore_tier_recompute(hh_cstore *s, const char *household_id);
+/* The same, saying which visits it was computed from (see hh_latest_ids). */
+hh_err hh_cstore_tier_recompute_seen(hh_cstore *s, const char *household_id, hh_latest_ids *seen);
 
 /* The last change number given out (0: none yet). A pull that read every
  * change of a device's villages up to it, in the same read transaction, moves

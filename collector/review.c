@@ -160,7 +160,7 @@ static hh_err release_criteria(hh_cstore *s, const hh_household *h, hh_review_re
     if ((ret = hh_platform_today(today)) == HH_OK && (ret = hh_visit_latest_date(today, r->latest)) == HH_OK &&
         (ret = hh_records_each_visit(hh_cstore_sql(s), h->id, take_visit, r)) == HH_OK &&
         (ret = hh_records_compute_tier(hh_cstore_sql(s), hh_cstore_rules(s), h->id, &latest,
-                                       last_visit_on, village, &found)) == HH_OK)
+                                       last_visit_on, village, &found, NULL)) == HH_OK)
         hh_review_release_check(hh_cstore_rules(s), visits, current_visits(r, visits), found ? &latest : NULL,
                                 today, out->unmet, sizeof out->unmet, &count);
     free(visits);

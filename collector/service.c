@@ -25,14 +25,25 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-/* A household a group touched: '+' when its own or its members' fields
- * changed (devices pull it again), '-' when only its visits did. */
+/* A household a change of the group touched. Sorted by recompute_touched,
+ * a household's entries are side by side, and its first says which visits
+ * its tier was computed from: the pulls made in the same transaction take
+ * them from there, and know which of them a device has just sent. */
 typedef struct touched {
     char id[HH_UUID_LEN + 1];
-    char record_changed;
+    char record_changed;               /* its own or its members' fields changed:
+                                          devices pull it again */
+    char entity_id[HH_UUID_LEN + 1];   /* what the change was to; "" unknown */
+    const char *device_id;             /* who sent it (its push outlives the group) */
+    hh_latest_ids latest;              /* in a household's first entry */
 } touched;
 
 #define TOUCHED_MAX (HH_SERVICE_GROUP_CHANGES_MAX + HH_SYNC_CHANGES_MAX)
+
+/* One household's entries in the touched list: [from, to). */
+typedef struct touched_range {
+    const touched *from, *to;
+} touched_range;
 
 struct hh_service {
     hh_cstore *w;
@@ -235,10 +246,14 @@ static hh_err record_change(hh_service *svc, hh_push *p, const Hearth__V1__Chang
         return HH_OK;
     }
     if (r.touched && r.household_id[0]) {
+        touched *t = &svc->touched[svc->n_touched];
         if (svc->n_touched >= TOUCHED_MAX)
             return HH_ERANGE;
-        memcpy(svc->touched[svc->n_touched].id, r.household_id, HH_UUID_LEN + 1);
-        svc->touched[svc->n_touched].record_changed = (char)r.record_changed;
+        memcpy(t->id, r.household_id, HH_UUID_LEN + 1);
+        t->record_changed = (char)r.record_changed;
+        snprintf(t->entity_id, sizeof t->entity_id, "%s", entity_id ? entity_id : "");
+        t->device_id = p->dev->id;
+        t->latest.count = -1;
         svc->n_touched++;
     }
     return HH_OK;
@@ -299,17 +314,41 @@ static hh_err recompute_touched(hh_service *svc)
 
     qsort(svc->touched, svc->n_touched, sizeof *svc->touched, touched_order);
     for (size_t i = 0; i < svc->n_touched && ret == HH_OK; i++) {
-        const touched *t = &svc->touched[i];
+        touched *t = &svc->touched[i];
         if (i > 0 && strcmp(t->id, svc->touched[i - 1].id) == 0)
             continue;
         if (t->record_changed && (ret = hh_cstore_household_touch(svc->w, t->id)) != HH_OK)
             break;
-        ret = hh_cstore_tier_recompute(svc->w, t->id);
+        ret = hh_cstore_tier_recompute_seen(svc->w, t->id, &t->latest);
     }
     return ret;
 }
 
-static hh_err pull_read(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p);
+static int touched_by_id(const void *key, const void *elem)
+{
+    return strcmp(key, ((const touched *)elem)->id);
+}
+
+/* What the group's transaction knows of household_id: its entries in
+ * svc->touched (after recompute_touched), none when svc is NULL. */
+static touched_range touched_find(const hh_service *svc, const char *household_id)
+{
+    touched_range r = { NULL, NULL };
+    const touched *end;
+
+    if (!svc || !(r.from = bsearch(household_id, svc->touched, svc->n_touched, sizeof *svc->touched,
+                                   touched_by_id)))
+        return r;
+    end = svc->touched + svc->n_touched;
+    while (r.from > svc->touched && strcmp(r.from[-1].id, household_id) == 0)
+        r.from--;
+    for (r.to = r.from; r.to < end && strcmp(r.to->id, household_id) == 0; r.to++)
+        ;
+    return r;
+}
+
+static hh_err pull_read(hh_cstore *reader, const hh_service *written, const hh_device *dev,
+                        const hh_pull_ask *ask, hh_pull *p);
 
 /* Write the pushes of group in one transaction, with their pulls; set each
  * one's result. */
@@ -333,7 +372,7 @@ static void write_group(hh_service *svc, hh_push *group)
     /* A pull that fails here is made again on a read connection. */
     for (hh_push *p = group; p && ret == HH_OK; p = p->next)
         p->pulled = p->result == HH_OK && p->pull && p->n_changes &&
-                    pull_read(svc->w, p->dev, &p->ask, p->pull) == HH_OK;
+                    pull_read(svc->w, svc, p->dev, &p->ask, p->pull) == HH_OK;
     if (ret == HH_OK)
         ret = hh_cstore_commit(svc->w);
     else
@@ -463,6 +502,7 @@ struct hh_pull {
     hh_snapshot_pb *snapshot_pbs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
     Hearth__V1__Household *household_ptrs[HH_SYNC_PULL_HOUSEHOLDS_MAX];
     /* history */
+    hh_visit visit;                                /* one read for the history */
     hh_visit_pb *visit_pbs[HH_SYNC_PULL_VISITS_MAX];
     Hearth__V1__Visit *visit_ptrs[HH_SYNC_PULL_VISITS_MAX];
     size_t n_visits;
@@ -584,16 +624,32 @@ static void pull_bound(hh_pull *p, uint64_t since, uint64_t high)
     p->cursor = p->more ? bound : high > since ? high : since;
 }
 
-/* Add v to the pull unless the device sent it. */
-static hh_err pull_visit(hh_cstore *reader, const hh_device *dev, const hh_visit *v, hh_pull *p)
+/* Whether the device sent the visit id in this transaction's group. */
+static int sent_in_group(touched_range r, const char *device_id, const char *id)
 {
-    int sent;
-    hh_err ret = hh_cstore_device_sent(reader, dev->id, v->id, &sent);
+    for (const touched *t = r.from; t && t < r.to; t++)
+        if (strcmp(t->entity_id, id) == 0 && strcmp(t->device_id, device_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Add the visit id (v, or read when v is NULL) to the pull unless the device
+ * sent it. */
+static hh_err pull_visit(hh_cstore *reader, touched_range here, const hh_device *dev, const char *id,
+                         const hh_visit *v, hh_pull *p)
+{
+    int sent = sent_in_group(here, dev->id, id);
+    hh_err ret = sent ? HH_OK : hh_cstore_device_sent(reader, dev->id, id, &sent);
 
     if (ret != HH_OK || sent)
         return ret;
     if (p->n_visits == HH_SYNC_PULL_VISITS_MAX)
         return HH_OK;
+    if (!v) {
+        if ((ret = hh_records_visit_get(hh_cstore_sql(reader), id, &p->visit)) != HH_OK)
+            return ret;
+        v = &p->visit;
+    }
     if (!(p->visit_pbs[p->n_visits] = hh_codec_visit_to_pb(v)))
         return HH_ENOMEM;
     p->visit_ptrs[p->n_visits] = (Hearth__V1__Visit *)hh_visit_pb_message(p->visit_pbs[p->n_visits]);
@@ -605,25 +661,37 @@ static hh_err pull_visit(hh_cstore *reader, const hh_device *dev, const hh_visit
  * visits it corrects (up to HH_SYNC_HISTORY_DEPTH), oldest first: a device
  * that takes a village over judges its next visit on the same inputs as the
  * collector (income_drop needs the visit before). */
-static hh_err pull_history(hh_cstore *reader, const hh_device *dev, hh_pull *p)
+static hh_err pull_history(hh_cstore *reader, const hh_service *written, const hh_device *dev,
+                           hh_pull *p)
 {
     hh_visit latest[HH_SYNC_HISTORY_VISITS], chain[HH_SYNC_HISTORY_DEPTH];
+    hh_latest_ids read;
     hh_err ret;
 
     for (size_t i = 0; i < p->n_tiers; i++) {
-        int count = 0;
-        if ((ret = hh_records_latest_visits(hh_cstore_sql(reader), p->ids[i], latest, &count)) != HH_OK)
-            return ret;
-        for (int k = count - 1; k >= 0; k--) {
+        /* The visits this transaction's recompute read, else the stored ones. */
+        touched_range here = touched_find(written, p->ids[i]);
+        const hh_latest_ids *ids = here.from && here.from->latest.count >= 0 ? &here.from->latest : &read;
+        if (ids == &read) {
+            if ((ret = hh_records_latest_visits(hh_cstore_sql(reader), p->ids[i], latest, &read.count)) !=
+                HH_OK)
+                return ret;
+            for (int k = 0; k < read.count; k++) {
+                memcpy(read.id[k], latest[k].id, HH_UUID_LEN + 1);
+                memcpy(read.supersedes[k], latest[k].supersedes, HH_UUID_LEN + 1);
+            }
+        }
+        for (int k = ids->count - 1; k >= 0; k--) {
             int depth = 0;
-            const char *corrects = latest[k].supersedes;
+            const char *corrects = ids->supersedes[k];
             while (corrects[0] && depth < HH_SYNC_HISTORY_DEPTH &&
                    hh_records_visit_get(hh_cstore_sql(reader), corrects, &chain[depth]) == HH_OK)
                 corrects = chain[depth++].supersedes;
             while (depth-- > 0)
-                if ((ret = pull_visit(reader, dev, &chain[depth], p)) != HH_OK)
+                if ((ret = pull_visit(reader, here, dev, chain[depth].id, &chain[depth], p)) != HH_OK)
                     return ret;
-            if ((ret = pull_visit(reader, dev, &latest[k], p)) != HH_OK)
+            if ((ret = pull_visit(reader, here, dev, ids->id[k], ids == &read ? &latest[k] : NULL, p)) !=
+                HH_OK)
                 return ret;
         }
     }
@@ -654,8 +722,10 @@ static hh_err pull_outcomes(hh_cstore *reader, const hh_device *dev, const uint6
     return HH_OK;
 }
 
-/* hh_service_pull inside a transaction already begun on reader. */
-static hh_err pull_read(hh_cstore *reader, const hh_device *dev, const hh_pull_ask *ask, hh_pull *p)
+/* hh_service_pull inside a transaction already begun on reader; written is
+ * the service when that is its group's write transaction, else NULL. */
+static hh_err pull_read(hh_cstore *reader, const hh_service *written, const hh_device *dev,
+                        const hh_pull_ask *ask, hh_pull *p)
 {
     const uint64_t since = ask->since;
     uint64_t high = 0;
@@ -671,7 +741,7 @@ static hh_err pull_read(hh_cstore *reader, const hh_device *dev, const hh_pull_a
         goto done;
     pull_bound(p, since, high);
     if ((ret = pull_outcomes(reader, dev, ask->quarantined, ask->n_quarantined, p)) != HH_OK ||
-        (ret = pull_history(reader, dev, p)) != HH_OK)
+        (ret = pull_history(reader, written, dev, p)) != HH_OK)
         goto done;
     for (size_t i = 0; i < p->n_changed; i++) {
         if ((ret = hh_cstore_snapshot(reader, p->changed[i].id, &p->snapshot)) != HH_OK)
@@ -703,7 +773,7 @@ hh_err hh_service_pull(hh_cstore *reader, const hh_device *dev, const hh_pull_as
 
     if (ret != HH_OK)
         return ret;
-    ret = pull_read(reader, dev, ask, p);
+    ret = pull_read(reader, NULL, dev, ask, p);
     hh_cstore_rollback(reader);   /* a read transaction: nothing to keep */
     return ret;
 }

@@ -39,8 +39,8 @@ int hh_platform_current_year(void);
  * allows; returns the limit now in force. */
 long hh_platform_raise_fd_limit(long want);
 
-/* For a long-running server whose requests allocate and free the same sizes
- * over and over: keep freed memory in the heap instead of handing it back to
+/* For a process whose requests or batches allocate and free the same sizes
+ * over and over (the collector, a device's sync): keep freed memory in the heap instead of handing it back to
  * the kernel and faulting it in again on the next request. Where the C
  * library has no such knob, nothing happens. */
 void hh_platform_keep_heap(void);

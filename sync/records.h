@@ -202,13 +202,23 @@ hh_err hh_records_visit_find_same(hh_sqlcache *c, const hh_visit *v, char id[HH_
 hh_err hh_records_latest_visits(hh_sqlcache *c, const char *household_id, hh_visit out[2],
                                 int *count);
 
+/* Which visits a tier was computed from: those hh_records_latest_visits
+ * gave, newest first, with the visits they correct. */
+typedef struct hh_latest_ids {
+    int count;                                /* -1: not read */
+    char id[2][HH_UUID_LEN + 1];
+    char supersedes[2][HH_UUID_LEN + 1];
+} hh_latest_ids;
+
 /* The tier of a household from its stored members and latest visits, with
  * the date of that visit and (when village_code is not NULL) the household's
  * village. *found is 0 when it has no visit (or no size to divide by): no
- * tier, not a wrong one. */
+ * tier, not a wrong one. When seen is not NULL it says which visits were
+ * read (count -1 when the reading failed). */
 hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
                                hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1],
-                               char village_code[HH_VILLAGE_CODE_LEN + 1], int *found);
+                               char village_code[HH_VILLAGE_CODE_LEN + 1], int *found,
+                               hh_latest_ids *seen);
 
 /* The version (HLC) of one field; 0 when never set. */
 hh_err hh_records_field_version(hh_sqlcache *c, const char *entity_id, const char *field,

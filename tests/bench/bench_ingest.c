@@ -500,6 +500,7 @@ int main(int argc, char **argv)
     fclose(f);
     if (n == 0)
         return 2;
+    hh_platform_keep_heap();   /* as `hearth sync` does */
     pthread_barrier_init(&ready, NULL, (unsigned)n + 1);
     pthread_barrier_init(&go, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++) {

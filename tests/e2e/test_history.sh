@@ -63,5 +63,17 @@ expect "…and its tier follows the correction, as the collector's" \
   "$(sqlite3 "$A" "SELECT per_capita_yuan FROM tiers WHERE source = 'device'") $(SQL "SELECT per_capita_yuan FROM tiers")" \
   "6500 6500"
 
+# A device that pushes is answered in its push's own transaction: the history
+# it pulls there is the one the tier was just computed from, less its own visit.
+check "B visits again and syncs" "$HEARTH" --db "$B" visit record $H --date 2026-11-25 --officer 乙 \
+  --wages 14000 --operating 0 --property 0 --transfer 0 --failed none
+check "…and syncs" "$HEARTH" --db "$B" sync
+check "A visits too" "$HEARTH" --db "$A" visit record $H --date 2026-11-28 --officer 甲 --wages 15000 \
+  --operating 0 --property 0 --transfer 0 --failed none
+check "A syncs its visit" "$HEARTH" --db "$A" sync
+contains "…and pulls one visit of history with it" "$WORK/out" "; 1 earlier visits pulled"
+expect "A holds B's visit, once" "$(sqlite3 "$A" "SELECT count(*) FROM visits WHERE wages = 14000")" "1"
+expect "…and its own, once" "$(sqlite3 "$A" "SELECT count(*) FROM visits WHERE wages = 15000")" "1"
+
 stop_collector "$COLLECTOR_PID"
 finish
