@@ -13,7 +13,7 @@
 #include "platform/platform.h"
 #include "sync/codec.h"
 
-#define CSTORE_SCHEMA_VERSION 9
+#define CSTORE_SCHEMA_VERSION 10
 
 static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
@@ -176,6 +176,10 @@ static const char *const migrations[CSTORE_SCHEMA_VERSION] = {
      * asks it of each household's latest visits). */
     ("DROP INDEX applied_entity;"
      "CREATE INDEX applied_entity ON applied(entity_id, device_id, reject_reason);"),
+    /* 10: a household's open measures in the order a pull lists them, read
+     * from the index without a sort for each tier pulled. */
+    ("DROP INDEX measures_household;"
+     "CREATE INDEX measures_household ON measures(household_id, closed_ms, due_on, id);"),
 };
 
 struct hh_cstore {

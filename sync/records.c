@@ -175,13 +175,17 @@ hh_err hh_records_read_member(sqlite3_stmt *st, hh_member *m)
     return HH_OK;
 }
 
+/* A household's members by position, then id. The index gives the order of
+ * positions; the few members that share one (added on two devices) are put
+ * in id order here, not by a sort of every household's rows in SQLite. */
 static hh_err load_members(hh_sqlcache *c, hh_household *h)
 {
     static const char sql[] =
         "SELECT id, name, id_number, relation, sex, birth_year, labour, health, disability_grade,"
-        " school, medical_insurance, employment, employment_stable"
-        " FROM members WHERE household_id = ?1 ORDER BY position, id";
+        " school, medical_insurance, employment, employment_stable, position"
+        " FROM members WHERE household_id = ?1 ORDER BY position";
     sqlite3_stmt *st = hh_sql(c, sql);
+    sqlite3_int64 position[HH_MEMBERS_MAX];
     hh_err ret = HH_OK;
     int rc;
 
@@ -190,12 +194,20 @@ static hh_err load_members(hh_sqlcache *c, hh_household *h)
     hh_sql_bind_text(st, 1, h->id);
     h->member_count = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (h->member_count >= HH_MEMBERS_MAX) {
+        int n = h->member_count;
+        if (n >= HH_MEMBERS_MAX) {
             ret = HH_ECORRUPT;
             break;
         }
-        if ((ret = hh_records_read_member(st, &h->members[h->member_count])) != HH_OK)
+        if ((ret = hh_records_read_member(st, &h->members[n])) != HH_OK)
             break;
+        position[n] = sqlite3_column_int64(st, 13);
+        for (; n > 0 && position[n - 1] == position[n] &&
+               strcmp(h->members[n - 1].id, h->members[n].id) > 0; n--) {
+            hh_member m = h->members[n];
+            h->members[n] = h->members[n - 1];
+            h->members[n - 1] = m;
+        }
         h->member_count++;
     }
     if (ret == HH_OK && rc != SQLITE_DONE)

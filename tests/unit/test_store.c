@@ -362,6 +362,34 @@ static void pull_keeps_refused_members(void **state)
     free(snap);
 }
 
+/* Members come by position, and those that share one (added on two devices)
+ * by id, whatever order the rows were written in. */
+static void members_by_position_then_id(void **state)
+{
+    fixture *f = *state;
+    hh_household h, got;
+    char sql[200];
+
+    add_household(f->s, &h, 4);
+    exec(f->s, "UPDATE members SET position = 1");
+    snprintf(sql, sizeof sql, "UPDATE members SET position = 0 WHERE id = '%s'", h.members[3].id);
+    exec(f->s, sql);
+    assert_int_equal(hh_store_household_get(f->s, h.id, &got), HH_OK);
+    assert_int_equal(got.member_count, 4);
+    assert_string_equal(got.members[0].id, h.members[3].id);
+    for (int i = 2; i < 4; i++)
+        assert_true(strcmp(got.members[i - 1].id, got.members[i].id) < 0);
+    /* Written in the other order, read the same. */
+    exec(f->s, "CREATE TABLE m AS SELECT * FROM members ORDER BY id DESC;"
+               "DELETE FROM members; INSERT INTO members SELECT * FROM m ORDER BY id DESC; DROP TABLE m");
+    {
+        hh_household again;
+        assert_int_equal(hh_store_household_get(f->s, h.id, &again), HH_OK);
+        for (int i = 0; i < 4; i++)
+            assert_string_equal(again.members[i].id, got.members[i].id);
+    }
+}
+
 /* A rulebook this version cannot read (a newer collector's) is not taken, and
  * nothing else of the pull is lost: the cursor moves, the old rulebook stays. */
 static void pull_with_unreadable_rulebook(void **state)
@@ -477,6 +505,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(field_level_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(id_number_unique_across_households, setup, teardown),
         cmocka_unit_test_setup_teardown(pull_keeps_refused_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(members_by_position_then_id, setup, teardown),
         cmocka_unit_test_setup_teardown(pull_with_unreadable_rulebook, setup, teardown),
         cmocka_unit_test_setup_teardown(migration_2_keeps_records, setup, teardown),
         cmocka_unit_test_setup_teardown(visits_idempotent, setup, teardown),
