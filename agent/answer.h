@@ -16,9 +16,10 @@
 
 #include "proto/hearth.pb-c.h"
 #include "store.h"
+#include "sync/wire.h"
 
 #define HH_ANSWER_RESULTS_MAX 64      /* reviewers' decisions one answer may carry */
-#define HH_ANSWER_CHANGES_MAX 512     /* rejections: at most the changes of one batch */
+#define HH_ANSWER_CHANGES_MAX HH_WIRE_BATCH_CHANGES_MAX   /* rejections: at most a batch's changes */
 #define HH_ANSWER_TIERS_MAX 10000
 #define HH_ANSWER_HOUSEHOLDS_MAX 1000
 #define HH_ANSWER_VISITS_MAX 4000     /* history (the collector sends at most 3000) */

@@ -26,7 +26,7 @@
 #include "proto/hearth.pb-c.h"
 
 /* Most changes one sync request may carry, and pulled tiers one answer holds. */
-#define HH_SYNC_CHANGES_MAX 512
+#define HH_SYNC_CHANGES_MAX 1024
 #define HH_SYNC_PULL_MAX    500
 #define HH_SYNC_PULL_HOUSEHOLDS_MAX 64   /* snapshots are large: fewer per answer */
 #define HH_SYNC_QUARANTINE_ASK_MAX 64    /* refused changes a device asks about per request */

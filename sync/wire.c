@@ -395,5 +395,5 @@ uint32_t hh_wire_batch_hint(size_t pushing)
 
 size_t hh_wire_batch_next(const Hearth__V1__SyncResponse *r)
 {
-    return r && r->has_batch_changes ? batch_clamp(r->batch_changes) : HH_WIRE_BATCH_CHANGES_MAX;
+    return r && r->has_batch_changes ? batch_clamp(r->batch_changes) : HH_WIRE_BATCH_UNHINTED;
 }

@@ -34,11 +34,13 @@
  * do, so that a batch waits behind about HH_WIRE_BACKLOG_CHANGES changes of
  * other devices, not behind every device's biggest batch. A batch's encoded
  * changes (before compaction and deflate) stay within HH_WIRE_BATCH_BYTES_MAX
- * whatever the count: about 30 KB on the link when deflated. */
+ * whatever the count: about 55 KB on the link when deflated, some 7 s at
+ * 64 kbit/s. A collector older than the hint takes HH_WIRE_BATCH_UNHINTED. */
 #define HH_WIRE_BATCH_FIRST       32
 #define HH_WIRE_BATCH_MIN         16
-#define HH_WIRE_BATCH_CHANGES_MAX 512
-#define HH_WIRE_BATCH_BYTES_MAX   (128 * 1024)
+#define HH_WIRE_BATCH_CHANGES_MAX 1024
+#define HH_WIRE_BATCH_UNHINTED    512
+#define HH_WIRE_BATCH_BYTES_MAX   (256 * 1024)
 #define HH_WIRE_BACKLOG_CHANGES   8192
 
 /* The collector's batch_changes when `pushing` devices' batches are in its
@@ -46,8 +48,8 @@
 uint32_t hh_wire_batch_hint(size_t pushing);
 
 /* The device's next batch size after answer r: its batch_changes within
- * [HH_WIRE_BATCH_MIN, HH_WIRE_BATCH_CHANGES_MAX]; the maximum when the
- * collector (older than the hint) says nothing. */
+ * [HH_WIRE_BATCH_MIN, HH_WIRE_BATCH_CHANGES_MAX]; HH_WIRE_BATCH_UNHINTED when
+ * the collector (older than the hint) says nothing. */
 size_t hh_wire_batch_next(const Hearth__V1__SyncResponse *r);
 
 /* The 16 bytes of a canonical (lower-case, hyphenated) UUID; HH_EINVAL for

@@ -32,12 +32,12 @@ expect "every household has the collector's tier on A (tiers named by 16-byte ke
   "$(sqlite3 "$A" "SELECT count(*) FROM tiers WHERE source = 'collector'")" "$(SQL "SELECT count(*) FROM tiers")"
 expect "…with the rulebook version the answer gave once for all" \
   "$(sqlite3 "$A" "SELECT count(DISTINCT rulebook) FROM tiers WHERE source = 'collector'")" "1"
-# Batches: a sync starts with at most 32 changes; an idle collector then asks for up to 512.
+# Batches: a sync starts with at most 32 changes; an idle collector then asks for up to 1024.
 sizes=$(grep -o "POST /v2/sync 200 .* v2 changes=[0-9]*" "$C/serve.log" | sed 's/.*changes=//' | tr '\n' ' ')
 first=${sizes%% *}
 if [ -n "$first" ] && [ "$first" -ge 1 ] && [ "$first" -le 32 ]; then ok "a sync's first batch carries at most 32 changes ($sizes)"
 else not_ok "a sync's first batch carries at most 32 changes" "$sizes"; fi
-contains "…and the answer asks for up to 512 next (one device syncing)" "$C/serve.log" "POST /v2/sync 200 .* next=512"
+contains "…and the answer asks for up to 1024 next (one device syncing)" "$C/serve.log" "POST /v2/sync 200 .* next=1024"
 second=$(echo "$sizes" | cut -d' ' -f2)
 if [ -n "$second" ] && [ "$second" -gt 32 ]; then ok "…which the agent sends ($second changes)"
 else not_ok "…which the agent sends" "$sizes"; fi

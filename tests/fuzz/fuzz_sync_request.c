@@ -13,7 +13,7 @@
 #include "sync/codec.h"
 #include "sync/wire.h"
 
-#define CHANGES_MAX 512              /* as the collector's HH_SYNC_CHANGES_MAX */
+#define CHANGES_MAX 1024             /* as the collector's HH_SYNC_CHANGES_MAX */
 #define BODY_MAX (4u * 1024 * 1024)
 
 static hh_wire_change room[CHANGES_MAX];

@@ -226,8 +226,8 @@ static void batch_sizes(void **state)
     assert_int_equal(hh_wire_batch_hint(200), HH_WIRE_BACKLOG_CHANGES / 200);
     assert_true(hh_wire_batch_hint(200) < hh_wire_batch_hint(32));
     assert_int_equal(hh_wire_batch_hint(100000), HH_WIRE_BATCH_MIN);
-    assert_int_equal(hh_wire_batch_next(NULL), HH_WIRE_BATCH_CHANGES_MAX);
-    assert_int_equal(hh_wire_batch_next(&r), HH_WIRE_BATCH_CHANGES_MAX);   /* an older collector */
+    assert_int_equal(hh_wire_batch_next(NULL), HH_WIRE_BATCH_UNHINTED);
+    assert_int_equal(hh_wire_batch_next(&r), 512);   /* an older collector: what it takes */
     r.has_batch_changes = 1;
     r.batch_changes = 100;
     assert_int_equal(hh_wire_batch_next(&r), 100);
