@@ -84,7 +84,7 @@ head -c $(($(stat -c %s "$WORK/body") - 7)) "$WORK/body" >"$WORK/truncated"
 expect "a truncated protobuf: 400" "$(CURL --data-binary @"$WORK/truncated" "$COLLECTOR_URL/v1/sync")" "400"
 head -c 2000000 /dev/zero >"$WORK/big"
 expect "an oversized body: 413" "$(CURL --data-binary @"$WORK/big" "$COLLECTOR_URL/v1/sync")" "413"
-PB many-changes "$device" 600 >"$WORK/many"
+PB many-changes "$device" 1100 >"$WORK/many"   # the bound is 1024
 expect "absurd repeated counts: 413" "$(CURL --data-binary @"$WORK/many" "$COLLECTOR_URL/v1/sync")" "413"
 expect "an unknown path: 404" "$(CURL "$COLLECTOR_URL/v1/nothing")" "404"
 expect "a body without Content-Type: application/x-protobuf: 415" \
