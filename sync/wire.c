@@ -73,6 +73,19 @@ static void take_ids(char **id, char **household, const char **payload_id, const
     *id = *household = NULL;
 }
 
+/* Whether m, or a FieldChange of its, holds fields this version does not know:
+ * kept by protobuf-c as bytes, they cannot be moved into a compact change
+ * (a newer agent's change left in the outbox is sent as it was written). */
+static int unknown_fields(const ProtobufCMessage *m, const Hearth__V1__Change *change)
+{
+    if (m && m->n_unknown_fields)
+        return 1;
+    for (size_t i = 0; change && i < change->n_changed; i++)
+        if (change->changed[i]->base.n_unknown_fields)
+            return 1;
+    return 0;
+}
+
 /* out from in, given the change before it (prev_*) and the request's device
  * and epoch. HH_EINVAL when expanding out would not give in back exactly. */
 static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id, uint32_t epoch,
@@ -84,7 +97,7 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
     hearth__v1__compact_change__init(c);
     if (!in->device_id || strcmp(in->device_id, device_id) != 0 || !in->has_seq ||
         in->seq <= prev_seq || !in->has_hlc || !in->has_device_epoch ||
-        hh_wire_key(in->entity_id, out->entity_key) != HH_OK)
+        unknown_fields(&in->base, in) || hh_wire_key(in->entity_id, out->entity_key) != HH_OK)
         return HH_EINVAL;
     if (in->seq - prev_seq != 1) {
         c->has_seq_delta = 1;
@@ -132,7 +145,11 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
     default:
         return HH_EINVAL;
     }
-    if (!payload_id || strcmp(payload_id, in->entity_id) != 0)
+    if (!payload_id || strcmp(payload_id, in->entity_id) != 0 ||
+        unknown_fields(in->payload_case == HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD ? &in->household->base
+                       : in->payload_case == HEARTH__V1__CHANGE__PAYLOAD_MEMBER ? &in->member->base
+                                                                                : &in->visit->base,
+                       NULL))
         return HH_EINVAL;
     if (in->payload_case != HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD) {
         if (hh_wire_key(household_id, out->household_key) != HH_OK)
@@ -158,6 +175,8 @@ hh_err hh_wire_request_compact(const uint8_t *in, size_t len, hh_buf *out)
     if (!req || !req->device_id)
         ret = HH_EPROTO;
     else if (req->n_compact_changes)   /* not protocol 1 (fuzzing found these leaked) */
+        ret = HH_EINVAL;
+    else if (unknown_fields(&req->base, NULL))
         ret = HH_EINVAL;
     else if (req->n_changes > WIRE_CHANGES_MAX)
         ret = HH_ERANGE;
