@@ -246,9 +246,10 @@ static hh_err record_change(hh_service *svc, hh_push *p, const Hearth__V1__Chang
         return HH_OK;
     }
     if (r.touched && r.household_id[0]) {
-        touched *t = &svc->touched[svc->n_touched];
+        touched *t;
         if (svc->n_touched >= TOUCHED_MAX)
             return HH_ERANGE;
+        t = &svc->touched[svc->n_touched];
         memcpy(t->id, r.household_id, HH_UUID_LEN + 1);
         t->record_changed = (char)r.record_changed;
         snprintf(t->entity_id, sizeof t->entity_id, "%s", entity_id ? entity_id : "");
@@ -669,17 +670,19 @@ static hh_err pull_history(hh_cstore *reader, const hh_service *written, const h
     hh_err ret;
 
     for (size_t i = 0; i < p->n_tiers; i++) {
-        /* The visits this transaction's recompute read, else the stored ones. */
+        /* The visits this transaction's recompute read, else the stored ones
+         * (then read whole: `full`). */
         touched_range here = touched_find(written, p->ids[i]);
-        const hh_latest_ids *ids = here.from && here.from->latest.count >= 0 ? &here.from->latest : &read;
-        if (ids == &read) {
-            if ((ret = hh_records_latest_visits(hh_cstore_sql(reader), p->ids[i], latest, &read.count)) !=
-                HH_OK)
+        const hh_latest_ids *ids = &read;
+        const hh_visit *full = NULL;
+        if (here.from && here.from->latest.count >= 0) {
+            ids = &here.from->latest;
+        } else {
+            int count = 0;
+            if ((ret = hh_records_latest_visits(hh_cstore_sql(reader), p->ids[i], latest, &count)) != HH_OK)
                 return ret;
-            for (int k = 0; k < read.count; k++) {
-                memcpy(read.id[k], latest[k].id, HH_UUID_LEN + 1);
-                memcpy(read.supersedes[k], latest[k].supersedes, HH_UUID_LEN + 1);
-            }
+            hh_records_latest_ids(latest, count, &read);
+            full = latest;
         }
         for (int k = ids->count - 1; k >= 0; k--) {
             int depth = 0;
@@ -690,8 +693,7 @@ static hh_err pull_history(hh_cstore *reader, const hh_service *written, const h
             while (depth-- > 0)
                 if ((ret = pull_visit(reader, here, dev, chain[depth].id, &chain[depth], p)) != HH_OK)
                     return ret;
-            if ((ret = pull_visit(reader, here, dev, ids->id[k], ids == &read ? &latest[k] : NULL, p)) !=
-                HH_OK)
+            if ((ret = pull_visit(reader, here, dev, ids->id[k], full ? &full[k] : NULL, p)) != HH_OK)
                 return ret;
         }
     }

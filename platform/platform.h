@@ -40,9 +40,9 @@ int hh_platform_current_year(void);
 long hh_platform_raise_fd_limit(long want);
 
 /* For a process whose requests or batches allocate and free the same sizes
- * over and over (the collector, a device's sync): keep freed memory in the heap instead of handing it back to
- * the kernel and faulting it in again on the next request. Where the C
- * library has no such knob, nothing happens. */
+ * over and over (the collector, a device's sync): keep freed memory in the
+ * heap instead of handing it back to the kernel and faulting it in again on
+ * the next one. Where the C library has no such knob, nothing happens. */
 void hh_platform_keep_heap(void);
 
 /* unix_s as "YYYY-MM-DD HH:MM UTC" into out (at least 21 bytes). */

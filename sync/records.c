@@ -978,6 +978,15 @@ hh_err hh_records_visit_insert_new(hh_sqlcache *c, const hh_visit *v, int *inser
     return ret;
 }
 
+void hh_records_latest_ids(const hh_visit *visits, int count, hh_latest_ids *out)
+{
+    for (int i = 0; i < count; i++) {
+        memcpy(out->id[i], visits[i].id, HH_UUID_LEN + 1);
+        memcpy(out->supersedes[i], visits[i].supersedes, HH_UUID_LEN + 1);
+    }
+    out->count = count;
+}
+
 hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const char *household_id,
                                hh_tier_result *out, char last_visit_on[HH_DATE_LEN + 1],
                                char village_code[HH_VILLAGE_CODE_LEN + 1], int *found,
@@ -996,13 +1005,8 @@ hh_err hh_records_compute_tier(hh_sqlcache *c, const hh_rulebook *rules, const c
     if ((ret = hh_records_household_get(c, household_id, 1, h)) != HH_OK ||
         (ret = hh_records_latest_visits(c, household_id, visits, &count)) != HH_OK)
         goto cleanup;
-    if (seen) {
-        for (int i = 0; i < count; i++) {
-            memcpy(seen->id[i], visits[i].id, HH_UUID_LEN + 1);
-            memcpy(seen->supersedes[i], visits[i].supersedes, HH_UUID_LEN + 1);
-        }
-        seen->count = count;
-    }
+    if (seen)
+        hh_records_latest_ids(visits, count, seen);
     /* No visit, or no size to divide by: no tier rather than a wrong one. */
     if (count > 0 && hh_tier_compute(rules, h, &visits[0], count > 1 ? &visits[1] : NULL, out) == HH_OK) {
         memcpy(last_visit_on, visits[0].visited_on, HH_DATE_LEN + 1);

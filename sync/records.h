@@ -210,6 +210,9 @@ typedef struct hh_latest_ids {
     char supersedes[2][HH_UUID_LEN + 1];
 } hh_latest_ids;
 
+/* The ids of the count visits (hh_records_latest_visits') in out. */
+void hh_records_latest_ids(const hh_visit *visits, int count, hh_latest_ids *out);
+
 /* The tier of a household from its stored members and latest visits, with
  * the date of that visit and (when village_code is not NULL) the household's
  * village. *found is 0 when it has no visit (or no size to divide by): no

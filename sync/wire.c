@@ -93,6 +93,7 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
 {
     Hearth__V1__CompactChange *c = &out->msg;
     const char *payload_id = NULL, *household_id = NULL;
+    const ProtobufCMessage *payload = NULL;
 
     hearth__v1__compact_change__init(c);
     if (!in->device_id || strcmp(in->device_id, device_id) != 0 || !in->has_seq ||
@@ -120,6 +121,7 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
     }
     switch (in->payload_case) {
     case HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD:
+        payload = &in->household->base;
         out->household = *in->household;
         payload_id = out->household.id;
         out->household.id = NULL;
@@ -127,12 +129,14 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
         c->household = &out->household;
         break;
     case HEARTH__V1__CHANGE__PAYLOAD_MEMBER:
+        payload = &in->member->base;
         out->member = *in->member;
         take_ids(&out->member.id, &out->member.household_id, &payload_id, &household_id);
         c->payload_case = HEARTH__V1__COMPACT_CHANGE__PAYLOAD_MEMBER;
         c->member = &out->member;
         break;
     case HEARTH__V1__CHANGE__PAYLOAD_VISIT:
+        payload = &in->visit->base;
         out->visit = *in->visit;
         take_ids(&out->visit.id, &out->visit.household_id, &payload_id, &household_id);
         /* A visit's stamp is its change's. */
@@ -145,11 +149,7 @@ static hh_err compact_change(const Hearth__V1__Change *in, const char *device_id
     default:
         return HH_EINVAL;
     }
-    if (!payload_id || strcmp(payload_id, in->entity_id) != 0 ||
-        unknown_fields(in->payload_case == HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD ? &in->household->base
-                       : in->payload_case == HEARTH__V1__CHANGE__PAYLOAD_MEMBER ? &in->member->base
-                                                                                : &in->visit->base,
-                       NULL))
+    if (!payload_id || strcmp(payload_id, in->entity_id) != 0 || unknown_fields(payload, NULL))
         return HH_EINVAL;
     if (in->payload_case != HEARTH__V1__CHANGE__PAYLOAD_HOUSEHOLD) {
         if (hh_wire_key(household_id, out->household_key) != HH_OK)
